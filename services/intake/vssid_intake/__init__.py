@@ -1,0 +1,1 @@
+"""vssid_intake."""
