@@ -1,0 +1,23 @@
+"""`python -m vssid_intake`: serve the intake API."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from vssid_intake.entrypoints.api import create_app
+from vssid_intake.settings import IntakeSettings
+
+
+def main() -> None:
+    settings = IntakeSettings()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.intake_port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""MongoDB adapter for accounts: password hashes, failure counting, sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from vssid_shared.envelope import CloudEvent
+from vssid_shared.mongo import Doc
+from vssid_shared.outbox import PENDING, pending
+
+
+class AccountStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.collection = db["accounts"]
+        self.sessions = db["sessions"]
+
+    async def ensure_indexes(self) -> None:
+        await self.sessions.create_index([("token_hash", ASCENDING)], unique=True)
+
+    async def activate(
+        self, sin: str, declaration_id: str, password_hash: str, event: CloudEvent, now: datetime
+    ) -> bool:
+        """Once per declaration: a redelivered `verified` finds it done and changes nothing."""
+        try:
+            result = await self.collection.update_one(
+                {"_id": sin, "activated_by": {"$ne": declaration_id}},
+                {
+                    "$set": {
+                        "activated_by": declaration_id,
+                        "password_hash": password_hash,
+                        "must_change_password": True,
+                        "activated_at": now,
+                        "failures": [],
+                    },
+                    "$push": {PENDING: pending(event)},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the upsert lost to an existing account already activated by it
+        return result.modified_count == 1 or result.upserted_id is not None
+
+    async def get(self, sin: str) -> Doc | None:
+        return await self.collection.find_one({"_id": sin}, {PENDING: 0})
+
+    async def recent_failures(self, sin: str, since: datetime) -> int:
+        doc = await self.collection.find_one({"_id": sin}, {"failures": 1})
+        return sum(1 for at in (doc or {}).get("failures", []) if at >= since)
+
+    async def record_failure(self, sin: str, now: datetime, keep: timedelta) -> None:
+        await self.collection.update_one(
+            {"_id": sin},
+            {"$push": {"failures": {"$each": [now], "$slice": -20}}},
+        )
+
+    async def record_success(self, sin: str, token_hash: str, now: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": sin}, {"$set": {"failures": [], "last_login": now}}
+        )
+        await self.sessions.insert_one(
+            {"token_hash": token_hash, "account": sin, "created_at": now}
+        )
+
+    async def set_password(self, sin: str, password_hash: str, now: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": sin},
+            {
+                "$set": {
+                    "password_hash": password_hash,
+                    "must_change_password": False,
+                    "password_changed_at": now,
+                    "failures": [],
+                }
+            },
+        )

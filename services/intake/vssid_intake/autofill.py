@@ -1,0 +1,82 @@
+"""The applicant's three autofills: QR decode (by ocr_qr over NATS) and the BHXH number lookup."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from faststream.nats import NatsBroker
+from nats.errors import NoRespondersError
+
+from vssid_intake.adapters.registry import RegistryStore
+from vssid_intake.domain.errors import ImageRejected
+from vssid_intake.domain.image_formats import sniff_format
+from vssid_intake.errors import IntakeError
+from vssid_intake.registry import match_material
+from vssid_shared.images import ImageVault
+from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_QR_DECODE
+
+
+class QrDecodeError(IntakeError):
+    status = 422
+    code = "qr_not_found"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class DecoderUnavailableError(IntakeError):
+    status = 503
+    code = "decoder_unavailable"
+    message = "Dịch vụ đọc mã QR đang bận, vui lòng thử lại."
+
+
+@dataclass
+class Autofill:
+    broker: NatsBroker
+    vault: ImageVault
+    registry: RegistryStore
+    timeout: float
+
+    async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            reply = await self.broker.request(
+                json.dumps(request).encode(), RPC_QR_DECODE, timeout=self.timeout
+            )
+        except (TimeoutError, NoRespondersError) as exc:
+            raise DecoderUnavailableError from exc
+        answer: dict[str, Any] = json.loads(reply.body)
+        if error := answer.get("error"):
+            raise QrDecodeError(error["code"], error["message"])
+        return {"kind": answer["kind"], "fields": answer["fields"]}
+
+    async def decode_payload(self, payload: str) -> dict[str, Any]:
+        return await self.ask({"payload": payload})
+
+    async def decode_photo(self, data: bytes) -> dict[str, Any]:
+        """Claim-check: the photo waits in GridFS (encrypted) only while one worker decodes it."""
+        if sniff_format(data) is None:
+            raise ImageRejected(
+                415,
+                "unsupported_media_type",
+                "Định dạng ảnh không được hỗ trợ. Hãy dùng JPEG, PNG, WebP hoặc HEIC.",
+            )
+        upload_id = str(uuid.uuid4())
+        file_id = await self.vault.put(upload_id, QR_UPLOAD_KIND, data, {})
+        try:
+            return await self.ask({"upload_id": upload_id, "file_id": file_id})
+        finally:
+            await self.vault.delete(file_id)
+
+    async def lookup(
+        self, full_name: str, date_of_birth: date, province_code: str
+    ) -> list[dict[str, Any]]:
+        material = match_material(full_name, date_of_birth, province_code)
+        return [
+            {k: p[k] for k in ("social_insurance_number", "full_name", "date_of_birth")}
+            for p in await self.registry.find(material)
+        ]

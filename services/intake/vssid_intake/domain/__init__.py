@@ -1,0 +1,1 @@
+"""Pure domain rules of intake: field normalisation, submit checks, agencies and images."""

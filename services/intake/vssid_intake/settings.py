@@ -1,0 +1,15 @@
+"""Intake's settings."""
+
+from __future__ import annotations
+
+from vssid_shared.settings import CommonSettings
+
+
+class IntakeSettings(CommonSettings):
+    intake_port: int = 8080
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    lookup_rate_per_minute: int = 20
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    qr_decode_timeout_seconds: float = 20.0

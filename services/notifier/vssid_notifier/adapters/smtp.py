@@ -1,0 +1,44 @@
+"""Sending mail over SMTP with aiosmtplib; classifies failures as transient or permanent."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+import aiosmtplib
+
+
+class PermanentDeliveryError(Exception):
+    """The server refused for good (5xx, bad address): record it, do not retry."""
+
+
+class SmtpMailer:
+    def __init__(self, url: str, *, timeout: float) -> None:
+        parsed = urlparse(url)
+        self._host = parsed.hostname or "127.0.0.1"
+        self._port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+        self._tls = parsed.scheme == "smtps"
+        # Only an explicit ?starttls asks for STARTTLS: the dev catcher speaks plain SMTP.
+        self._starttls = "starttls" in (parsed.query or "")
+        self._user = unquote(parsed.username) if parsed.username else None
+        self._password = unquote(parsed.password) if parsed.password else None
+        self._timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self._host,
+                port=self._port,
+                use_tls=self._tls,
+                start_tls=self._starttls,
+                username=self._user,
+                password=self._password,
+                timeout=self._timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise PermanentDeliveryError("recipient refused") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise PermanentDeliveryError(f"smtp {exc.code}") from exc
+            raise

@@ -1,0 +1,14 @@
+"""notifier's settings."""
+
+from __future__ import annotations
+
+from vssid_shared.settings import CommonSettings
+
+
+class NotifierSettings(CommonSettings):
+    smtp_url: str = "smtp://127.0.0.1:1025"
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "BHXH Việt Nam <no-reply@vssid.local>"
+    sms_url: str = "http://127.0.0.1:8025/api/v1/sms"
+    sms_token: str = ""
+    locale: str = "vi"

@@ -1,0 +1,15 @@
+"""`python -m vssid_ocr_qr`: run the QR and image worker."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+def main() -> None:
+    from vssid_ocr_qr.worker import app
+
+    asyncio.run(app.run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""ocr_qr's composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vssid_ocr_qr.adapters.scans import ScanStore
+from vssid_ocr_qr.handlers import Scanner
+from vssid_ocr_qr.rpc import DecodeService
+from vssid_ocr_qr.scanning import DecodePool
+from vssid_ocr_qr.settings import OcrQrSettings
+from vssid_shared.clock import utc_now
+from vssid_shared.images import ImageVault
+from vssid_shared.messaging import subscribe
+from vssid_shared.runtime import Runtime
+from vssid_shared.subjects import RPC_QR_DECODE, RPC_QR_QUEUE, Event, consumer
+
+
+@dataclass
+class App:
+    runtime: Runtime
+    scanner: Scanner
+    pool: DecodePool
+
+
+def build(settings: OcrQrSettings) -> App:
+    runtime = Runtime.create(settings)
+    store = ScanStore(runtime.db)
+    relay = runtime.with_outbox([store.collection])
+    pool = DecodePool(settings.scan_workers)
+    scanner = Scanner(
+        store=store,
+        vault=ImageVault(runtime.db, runtime.keys.images),
+        keys=runtime.keys,
+        relay=relay,
+        clock=utc_now,
+        decode=pool.decode,
+    )
+    subscribe(runtime.broker, consumer("ocr_qr", Event.SUBMITTED), scanner.on_submitted)
+    decoder = DecodeService(ImageVault(runtime.db, runtime.keys.images), pool.decode)
+
+    @runtime.broker.subscriber(RPC_QR_DECODE, queue=RPC_QR_QUEUE, title="qr-decode")
+    async def on_decode_request(body: dict[str, Any]) -> dict[str, Any]:
+        """Autofill: decode a CCCD/BHYT QR from a raw payload or an uploaded photo."""
+        return await decoder.handle(body)
+
+    return App(runtime, scanner, pool)

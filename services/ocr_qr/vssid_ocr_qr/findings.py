@@ -1,0 +1,36 @@
+"""Image and QR findings shown to the clerk, each with a severity and a Vietnamese message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    image: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def qr_not_found() -> Finding:
+    return Finding(
+        "qr_not_found",
+        "warning",
+        "Không đọc được mã QR trên ảnh mặt trước hoặc mặt sau giấy tờ; cần đối chiếu thủ công.",
+    )
+
+
+def tampered_image(side: str) -> Finding:
+    return Finding(
+        "image_hash_mismatch",
+        "error",
+        "Ảnh lưu trữ không khớp mã băm khi nộp; cần yêu cầu người nộp chụp lại.",
+        image=side,
+    )

@@ -1,0 +1,108 @@
+"""ocr_qr's use case: turn a submitted declaration's ID photos into checked facts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from vssid_ocr_qr.adapters.scans import ScanStore
+from vssid_ocr_qr.crosscheck import Discrepancy, cross_check_bhyt, cross_check_cccd
+from vssid_ocr_qr.findings import Finding, qr_not_found, tampered_image
+from vssid_shared.clock import Clock
+from vssid_shared.crypto import Keys
+from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.images import ImageVault
+from vssid_shared.outbox import OutboxRelay
+from vssid_shared.subjects import Event
+
+SOURCE = "vssid/ocr_qr"
+# New Căn cước cards carry the QR on the back; older chip cards on the front: try both.
+ID_SIDES = ("id_back", "id_front")
+
+# What review and notifier need downstream, carried forward from `submitted`.
+CARRIED = ("reference", "submitted_at", "agency", "send_email_copy", "images")
+
+Decode = Callable[[bytes], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass
+class Scanner:
+    store: ScanStore
+    vault: ImageVault
+    keys: Keys
+    relay: OutboxRelay
+    clock: Clock
+    decode: Decode
+
+    async def on_submitted(self, event: CloudEvent) -> None:
+        """Decode the QR on the ID photos, cross-check, and publish `scanned` once."""
+        if await self.store.exists(event.subject):
+            return  # a redelivery: the relay publishes what the first run stored
+        typed: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
+        qr, findings = await self.scan_sides(event)
+        discrepancies = self.compare(typed, qr)
+        scanned = self.scanned_event(event, typed, qr, findings, discrepancies)
+        summary = {
+            "qr": scanned.data["qr"],
+            "findings": scanned.data["findings"],
+            "image_sha256": sorted(i["sha256"] for i in event.data["images"].values()),
+        }
+        if await self.store.record(event.subject, summary, scanned, self.clock()):
+            self.relay.kick()
+
+    async def scan_sides(self, event: CloudEvent) -> tuple[dict[str, Any] | None, list[Finding]]:
+        findings: list[Finding] = []
+        for side in ID_SIDES:
+            ref = event.data["images"].get(side)
+            if not ref:
+                continue
+            raw = await self.vault.get(ref["file_id"], event.subject, side)
+            if hashlib.sha256(raw).hexdigest() != ref["sha256"]:
+                findings.append(tampered_image(side))
+                continue
+            if found := await self.decode(raw):
+                return {**found, "side": side}, findings
+        findings.append(qr_not_found())
+        return None, findings
+
+    @staticmethod
+    def compare(typed: dict[str, Any], qr: dict[str, Any] | None) -> list[Discrepancy]:
+        if qr is None:
+            return []
+        if qr["kind"] == "cccd":
+            return cross_check_cccd(typed, qr["fields"])
+        return cross_check_bhyt(typed, qr["fields"])
+
+    def scanned_event(
+        self,
+        submitted: CloudEvent,
+        typed: dict[str, Any],
+        qr: dict[str, Any] | None,
+        findings: list[Finding],
+        discrepancies: list[Discrepancy],
+    ) -> CloudEvent:
+        sealed = {
+            "card": qr["fields"] if qr else None,
+            "discrepancies": [d.as_dict() for d in discrepancies],
+            "declaration": typed,
+        }
+        carried = {k: submitted.data.get(k) for k in CARRIED}
+        data = {
+            **carried,
+            "qr": {k: qr[k] for k in ("kind", "side", "engine")} | {"found": True}
+            if qr
+            else {"found": False},
+            "findings": [f.as_dict() for f in findings],
+            "discrepancy_fields": [d.field for d in discrepancies],
+            "sealed": self.keys.events.seal_json(sealed, submitted.subject),
+        }
+        return new_event(
+            Event.SCANNED,
+            source=SOURCE,
+            declaration_id=submitted.subject,
+            agency_code=submitted.agency,
+            data=data,
+            correlation_id=submitted.correlationid,
+        )

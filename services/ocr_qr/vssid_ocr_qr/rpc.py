@@ -1,0 +1,50 @@
+"""The autofill decode service: intake asks over NATS request/reply, any ocr_qr worker answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vssid_ocr_qr.handlers import Decode
+from vssid_ocr_qr.payloads.classify import parse_payload
+from vssid_ocr_qr.payloads.errors import PayloadError, UnknownPayloadError
+from vssid_shared.images import ImageNotFoundError, ImageVault
+from vssid_shared.subjects import QR_UPLOAD_KIND
+
+NOT_FOUND = {"code": "qr_not_found", "message": "Không tìm thấy mã QR đọc được trong ảnh."}
+
+
+def failure(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+@dataclass
+class DecodeService:
+    vault: ImageVault
+    decode: Decode
+
+    async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(request.get("payload"), str):
+            return self.parse_text(request["payload"])
+        upload_id = request.get("upload_id")
+        file_id = request.get("file_id")
+        if not isinstance(upload_id, str) or not isinstance(file_id, str):
+            return failure("bad_request", "Yêu cầu giải mã không hợp lệ.")
+        try:
+            data = await self.vault.get(file_id, upload_id, QR_UPLOAD_KIND)
+        except ImageNotFoundError:
+            return failure("upload_missing", "Ảnh tải lên đã hết hạn, vui lòng gửi lại.")
+        found = await self.decode(data)
+        if found is None:
+            return {"error": NOT_FOUND}
+        return {"kind": found["kind"], "fields": found["fields"]}
+
+    @staticmethod
+    def parse_text(text: str) -> dict[str, Any]:
+        try:
+            parsed = parse_payload(text)
+        except UnknownPayloadError as exc:
+            return failure("unknown_payload", str(exc))
+        except PayloadError as exc:
+            return failure(exc.code or "invalid_payload", str(exc))
+        return {"kind": parsed.kind, "fields": parsed.fields}

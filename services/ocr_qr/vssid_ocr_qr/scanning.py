@@ -1,0 +1,53 @@
+"""CPU-bound QR decoding, run in a process pool so the event loop stays free."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from typing import Any
+
+from PIL import Image
+
+from vssid_ocr_qr.decoding.ladder import LadderDecoder, default_ladder
+
+
+@cache
+def _ladder() -> LadderDecoder:
+    return default_ladder()  # one per worker process, built on first use
+
+
+def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
+    """Runs inside a pool process: image bytes in, parsed card (plain data) out."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        result = _ladder().decode_card(image)
+    if result is None:
+        return None
+    return {
+        "kind": result.parsed.kind,
+        "fields": result.parsed.fields,
+        "engine": result.engine,
+        "step": result.step,
+    }
+
+
+class DecodePool:
+    """A process pool sized to the machine: one worker process per core by default."""
+
+    def __init__(self, workers: int = 0) -> None:
+        # spawn, not fork: the parent already runs threads (driver monitors) that fork would copy.
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1,
+            mp_context=multiprocessing.get_context("spawn"),
+        )
+
+    async def decode(self, data: bytes) -> dict[str, Any] | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, decode_card_bytes, data)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,74 @@
+"""MongoDB adapter for cases: conditional transitions, audit trail and outbox in one document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from vssid_review.domain import DECIDABLE, CaseStatus
+from vssid_shared.envelope import CloudEvent
+from vssid_shared.mongo import Doc
+from vssid_shared.outbox import PENDING, pending
+
+LIST_FIELDS = {"sealed": 0, PENDING: 0, "audit": 0}
+
+
+class CaseStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.collection = db["cases"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("agency_code", ASCENDING), ("opened_at", ASCENDING)])
+        await self.collection.create_index([("reference", ASCENDING)], unique=True)
+        await self.collection.create_index([("id_number_hash", ASCENDING)])
+
+    async def open(self, case: Doc, event: CloudEvent) -> bool:
+        try:
+            await self.collection.insert_one({**case, PENDING: [pending(event)]})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, case_id: str, agency_code: str) -> Doc | None:
+        return await self.collection.find_one(
+            {"_id": case_id, "agency_code": agency_code}, {PENDING: 0}
+        )
+
+    async def by_reference(self, reference: str, agency_code: str) -> Doc | None:
+        return await self.collection.find_one(
+            {"reference": reference, "agency_code": agency_code}, {PENDING: 0}
+        )
+
+    async def queue(self, agency_code: str, status: str | None) -> list[Doc]:
+        query: Doc = {"agency_code": agency_code}
+        if status:
+            query["status"] = status
+        cursor = self.collection.find(query, LIST_FIELDS).sort("opened_at", ASCENDING)
+        return await cursor.to_list(None)
+
+    async def decide(
+        self, case_id: str, agency_code: str, status: CaseStatus, audit: Doc, event: CloudEvent
+    ) -> bool:
+        """A conditional update: of two concurrent decisions exactly one matches."""
+        result = await self.collection.update_one(
+            {"_id": case_id, "agency_code": agency_code, "status": {"$in": list(DECIDABLE)}},
+            {
+                "$set": {"status": status, "decided_at": event.time},
+                "$push": {"audit": audit, PENDING: pending(event)},
+            },
+        )
+        return result.modified_count == 1
+
+    async def audit(self, case_id: str, entry: Doc) -> None:
+        await self.collection.update_one({"_id": case_id}, {"$push": {"audit": entry}})
+
+    async def others_with_id_number(self, id_number_hash: str, case_id: str) -> list[Doc]:
+        query: dict[str, Any] = {
+            "id_number_hash": id_number_hash,
+            "_id": {"$ne": case_id},
+            "status": {"$in": [CaseStatus.AWAITING_VERIFICATION, CaseStatus.VERIFIED]},
+        }
+        return await self.collection.find(query, {"reference": 1, "status": 1}).to_list(None)

@@ -1,0 +1,56 @@
+"""Office operators: bearer tokens stored hashed, each bound to one agency."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from vssid_shared.crypto import new_token, token_hash
+from vssid_shared.mongo import Doc
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    name: str
+    agency_code: str
+
+
+class OperatorStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.collection = db["operators"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("token_hash", ASCENDING)], unique=True)
+
+    async def add(self, name: str, agency_code: str, now: datetime) -> tuple[Operator, str]:
+        token = new_token()
+        op = Operator(str(uuid.uuid4()), name, agency_code)
+        await self.collection.insert_one(
+            {
+                "_id": op.id,
+                "name": name,
+                "agency_code": agency_code,
+                "token_hash": token_hash(token),
+                "active": True,
+                "created_at": now,
+            }
+        )
+        return op, token
+
+    async def by_token(self, token: str) -> Operator | None:
+        doc = await self.collection.find_one({"token_hash": token_hash(token), "active": True})
+        if doc is None:
+            return None
+        return Operator(doc["_id"], doc["name"], doc["agency_code"])
+
+    async def list(self) -> list[Doc]:
+        return await self.collection.find({}, {"token_hash": 0}).sort("created_at").to_list(None)
+
+    async def disable(self, operator_id: str) -> bool:
+        result = await self.collection.update_one({"_id": operator_id}, {"$set": {"active": False}})
+        return result.matched_count == 1

@@ -1,0 +1,44 @@
+"""review's composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vssid_review.adapters.cases import CaseStore
+from vssid_review.adapters.operators import OperatorStore
+from vssid_review.handlers import Review
+from vssid_review.settings import ReviewSettings
+from vssid_shared.clock import utc_now
+from vssid_shared.images import ImageVault
+from vssid_shared.messaging import subscribe
+from vssid_shared.runtime import Runtime
+from vssid_shared.subjects import Event, consumer
+
+
+@dataclass
+class App:
+    runtime: Runtime
+    review: Review
+    operators: OperatorStore
+
+
+def build(settings: ReviewSettings) -> App:
+    runtime = Runtime.create(settings)
+    cases = CaseStore(runtime.db)
+    relay = runtime.with_outbox([cases.collection])
+    review = Review(
+        cases=cases,
+        vault=ImageVault(runtime.db, runtime.keys.images),
+        keys=runtime.keys,
+        relay=relay,
+        clock=utc_now,
+        visit_window_days=settings.visit_window_days,
+    )
+    subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
+    return App(runtime, review, OperatorStore(runtime.db))
+
+
+async def start(app: App) -> None:
+    await app.review.cases.ensure_indexes()
+    await app.operators.ensure_indexes()
+    await app.runtime.start()

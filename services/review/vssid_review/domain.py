@@ -1,0 +1,46 @@
+"""Case rules: the status machine and the visit deadline (Vietnam calendar days)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    AWAITING_VERIFICATION = "awaiting_verification"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+# Only an open case can be decided; a second decision is a conflict, never a silent overwrite.
+DECIDABLE = (CaseStatus.AWAITING_VERIFICATION,)
+
+
+class CaseError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Yêu cầu không hợp lệ."
+
+
+class CaseNotFoundError(CaseError):
+    status = 404
+    code = "not_found"
+    message = "Không tìm thấy hồ sơ."
+
+
+class CaseConflictError(CaseError):
+    status = 409
+    code = "conflict"
+    message = "Hồ sơ không ở trạng thái chờ xác minh."
+
+
+class ReasonRequiredError(CaseError):
+    status = 422
+    code = "reason_required"
+    message = "Cần nhập lý do từ chối."
+
+
+def visit_deadline(opened_on: date, window_days: int) -> date:
+    """The last day (inclusive) the applicant may come to the office."""
+    return opened_on + timedelta(days=window_days)

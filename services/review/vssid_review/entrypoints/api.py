@@ -1,0 +1,121 @@
+"""review's HTTP API for BHXH office staff (CONTRACT §4)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from vssid_review.adapters.operators import Operator
+from vssid_review.bootstrap import App, build, start
+from vssid_review.domain import CaseError
+from vssid_review.entrypoints.events import register_event_stream
+from vssid_review.entrypoints.page import register_page
+from vssid_review.settings import ReviewSettings
+from vssid_review.views import detail_view, summary_view
+from vssid_shared.logs import announce_ready, configure_logging
+
+
+class UnauthorizedError(CaseError):
+    status = 401
+    code = "unauthorized"
+    message = "Thiếu hoặc sai mã truy cập của cán bộ."
+
+
+class VerifyIn(BaseModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class RejectIn(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+def create_app(settings: ReviewSettings | None = None) -> FastAPI:
+    settings = settings or ReviewSettings()
+    log = configure_logging("review", settings.log_level)
+    state = build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await start(state)
+        announce_ready(log)
+        yield
+        await state.runtime.stop()
+
+    api = FastAPI(
+        title="VssID review",
+        version="1",
+        lifespan=lifespan,
+        description="Hồ sơ đăng ký giao dịch điện tử cho cán bộ cơ quan BHXH.",
+    )
+
+    @api.exception_handler(CaseError)
+    async def case_error(_: Request, exc: CaseError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        body = {"detail": [{"loc": [], "code": exc.code, "message": exc.message}]}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    register_routes(api, state)
+    register_event_stream(api, state, operator_dependency(state))
+    register_page(api)
+    return api
+
+
+def operator_dependency(state: App) -> Any:
+    async def current_operator(authorization: Annotated[str | None, Header()] = None) -> Operator:
+        scheme, _, token = (authorization or "").partition(" ")
+        op = await state.operators.by_token(token.strip()) if scheme.lower() == "bearer" else None
+        if op is None:
+            raise UnauthorizedError
+        return op
+
+    return current_operator
+
+
+def register_routes(api: FastAPI, state: App) -> None:
+    review = state.review
+    Op = Annotated[Operator, Depends(operator_dependency(state))]  # noqa: N806 - a type alias
+
+    @api.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/ready", tags=["ops"])
+    async def ready() -> JSONResponse:
+        ok = await state.runtime.ready()
+        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+
+    async def detail(op: Operator, case: dict[str, Any]) -> dict[str, Any]:
+        sealed = review.open_sealed(case)
+        dups = []
+        if case.get("id_number_hash"):
+            dups = await review.cases.others_with_id_number(case["id_number_hash"], case["_id"])
+        return detail_view(case, sealed, dups)
+
+    @api.get("/v1/review/queue", tags=["review"])
+    async def queue(op: Op, status: str | None = None) -> list[dict[str, Any]]:
+        return [summary_view(c) for c in await review.cases.queue(op.agency_code, status)]
+
+    @api.get("/v1/review/declarations/by-reference/{reference}", tags=["review"])
+    async def by_reference(reference: str, op: Op) -> dict[str, Any]:
+        return await detail(op, await review.find_by_reference(op, reference))
+
+    @api.get("/v1/review/declarations/{case_id}", tags=["review"])
+    async def one(case_id: str, op: Op) -> dict[str, Any]:
+        return await detail(op, await review.load(op, case_id))
+
+    @api.get("/v1/review/declarations/{case_id}/images/{kind}", tags=["review"])
+    async def image(case_id: str, kind: str, op: Op) -> Response:
+        data, content_type = await review.image(op, case_id, kind)
+        return Response(data, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+    @api.post("/v1/review/declarations/{case_id}/verify", tags=["review"])
+    async def verify(case_id: str, op: Op, body: VerifyIn | None = None) -> dict[str, Any]:
+        case = await review.verify(op, case_id, body.note if body else None)
+        return summary_view(case)
+
+    @api.post("/v1/review/declarations/{case_id}/reject", tags=["review"])
+    async def reject(case_id: str, body: RejectIn, op: Op) -> dict[str, Any]:
+        return summary_view(await review.reject(op, case_id, body.reason))

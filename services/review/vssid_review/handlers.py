@@ -1,0 +1,137 @@
+"""review's use cases: open a case on `scanned`, show it to its agency, verify or reject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vssid_review.adapters.cases import CaseStore
+from vssid_review.adapters.operators import Operator
+from vssid_review.domain import (
+    CaseConflictError,
+    CaseNotFoundError,
+    CaseStatus,
+    ReasonRequiredError,
+    visit_deadline,
+)
+from vssid_shared.clock import Clock, vn_date
+from vssid_shared.crypto import Keys
+from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.images import ImageVault
+from vssid_shared.mongo import Doc
+from vssid_shared.outbox import OutboxRelay
+from vssid_shared.subjects import Event
+
+SOURCE = "vssid/review"
+
+
+@dataclass
+class Review:
+    cases: CaseStore
+    vault: ImageVault
+    keys: Keys
+    relay: OutboxRelay
+    clock: Clock
+    visit_window_days: int
+
+    async def on_scanned(self, event: CloudEvent) -> None:
+        """Open the case (awaiting in-person verification) once per declaration."""
+        sealed = self.keys.events.open_json(event.data["sealed"], event.subject)
+        now = self.clock()
+        deadline = visit_deadline(vn_date(now), self.visit_window_days)
+        id_number = ((sealed.get("declaration") or {}).get("id_document") or {}).get("number")
+        case = {
+            "_id": event.subject,
+            "agency_code": event.agency,
+            "reference": event.data["reference"],
+            "status": CaseStatus.AWAITING_VERIFICATION,
+            "opened_at": now,
+            "deadline": deadline.isoformat(),
+            "agency": event.data.get("agency"),
+            "send_email_copy": event.data.get("send_email_copy", False),
+            "submitted_at": event.data.get("submitted_at"),
+            "images": event.data.get("images", {}),
+            "qr": event.data.get("qr"),
+            "findings": event.data.get("findings", []),
+            "id_number_hash": self.keys.lookup(id_number) if id_number else None,
+            "sealed": self.keys.records.seal_json(sealed, event.subject),
+            "audit": [],
+        }
+        opened = self.status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"])
+        if await self.cases.open(case, opened):
+            self.relay.kick()
+
+    def status_event(
+        self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
+    ) -> CloudEvent:
+        data = {
+            "reference": case["reference"],
+            "agency": case.get("agency"),
+            "send_email_copy": case.get("send_email_copy", False),
+            "deadline": case["deadline"],
+            "submitted_at": case.get("submitted_at"),
+            "sealed": self.keys.events.seal_json(payload, case["_id"]),
+            **extra,
+        }
+        return new_event(
+            event,
+            source=SOURCE,
+            declaration_id=case["_id"],
+            agency_code=case["agency_code"],
+            data=data,
+        )
+
+    async def load(self, op: Operator, case_id: str, *, action: str = "read") -> Doc:
+        case = await self.cases.get(case_id, op.agency_code)
+        if case is None:
+            raise CaseNotFoundError
+        await self.cases.audit(case_id, self.audit_entry(op, action))
+        return case
+
+    async def find_by_reference(self, op: Operator, reference: str) -> Doc:
+        case = await self.cases.by_reference(reference.strip().upper(), op.agency_code)
+        if case is None:
+            raise CaseNotFoundError
+        return await self.load(op, case["_id"])
+
+    def audit_entry(self, op: Operator, action: str, **details: Any) -> Doc:
+        return {
+            "at": self.clock(),
+            "operator_id": op.id,
+            "operator": op.name,
+            "action": action,
+            **details,
+        }
+
+    def open_sealed(self, case: Doc) -> dict[str, Any]:
+        opened: dict[str, Any] = self.keys.records.open_json(case["sealed"], case["_id"])
+        return opened
+
+    async def decide(self, op: Operator, case_id: str, status: CaseStatus, note: str | None) -> Doc:
+        case = await self.load(op, case_id, action="open-for-decision")
+        declaration = self.open_sealed(case).get("declaration", {})
+        contact = {k: declaration.get(k) for k in ("full_name", "email", "social_insurance_number")}
+        event_name = Event.VERIFIED if status == CaseStatus.VERIFIED else Event.REJECTED
+        event = self.status_event(event_name, case, {**contact, "note": note})
+        entry = self.audit_entry(op, status.value, note=note)
+        if not await self.cases.decide(case_id, op.agency_code, status, entry, event):
+            raise CaseConflictError
+        self.relay.kick()
+        fresh = await self.cases.get(case_id, op.agency_code)
+        assert fresh is not None
+        return fresh
+
+    async def verify(self, op: Operator, case_id: str, note: str | None) -> Doc:
+        return await self.decide(op, case_id, CaseStatus.VERIFIED, note)
+
+    async def reject(self, op: Operator, case_id: str, reason: str | None) -> Doc:
+        if not reason or not reason.strip():
+            raise ReasonRequiredError
+        return await self.decide(op, case_id, CaseStatus.REJECTED, reason.strip())
+
+    async def image(self, op: Operator, case_id: str, kind: str) -> tuple[bytes, str]:
+        case = await self.load(op, case_id, action=f"image:{kind}")
+        ref = case.get("images", {}).get(kind)
+        if not ref:
+            raise CaseNotFoundError
+        return await self.vault.get(ref["file_id"], case_id, kind), ref["content_type"]

@@ -1,0 +1,85 @@
+"""Broker plumbing: durable pull subscribers with explicit acks and bounded redelivery."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats.annotations import NatsMessage as MessageContext
+from pydantic import ValidationError
+
+from vssid_shared.envelope import CloudEvent
+from vssid_shared.logs import correlation_id
+from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[CloudEvent], Awaitable[None]]
+
+
+class InvalidMessageError(Exception):
+    """A message that no retry can fix: terminate it, it goes to the dead letters."""
+
+
+def make_broker(url: str) -> NatsBroker:
+    # Never use FastStream's default policy: it terminates on error, so nothing is retried.
+    return NatsBroker(
+        url,
+        ack_policy=AckPolicy.MANUAL,
+        graceful_timeout=10.0,
+        logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's
+    )
+
+
+def retry_delay(delivered: int) -> float:
+    """Naks ignore the consumer's BackOff, so the delay grows here: 1, 2, 4 ... 30 s."""
+    return float(min(30, 2 ** max(0, delivered - 1)))
+
+
+def parse_event(body: bytes) -> CloudEvent:
+    try:
+        return CloudEvent.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidMessageError("not a CloudEvent of ours") from exc
+
+
+async def settle(msg: NatsMessage, handler: EventHandler) -> None:
+    """Run one handler and ack, nak with delay, or terminate by what happened."""
+    delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
+    try:
+        event = parse_event(msg.body)
+        correlation_id.set(event.correlationid)
+        await handler(event)
+    except InvalidMessageError as exc:
+        log.error("terminating invalid message", extra={"reason": str(exc)})
+        await msg.reject()
+    except Exception:
+        delay = retry_delay(delivered)
+        log.exception("handler failed; will retry", extra={"delivered": delivered, "delay": delay})
+        await msg.nack(delay=delay)
+    else:
+        await msg.ack()
+
+
+def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:
+    """Bind `handler` to the durable consumer the bootstrap declared (declare=False)."""
+
+    async def on_message(msg: MessageContext) -> None:
+        await settle(msg, handler)
+
+    on_message.__name__ = f"on_{consumer.event.value}"
+    on_message.__doc__ = handler.__doc__
+    broker.subscriber(
+        consumer.filter_subject,
+        stream=JStream(STREAM, declare=False),
+        durable=consumer.durable,
+        pull_sub=PullSub(batch_size=1, timeout=5.0),
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{consumer.durable}:{consumer.filter_subject}",
+        description=handler.__doc__,
+        **kw,
+    )(on_message)
+
+
+__all__ = ["MAX_DELIVER", "InvalidMessageError", "make_broker", "settle", "subscribe"]

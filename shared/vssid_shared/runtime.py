@@ -1,0 +1,60 @@
+"""Starting and stopping the parts every service has: Mongo, broker and outbox relay."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from faststream.nats import NatsBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from vssid_shared.crypto import Keys
+from vssid_shared.messaging import make_broker
+from vssid_shared.mongo import Doc, connect, ping
+from vssid_shared.outbox import OutboxRelay
+from vssid_shared.settings import CommonSettings
+
+
+@dataclass
+class Runtime:
+    """The I/O handles of one service process."""
+
+    settings: CommonSettings
+    client: AsyncMongoClient[Doc]
+    db: AsyncDatabase[Doc]
+    broker: NatsBroker
+    keys: Keys
+    relay: OutboxRelay | None = None
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("vssid"))
+
+    @classmethod
+    def create(cls, settings: CommonSettings) -> Runtime:
+        client = connect(settings.mongo_url)
+        return cls(
+            settings=settings,
+            client=client,
+            db=client[settings.mongo_db],
+            broker=make_broker(settings.nats_url),
+            keys=Keys(settings.secret_key.get_secret_value()),
+        )
+
+    def with_outbox(self, collections: Sequence[AsyncCollection[Doc]]) -> OutboxRelay:
+        self.relay = OutboxRelay(self.broker, collections)
+        return self.relay
+
+    async def start(self) -> None:
+        await self.broker.start()
+        if self.relay:
+            self.relay.start()
+
+    async def stop(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        await self.broker.stop()
+        await self.client.close()
+
+    async def ready(self) -> bool:
+        return await self.broker.ping(timeout=2.0) and await ping(self.db)

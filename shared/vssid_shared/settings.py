@@ -1,0 +1,31 @@
+"""Settings every service shares; each service extends them and builds one at startup."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"  # the placeholder refused outside dev
+
+
+class CommonSettings(BaseSettings):
+    """Read from `VSSID_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VSSID_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    nats_url: str = "nats://127.0.0.1:4222"
+    mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_db: str = "vssid"
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> CommonSettings:
+        secret = self.secret_key.get_secret_value()
+        if self.env == "prod" and (secret == DEV_SECRET or len(secret) < 32):
+            raise ValueError("VSSID_SECRET_KEY must be set to a real secret of 32+ characters")
+        return self

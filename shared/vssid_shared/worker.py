@@ -1,0 +1,43 @@
+"""A FastStream app around a worker's runtime: relay on start, clean stop, AsyncAPI docs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from faststream import FastStream
+from faststream.specification import AsyncAPI
+
+from vssid_shared.logs import announce_ready
+from vssid_shared.runtime import Runtime
+
+
+def worker_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    description: str,
+    log: logging.Logger,
+    on_stop: Callable[[], Awaitable[None] | None] | None = None,
+) -> FastStream:
+    spec = AsyncAPI(runtime.broker, title=title, version="1", description=description)
+    app = FastStream(runtime.broker, specification=spec, logger=log)
+
+    @app.after_startup
+    async def started() -> None:
+        if runtime.relay:
+            runtime.relay.start()
+        announce_ready(log)
+
+    @app.on_shutdown
+    async def stopping() -> None:
+        if runtime.relay:
+            await runtime.relay.stop()
+        if on_stop is not None and (pending := on_stop()) is not None:
+            await pending
+
+    @app.after_shutdown
+    async def closed() -> None:
+        await runtime.client.close()
+
+    return app

@@ -1,0 +1,70 @@
+"""`vssid operators add|list|disable`: BHXH office operators and their bearer tokens."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from vssid_review.adapters.operators import OperatorStore
+from vssid_shared.clock import utc_now
+from vssid_shared.mongo import connect
+from vssid_shared.settings import CommonSettings
+from vssid_shared.text import nfc
+
+AGENCY = re.compile(r"^\d{4}$")
+
+
+def add_parser(sub: Any) -> None:
+    ops = sub.add_parser("operators", help="manage office operators")
+    verbs = ops.add_subparsers(dest="verb", required=True)
+    add = verbs.add_parser("add", help="create an operator; prints the token last")
+    add.add_argument("--agency", required=True, help="agency code, e.g. 4802")
+    add.add_argument("--name", required=True)
+    add.set_defaults(handler=add_operator)
+    verbs.add_parser("list", help="list operators").set_defaults(handler=list_operators)
+    disable = verbs.add_parser("disable", help="disable an operator by id")
+    disable.add_argument("operator_id")
+    disable.set_defaults(handler=disable_operator)
+
+
+def _store() -> tuple[OperatorStore, Any]:
+    settings = CommonSettings()
+    client = connect(settings.mongo_url)
+    return OperatorStore(client[settings.mongo_db]), client
+
+
+async def add_operator(args: argparse.Namespace) -> int:
+    if not AGENCY.match(args.agency):
+        print(f"Mã cơ quan không hợp lệ: {args.agency!r} (cần 4 chữ số, ví dụ 4802)")
+        return 2
+    store, client = _store()
+    try:
+        await store.ensure_indexes()
+        op, token = await store.add(nfc(args.name).strip(), args.agency, utc_now())
+    finally:
+        await client.close()
+    print(f"Đã tạo cán bộ {op.name} (id {op.id}) cho cơ quan {op.agency_code}. Mã truy cập:")
+    print(token)
+    return 0
+
+
+async def list_operators(args: argparse.Namespace) -> int:
+    store, client = _store()
+    try:
+        for doc in await store.list():
+            state = "active" if doc.get("active") else "disabled"
+            print(f"{doc['_id']}\t{doc['agency_code']}\t{state}\t{doc['name']}")
+    finally:
+        await client.close()
+    return 0
+
+
+async def disable_operator(args: argparse.Namespace) -> int:
+    store, client = _store()
+    try:
+        found = await store.disable(args.operator_id)
+    finally:
+        await client.close()
+    print("Đã khoá." if found else "Không tìm thấy cán bộ.")
+    return 0 if found else 1

@@ -1,0 +1,132 @@
+"""Where the embedded dev stack listens, read from VSSID_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SERVICES: tuple[str, ...] = ("intake", "review", "ocr_qr", "notifier")
+
+# (field name, environment variable, default) for every port the stack binds.
+PORT_VARIABLES: tuple[tuple[str, str, int], ...] = (
+    ("nats_port", "VSSID_NATS_PORT", 4222),
+    ("nats_monitor_port", "VSSID_NATS_MONITOR_PORT", 8222),
+    ("mongo_port", "VSSID_MONGO_PORT", 27017),
+    ("smtp_port", "VSSID_SMTP_PORT", 1025),
+    ("mail_http_port", "VSSID_MAIL_HTTP_PORT", 8025),
+    ("intake_port", "VSSID_INTAKE_PORT", 8080),
+    ("review_port", "VSSID_REVIEW_PORT", 8081),
+)
+
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Host, ports and data directory of the dev stack, plus which steps `vssid dev` runs."""
+
+    host: str = "127.0.0.1"
+    nats_port: int = 4222
+    nats_monitor_port: int = 8222
+    mongo_port: int = 27017
+    smtp_port: int = 1025
+    mail_http_port: int = 8025
+    intake_port: int = 8080
+    review_port: int = 8081
+    data_dir: Path = Path(".data")
+    services: tuple[str, ...] = DEFAULT_SERVICES
+    bootstrap: bool = True
+    seed: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
+        """Build from `env` (default: os.environ); unset variables keep their defaults."""
+        source = os.environ if env is None else env
+        ports = {field: _port(source, var, default) for field, var, default in PORT_VARIABLES}
+        services = DEFAULT_SERVICES
+        if "VSSID_DEV_SERVICES" in source:
+            raw = source["VSSID_DEV_SERVICES"].replace(",", " ").split()
+            services = tuple(raw)
+        return cls(
+            host=source.get("VSSID_HOST", "127.0.0.1"),
+            data_dir=Path(source.get("VSSID_DATA_DIR", ".data")),
+            services=services,
+            bootstrap=_flag(source, "VSSID_DEV_BOOTSTRAP"),
+            seed=_flag(source, "VSSID_DEV_SEED"),
+            **ports,
+        )
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://{self.host}:{self.nats_port}"
+
+    @property
+    def nats_monitor_url(self) -> str:
+        return f"http://{self.host}:{self.nats_monitor_port}"
+
+    @property
+    def mongo_url(self) -> str:
+        # secantusd-py advertises a one-member replica set; a direct connection skips discovery.
+        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
+
+    @property
+    def smtp_url(self) -> str:
+        return f"smtp://{self.host}:{self.smtp_port}"
+
+    @property
+    def mail_api_url(self) -> str:
+        return f"http://{self.host}:{self.mail_http_port}"
+
+    @property
+    def sms_url(self) -> str:
+        return f"{self.mail_api_url}/api/v1/sms"
+
+    @property
+    def intake_url(self) -> str:
+        return f"http://{self.host}:{self.intake_port}"
+
+    @property
+    def review_url(self) -> str:
+        return f"http://{self.host}:{self.review_port}"
+
+    def port_bindings(self) -> list[tuple[int, str]]:
+        """Every port the stack binds, with the variable that overrides it."""
+        return [(int(getattr(self, field)), var) for field, var, _ in PORT_VARIABLES]
+
+    def service_env(self) -> dict[str, str]:
+        """The VSSID_* variables every service process gets (on top of the caller's env)."""
+        env = {var: str(getattr(self, field)) for field, var, _ in PORT_VARIABLES}
+        env.update(
+            VSSID_HOST=self.host,
+            VSSID_DATA_DIR=str(self.data_dir),
+            VSSID_NATS_URL=self.nats_url,
+            VSSID_MONGO_URL=self.mongo_url,
+            VSSID_SMTP_URL=self.smtp_url,
+            VSSID_SMS_URL=self.sms_url,
+            VSSID_MAIL_API_URL=self.mail_api_url,
+            VSSID_ENV="dev",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+
+def _port(env: Mapping[str, str], var: str, default: int) -> int:
+    raw = env.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ValueError(f"{var}={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"{var}={port} is outside 1-65535")
+    return port
+
+
+def _flag(env: Mapping[str, str], var: str) -> bool:
+    return env.get(var, "1").strip().lower() not in _FALSE_WORDS
+
+
+__all__ = ["DEFAULT_SERVICES", "PORT_VARIABLES", "StackConfig"]

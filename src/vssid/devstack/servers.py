@@ -1,0 +1,164 @@
+"""Start the three embedded servers (NATS, SecantusDB, SMTP catcher) shared by dev and tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from vssid.devstack.config import StackConfig
+from vssid.devstack.probes import mongo_answers, port_bindable
+from vssid.devstack.supervisor import ManagedProcess, stop_together
+
+READY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the servers of a test or dev session answer."""
+
+    nats_url: str
+    mongo_url: str
+    smtp_url: str
+    mail_api_url: str
+    sms_url: str
+    data_dir: Path
+
+    @classmethod
+    def from_config(cls, config: StackConfig) -> Stack:
+        return cls(
+            nats_url=config.nats_url,
+            mongo_url=config.mongo_url,
+            smtp_url=config.smtp_url,
+            mail_api_url=config.mail_api_url,
+            sms_url=config.sms_url,
+            data_dir=config.data_dir,
+        )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the kernel's pick for port 0)."""
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct free ports; all sockets stay bound until all are picked."""
+    with ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((host, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
+def busy_port_problem(config: StackConfig) -> str | None:
+    """A message naming the first configured port that cannot be bound, or None if all can."""
+    seen: dict[int, str] = {}
+    for port, var in config.port_bindings():
+        if port in seen:
+            return f"port {port} is configured twice ({seen[port]} and {var}); change one of them"
+        seen[port] = var
+        error = port_bindable(config.host, port)
+        if error is not None:
+            return (
+                f"port {port} on {config.host} ({var}) is not available: {error.strerror}. "
+                f"Stop whatever uses it, or set {var} to another port."
+            )
+    return None
+
+
+def tool_path(name: str) -> str:
+    """An executable installed next to this interpreter (the venv), else found on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found next to {sys.executable} nor on PATH")
+    return found
+
+
+def nats_process(config: StackConfig, store_dir: Path, **options: Any) -> ManagedProcess:
+    """nats-server with JetStream; `options` go to ManagedProcess."""
+    argv = [
+        tool_path("nats-server"),
+        "-js",
+        "-a", config.host,
+        "-p", str(config.nats_port),
+        "-m", str(config.nats_monitor_port),
+        "-sd", str(store_dir),
+        "--server_name", "vssid-dev",
+    ]  # fmt: skip
+    return ManagedProcess("nats", argv, **options)
+
+
+def mongo_process(config: StackConfig, storage: Path, **options: Any) -> ManagedProcess:
+    """secantusd-py, always a separate process (GPL); `options` go to ManagedProcess."""
+    argv = [
+        tool_path("secantusd-py"),
+        "--host", config.host,
+        "--port", str(config.mongo_port),
+        "--storage-path", str(storage),
+    ]  # fmt: skip
+    return ManagedProcess("mongo", argv, **options)
+
+
+def catcher_process(config: StackConfig, data_dir: Path, **options: Any) -> ManagedProcess:
+    """The SMTP/SMS catcher with its Mailpit-style API; `options` go to ManagedProcess."""
+    argv = [
+        sys.executable, "-m", "vssid.catcher",
+        "--host", config.host,
+        "--smtp-port", str(config.smtp_port),
+        "--http-port", str(config.mail_http_port),
+        "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    # Unbuffered so the catcher's log lines are relayed as they happen, not at exit.
+    env = options.pop("env", None)
+    child_env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
+    return ManagedProcess("mail", argv, env=child_env, **options)
+
+
+def start_servers(
+    config: StackConfig,
+    *,
+    env: Mapping[str, str] | None = None,
+    echo: TextIO | bool = True,
+    timeout: float = READY_TIMEOUT,
+    abort: Callable[[], bool] | None = None,
+) -> list[ManagedProcess]:
+    """Start NATS, SecantusDB and the catcher under `config.data_dir`; return them once ready."""
+    data = config.data_dir
+    for sub in ("nats", "mongo", "mail"):
+        (data / sub).mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {"env": env, "echo": echo, "abort": abort}
+    processes = [
+        nats_process(config, data / "nats", **options),
+        mongo_process(config, data / "mongo", **options),
+        catcher_process(config, data / "mail", **options),
+    ]
+    try:
+        # Start all three first: they do not depend on each other, so their start-ups overlap.
+        for process in processes:
+            process.start()
+        nats, mongo, mail = processes
+        nats.wait_http(f"{config.nats_monitor_url}/healthz?js-enabled-only=true", timeout)
+        mongo.wait_until(lambda: mongo_answers(config.mongo_url), timeout, "did not answer ping")
+        mail.wait_http(f"{config.mail_api_url}/health", timeout)
+    except BaseException:
+        # Whatever went wrong (a crash, a timeout, Ctrl-C), leave no half-started server behind.
+        stop_servers(processes)
+        raise
+    return processes
+
+
+def stop_servers(processes: list[ManagedProcess], grace: float = 8.0) -> None:
+    """Stop catcher, then MongoDB, then NATS: the reverse of their dependency order."""
+    for process in reversed(processes):
+        stop_together([process], grace)

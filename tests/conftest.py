@@ -1,0 +1,160 @@
+"""The `stack` fixture: NATS, MongoDB and mail from local processes, containers or env URLs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from vssid.devstack.config import StackConfig
+from vssid.devstack.servers import (
+    Stack,
+    catcher_process,
+    free_port,
+    free_ports,
+    start_servers,
+    stop_servers,
+)
+
+__all__ = ["Stack", "free_port"]
+
+STACK_MODES = ("local", "external", "containers")
+EXTERNAL_VARIABLES = (
+    "VSSID_NATS_URL",
+    "VSSID_MONGO_URL",
+    "VSSID_SMTP_URL",
+    "VSSID_MAIL_API_URL",
+    "VSSID_SMS_URL",
+)
+READY_TIMEOUT = 60.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stack",
+        choices=STACK_MODES,
+        default="local",
+        help="where NATS, MongoDB and mail come from: local processes on free ports (default), "
+        "external servers named by VSSID_*_URL, or testcontainers (needs Docker)",
+    )
+
+
+def local_config(data_dir: Path) -> StackConfig:
+    """A StackConfig on free 127.0.0.1 ports with its data under `data_dir`."""
+    ports = free_ports(7)
+    return replace(
+        StackConfig(),
+        nats_port=ports[0],
+        nats_monitor_port=ports[1],
+        mongo_port=ports[2],
+        smtp_port=ports[3],
+        mail_http_port=ports[4],
+        intake_port=ports[5],
+        review_port=ports[6],
+        data_dir=data_dir,
+    )
+
+
+@contextmanager
+def _local_stack(data_dir: Path) -> Iterator[Stack]:
+    config = local_config(data_dir)
+    # Server output goes to a file: relayed into pytest's capture it would bury test output.
+    with (data_dir / "servers.log").open("a", encoding="utf-8") as log:
+        processes = start_servers(config, echo=log, timeout=READY_TIMEOUT)
+        try:
+            yield Stack.from_config(config)
+        finally:
+            stop_servers(processes)
+
+
+@contextmanager
+def _external_stack(data_dir: Path) -> Iterator[Stack]:
+    missing = [var for var in EXTERNAL_VARIABLES if not os.environ.get(var)]
+    if missing:
+        pytest.fail(f"--stack=external needs these environment variables: {', '.join(missing)}")
+    env = os.environ
+    yield Stack(
+        nats_url=env["VSSID_NATS_URL"],
+        mongo_url=env["VSSID_MONGO_URL"],
+        smtp_url=env["VSSID_SMTP_URL"],
+        mail_api_url=env["VSSID_MAIL_API_URL"],
+        sms_url=env["VSSID_SMS_URL"],
+        data_dir=data_dir,
+    )
+
+
+def _docker_problem() -> str | None:
+    try:
+        from testcontainers.core.docker_client import DockerClient
+
+        DockerClient().client.ping()
+    except Exception as error:  # any failure here means "no usable engine"
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+@contextmanager
+def _containers_stack(data_dir: Path) -> Iterator[Stack]:
+    # No registry for Ryuk's image on these machines; the context managers clean up instead.
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    problem = _docker_problem()
+    if problem is not None:
+        pytest.skip(f"--stack=containers needs a reachable Docker engine ({problem})")
+    from testcontainers.community.mongodb import MongoDbContainer
+    from testcontainers.community.nats import NatsContainer
+
+    config = local_config(data_dir)
+    nats: Any = NatsContainer("nats:2.11", jetstream=True)
+    mongo: Any = MongoDbContainer("mongo:8")
+    with nats, mongo, (data_dir / "catcher.log").open("a", encoding="utf-8") as log:
+        catcher = catcher_process(config, data_dir / "mail", echo=log).start()
+        try:
+            catcher.wait_http(f"{config.mail_api_url}/health", READY_TIMEOUT)
+            yield replace(
+                Stack.from_config(config),
+                nats_url=nats.nats_uri(),
+                mongo_url=mongo.get_connection_url(),
+            )
+        finally:
+            catcher.stop(5.0)
+
+
+@pytest.fixture(scope="session")
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """NATS (JetStream), MongoDB and the mail catcher for the whole session, torn down after."""
+    mode = request.config.getoption("--stack")
+    data_dir = tmp_path_factory.mktemp("stack")
+    factories = {
+        "local": _local_stack,
+        "external": _external_stack,
+        "containers": _containers_stack,
+    }
+    with factories[mode](data_dir) as ready:
+        yield ready
+
+
+@pytest.fixture
+def mongo_db_name(request: pytest.FixtureRequest, stack: Stack) -> Iterator[str]:
+    """A database name no other test uses; the database is dropped afterwards."""
+    readable = re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)[:40]
+    name = f"t_{readable}_{uuid.uuid4().hex[:10]}"
+    yield name
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        stack.mongo_url, serverSelectionTimeoutMS=5000
+    )
+    # Cleanup only: a test that broke the server on purpose must not fail in teardown.
+    with contextlib.suppress(PyMongoError):
+        client.drop_database(name)
+    client.close()

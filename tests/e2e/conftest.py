@@ -1,0 +1,91 @@
+"""The whole system as processes on the `stack` servers: bootstrap, then the four services."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from vssid.devstack.catalog import is_ready_event
+from vssid.devstack.servers import Stack, free_ports
+from vssid.devstack.supervisor import ManagedProcess
+
+SERVICES = ("intake", "review", "ocr_qr", "notifier")
+READY_TIMEOUT = 90.0
+
+
+@dataclass
+class System:
+    env: dict[str, str]
+    intake_url: str
+    review_url: str
+    mail_api_url: str
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    def start(self, name: str) -> ManagedProcess:
+        process = ManagedProcess(
+            name, [sys.executable, "-m", f"vssid_{name}"], env=self.env, echo=False
+        )
+        self.processes[name] = process.start()
+        if name in ("intake", "review"):
+            url = self.intake_url if name == "intake" else self.review_url
+            process.wait_http(f"{url}/ready", READY_TIMEOUT)
+        else:
+            process.wait_log(is_ready_event, READY_TIMEOUT)
+        return process
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "vssid.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop(10.0)
+
+
+@pytest.fixture(scope="module")
+def system(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    intake_port, review_port = free_ports(2)
+    env = {
+        **__import__("os").environ,
+        "VSSID_ENV": "test",
+        "VSSID_NATS_URL": stack.nats_url,
+        "VSSID_MONGO_URL": stack.mongo_url,
+        "VSSID_MONGO_DB": f"e2e_{uuid.uuid4().hex[:8]}",
+        "VSSID_SMTP_URL": stack.smtp_url,
+        "VSSID_SMS_URL": stack.sms_url,
+        "VSSID_INTAKE_PORT": str(intake_port),
+        "VSSID_REVIEW_PORT": str(review_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "vssid_shared.bootstrap"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    system = System(
+        env,
+        f"http://127.0.0.1:{intake_port}",
+        f"http://127.0.0.1:{review_port}",
+        stack.mail_api_url,
+    )
+    try:
+        for name in SERVICES:
+            system.start(name)
+        yield system
+    finally:
+        system.stop()

@@ -1,0 +1,156 @@
+"""Intake's HTTP contract (CONTRACT §3) against the running system."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import System
+from tests.support import applicant as a
+from tests.support.cards import render_card_photo
+from tests.support.observe import stream_events
+
+pytestmark = pytest.mark.e2e
+
+BHYT = (
+    "GD4484890012345|4e677579e1bb856e2056c4836e2042e1baa36f|15/03/1990|1|"
+    "54e1bb9520352c204368c3ad6e68204769c3a16e2c205468616e68204b68c3aa2c20c490c3a0204ee1bab56e67|"
+    "48 - 017|01/01/2024|31/12/2024|15/12/2023|48024890012345|-|4|01/01/2029|"
+    "a4c123b1612dd272-d137|$"
+)
+
+
+@pytest.fixture
+def intake(system: System) -> httpx.Client:
+    return httpx.Client(base_url=system.intake_url, timeout=30)
+
+
+def test_access_is_by_the_declarations_own_token(intake: httpx.Client) -> None:
+    first, _ = a.create_draft(intake, {"full_name": "Nguyễn Văn Bảo"})
+    _, other_token = a.create_draft(intake, {})
+    assert intake.get(f"/v1/declarations/{first}").status_code == 401
+    response = intake.get(f"/v1/declarations/{first}", headers=a.auth(other_token))
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["code"] == "not_found"
+
+
+def test_submit_lists_every_missing_field_and_image(intake: httpx.Client) -> None:
+    declaration_id, token = a.create_draft(intake, {"full_name": "Trần Thị Mai Anh"})
+    response = intake.post(f"/v1/declarations/{declaration_id}/submit", headers=a.auth(token))
+    assert response.status_code == 422
+    locs = {tuple(item["loc"]) for item in response.json()["detail"]}
+    assert ("images", "portrait") in locs
+    assert ("body", "phone") in locs
+    assert all(item["message"] for item in response.json()["detail"])
+
+
+def test_edit_while_draft_then_conflict_after_submit(intake: httpx.Client) -> None:
+    declaration_id, token = a.create_draft(intake, {**a.BAO, "address": "cũ"})
+    patched = intake.patch(
+        f"/v1/declarations/{declaration_id}",
+        headers=a.auth(token),
+        json={"address": a.BAO["address"], "phone": "+84 905 123 456"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["phone"] == "+84905123456"
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    a.submit(intake, declaration_id, token)
+    again = intake.patch(
+        f"/v1/declarations/{declaration_id}", headers=a.auth(token), json={"address": "mới"}
+    )
+    assert again.status_code == 409
+
+
+def test_concurrent_submits_with_one_key_give_one_reference(
+    intake: httpx.Client, system: System
+) -> None:
+    declaration_id, token = a.create_draft(intake, a.BAO)
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+
+    def submit() -> httpx.Response:
+        with httpx.Client(base_url=system.intake_url, timeout=30) as client:
+            return client.post(
+                f"/v1/declarations/{declaration_id}/submit",
+                headers={**a.auth(token), "Idempotency-Key": "same-key"},
+            )
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: submit(), range(4)))
+    assert {r.status_code for r in answers} == {202}
+    assert len({r.json()["reference"] for r in answers}) == 1
+    events = a.eventually(
+        lambda: stream_events(
+            system.env["VSSID_NATS_URL"], "declarations.4802.submitted", declaration_id
+        )
+    )
+    assert len(events) == 1
+
+
+def test_a_refused_upload_keeps_the_previous_image(intake: httpx.Client) -> None:
+    declaration_id, token = a.create_draft(intake, {})
+    url = f"/v1/declarations/{declaration_id}/images/portrait"
+    good = intake.put(
+        url, headers=a.auth(token), files={"file": ("p.jpg", a.portrait_jpeg(), "image/jpeg")}
+    )
+    assert good.status_code == 201
+    text = intake.put(
+        url,
+        headers=a.auth(token),
+        files={"file": ("p.jpg", b"just text, not a photo", "image/jpeg")},
+    )
+    assert text.status_code == 415
+    huge = intake.put(
+        url,
+        headers=a.auth(token),
+        files={"file": ("p.jpg", os.urandom(11 * 1024 * 1024), "image/jpeg")},
+    )
+    assert huge.status_code == 413
+    images = a.status_of(intake, declaration_id, token)["images"]
+    assert [i["sha256"] for i in images] == [good.json()["sha256"]]
+
+
+def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
+    cccd = intake.post("/v1/qr/decode", json={"payload": a.BAO_QR})
+    assert cccd.status_code == 200, cccd.text
+    assert cccd.json()["kind"] == "cccd"
+    assert cccd.json()["fields"]["date_of_birth"] == "1990-03-15"
+    bhyt = intake.post("/v1/qr/decode", json={"payload": BHYT})
+    assert bhyt.json()["fields"]["social_insurance_number"] == "4890012345"
+    photo = render_card_photo(a.BAO_QR, "phone", 7)
+    found = intake.post("/v1/qr/decode", files={"file": ("card.jpg", photo, "image/jpeg")})
+    assert found.status_code == 200, found.text
+    assert found.json()["fields"]["full_name"] == "Nguyễn Văn Bảo"
+    nothing = intake.post(
+        "/v1/qr/decode", files={"file": ("p.jpg", a.portrait_jpeg(), "image/jpeg")}
+    )
+    assert nothing.status_code == 422
+    unknown = intake.post("/v1/qr/decode", json={"payload": "hello world"})
+    assert unknown.status_code == 422
+
+
+def test_lookup_matches_without_accents(intake: httpx.Client, system: System) -> None:
+    system.cli("registry", "import", "src/vssid/data/registry_sample.csv")
+    response = intake.get(
+        "/v1/social-insurance/lookup",
+        params={
+            "full_name": "NGUYEN VAN  BAO",
+            "date_of_birth": "1990-03-15",
+            "province_code": "48",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["matches"] == [
+        {
+            "social_insurance_number": "4890012345",
+            "full_name": "Nguyễn Văn Bảo",
+            "date_of_birth": "1990-03-15",
+        }
+    ]
+
+
+def test_login_before_activation_is_refused(intake: httpx.Client) -> None:
+    response = intake.post("/v1/auth/login", json={"account": "4890012399", "password": "x" * 10})
+    assert response.status_code == 401

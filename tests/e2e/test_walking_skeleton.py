@@ -1,0 +1,86 @@
+"""One declaration through all four services on real servers, driven by the HTTP contract only."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import System
+from tests.support import applicant as a
+from tests.support.observe import mails_about, sms_to, stream_events
+
+pytestmark = pytest.mark.e2e
+
+
+def operator_token(system: System, agency: str = "4802") -> str:
+    out = system.cli("operators", "add", "--agency", agency, "--name", "Nguyễn Văn B")
+    return out.strip().splitlines()[-1]
+
+
+def test_declaration_reaches_verified_and_account_works(system: System) -> None:
+    intake = httpx.Client(base_url=system.intake_url, timeout=30)
+    review = httpx.Client(base_url=system.review_url, timeout=30)
+    declaration_id, token = a.create_draft(intake, a.BAO)
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    reference = a.submit(intake, declaration_id, token)
+    assert re.fullmatch(r"4802-[A-Z0-9]{6}", reference)
+
+    body = a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    assert body["enrichment"]["qr"]["found"] is True
+    assert body["enrichment"]["discrepancies"] == []
+    copy = a.eventually(lambda: mails_about(system.mail_api_url, reference))
+    assert len(copy) == 1
+    assert copy[0]["Attachments"] == 1
+
+    headers = {"Authorization": f"Bearer {operator_token(system)}"}
+    case = review.get(f"/v1/review/declarations/by-reference/{reference}", headers=headers)
+    assert case.status_code == 200
+    assert case.json()["fields"]["full_name"] == "Nguyễn Văn Bảo"
+    verified = review.post(
+        f"/v1/review/declarations/{declaration_id}/verify",
+        json={"note": "Đã đối chiếu CCCD"},
+        headers=headers,
+    )
+    assert verified.status_code == 200, verified.text
+    again = review.post(
+        f"/v1/review/declarations/{declaration_id}/verify", json={}, headers=headers
+    )
+    assert again.status_code == 409
+
+    body = a.wait_for_status(intake, declaration_id, token, "verified")
+    assert [e["status"] for e in body["timeline"]] == [
+        "draft",
+        "submitted",
+        "awaiting_verification",
+        "verified",
+    ]
+    sms = a.eventually(lambda: sms_to(system.mail_api_url, "+84905123456"))
+    found = re.search(r"là: (\S+)", sms[0]["Text"])
+    assert found, "the SMS carries the initial password"
+    password = found.group(1)
+    login = intake.post("/v1/auth/login", json={"account": "4890012345", "password": password})
+    assert login.status_code == 200, login.text
+    assert login.json()["must_change_password"] is True
+
+
+def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:
+    intake = httpx.Client(base_url=system.intake_url, timeout=30)
+    ocr = system.processes["ocr_qr"]
+    ocr.stop(10.0)  # the submitted event waits in JetStream, unacked by anyone
+    fields = {**a.BAO, "email": "mai.anh@example.com"}
+    declaration_id, token = a.create_draft(intake, fields)
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    reference = a.submit(intake, declaration_id, token)
+
+    ocr = system.start("ocr_qr")
+    ocr.wait_log(lambda line: declaration_id in line or "Received" in line, 60)
+    ocr.kill()  # SIGKILL while the message is in flight: no ack was sent
+    system.start("ocr_qr")
+
+    a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    nats_url = system.env["VSSID_NATS_URL"]
+    assert len(stream_events(nats_url, "declarations.4802.scanned", declaration_id)) == 1
+    mails = a.eventually(lambda: mails_about(system.mail_api_url, reference))
+    assert len(mails) == 1

@@ -1,0 +1,221 @@
+"""The embedded stack: the `stack` fixture's servers, and `vssid dev` started as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from pymongo import AsyncMongoClient
+
+from vssid.devstack import ManagedProcess, Stack, free_ports
+from vssid.devstack.catalog import is_ready_event
+from vssid.devstack.config import PORT_VARIABLES
+from vssid.devstack.probes import port_open
+
+HOST = "127.0.0.1"
+READY_TIMEOUT = 120.0
+STOP_DEADLINE = 30.0
+STUBS = Path(__file__).with_name("stubs")
+PROBE_STREAM = "DEVSTACK_PROBE"
+
+
+async def test_stack_nats_has_jetstream(stack: Stack) -> None:
+    client = await nats.connect(stack.nats_url)
+    try:
+        info = await client.jetstream().account_info()
+        assert info.limits is not None
+    finally:
+        await client.close()
+
+
+async def test_stack_mongo_stores_and_finds(stack: Stack, mongo_db_name: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(stack.mongo_url)
+    try:
+        assert (await client.admin.command("ping"))["ok"] == 1
+        collection = client[mongo_db_name]["probe"]
+        await collection.insert_one({"_id": "a", "name": "Nguyễn Văn A"})
+        assert await collection.find_one({"_id": "a"}) == {"_id": "a", "name": "Nguyễn Văn A"}
+    finally:
+        await client.close()
+
+
+async def test_stack_mail_catcher_answers(stack: Stack) -> None:
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{stack.mail_api_url}/health")).status_code == 200
+        assert (await http.get(f"{stack.mail_api_url}/api/v1/messages")).status_code == 200
+
+
+def test_managed_process_kill_restart_and_stop(tmp_path: Path) -> None:
+    trigger = tmp_path / "never"
+    argv = [sys.executable, str(STUBS / "stub_worker.py"), str(trigger)]
+    worker = ManagedProcess("stub", argv, echo=False)
+    with worker:
+        worker.wait_log(is_ready_event, 30.0)
+        first_pid = worker.pid
+        worker.kill()
+        assert worker.wait(10.0) == -signal.SIGKILL
+        worker.restart()
+        # A new life: the previous "ready" line must not satisfy this wait by itself.
+        worker.wait_log(lambda line: "starting" in line, 30.0)
+        worker.wait_log(is_ready_event, 30.0)
+        assert worker.pid != first_pid
+        assert worker.running
+    assert worker.returncode == -signal.SIGTERM
+    assert worker.tail(2) == worker.tail()[-2:]
+
+
+class DevRun:
+    """One `vssid dev`-style runner process on free ports with a given data directory."""
+
+    def __init__(
+        self, data_dir: Path, argv: list[str] | None = None, ports: dict[str, int] | None = None
+    ) -> None:
+        variables = [var for _, var, _ in PORT_VARIABLES]
+        self.ports = ports or dict(zip(variables, free_ports(len(variables)), strict=True))
+        self.env = {**os.environ, **{var: str(port) for var, port in self.ports.items()}}
+        self.env.update(
+            VSSID_HOST=HOST,
+            VSSID_DATA_DIR=str(data_dir),
+            VSSID_DEV_SERVICES="",  # the services are tested elsewhere; this is about the stack
+            # The stream bootstrap runs when it exists, as it will under `make dev`.
+            VSSID_DEV_BOOTSTRAP="1" if _module_exists("vssid_shared.bootstrap") else "0",
+            PYTHONUNBUFFERED="1",
+        )
+        command = argv or ["-m", "vssid.devstack"]
+        self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=False)
+
+    def url(self, scheme: str, var: str) -> str:
+        return f"{scheme}://{HOST}:{self.ports[var]}"
+
+    def output(self) -> str:
+        return "\n".join(self.process.tail())
+
+    def start_until_ready(self) -> None:
+        self.process.start()
+        self.process.wait_log(lambda line: "vssid dev is ready" in line, READY_TIMEOUT)
+        # The table is printed in one write; wait for its last line too.
+        self.process.wait_log(lambda line: "Press Ctrl-C to stop" in line, 5.0)
+
+    def stop_with(self, sig: int) -> int | None:
+        self.process.signal(sig)
+        code = self.process.wait(STOP_DEADLINE)
+        self.process.finish()
+        return code
+
+    def open_ports(self) -> list[str]:
+        return [var for var, port in self.ports.items() if port_open(HOST, port)]
+
+
+@pytest.fixture
+def dev_runs() -> Iterator[list[DevRun]]:
+    runs: list[DevRun] = []
+    yield runs
+    for run in runs:  # a failed test must not leave a runner (and its servers) behind
+        if run.process.running:
+            run.stop_with(signal.SIGTERM)
+        run.process.kill()
+
+
+def test_dev_runner_serves_stops_cleanly_and_keeps_data(
+    tmp_path: Path, dev_runs: list[DevRun]
+) -> None:
+    first = DevRun(tmp_path / "data")
+    dev_runs.append(first)
+    first.start_until_ready()
+    output = first.output()
+    for var, scheme in (("VSSID_NATS_PORT", "nats"), ("VSSID_MAIL_HTTP_PORT", "http")):
+        assert first.url(scheme, var) in output
+    assert f"mongodb://{HOST}:{first.ports['VSSID_MONGO_PORT']}" in output
+    assert httpx.get(first.url("http", "VSSID_MAIL_HTTP_PORT") + "/health").status_code == 200
+    asyncio.run(_write_probe(first))
+
+    assert first.stop_with(signal.SIGINT) == 0, first.output()
+    assert first.open_ports() == [], first.output()
+
+    second = DevRun(tmp_path / "data", ports=first.ports)  # same ports: they must be free again
+    dev_runs.append(second)
+    second.start_until_ready()
+    assert asyncio.run(_read_probe(second)) == (1, 1)
+    assert second.stop_with(signal.SIGTERM) == 0, second.output()
+    assert second.open_ports() == [], second.output()
+
+
+def test_dev_runner_stops_everything_when_a_child_dies(
+    tmp_path: Path, dev_runs: list[DevRun]
+) -> None:
+    trigger = tmp_path / "exit-now"
+    run = DevRun(tmp_path / "data", [str(STUBS / "run_stub_stack.py"), str(trigger)])
+    dev_runs.append(run)
+    run.start_until_ready()
+    trigger.touch()
+    code = run.process.wait(STOP_DEADLINE)
+    run.process.finish()
+    output = run.output()
+    assert code == 1, output
+    assert "stub exited unexpectedly (exit code 3)" in output
+    assert "trigger seen, exiting with 3" in output
+    assert run.open_ports() == [], output
+
+
+def test_dev_runner_names_a_busy_port(tmp_path: Path, dev_runs: list[DevRun]) -> None:
+    run = DevRun(tmp_path / "data")
+    dev_runs.append(run)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind((HOST, run.ports["VSSID_MONGO_PORT"]))
+        taken.listen()
+        run.process.start()
+        code = run.process.wait(STOP_DEADLINE)
+    run.process.finish()
+    assert code == 2, run.output()
+    assert f"port {run.ports['VSSID_MONGO_PORT']}" in run.output()
+    assert "VSSID_MONGO_PORT" in run.output()
+
+
+async def _write_probe(run: DevRun) -> None:
+    client = await nats.connect(run.url("nats", "VSSID_NATS_PORT"))
+    try:
+        jetstream = client.jetstream()
+        await jetstream.add_stream(name=PROBE_STREAM, subjects=["devstack.probe"])
+        await jetstream.publish("devstack.probe", b"kept across restarts")
+    finally:
+        await client.close()
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(_mongo_url(run))
+    try:
+        await mongo["devstack_test"]["probe"].insert_one({"_id": "kept", "run": 1})
+    finally:
+        await mongo.close()
+
+
+async def _read_probe(run: DevRun) -> tuple[int, object]:
+    client = await nats.connect(run.url("nats", "VSSID_NATS_PORT"))
+    try:
+        info = await client.jetstream().stream_info(PROBE_STREAM)
+        messages = info.state.messages
+    finally:
+        await client.close()
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(_mongo_url(run))
+    try:
+        found = await mongo["devstack_test"]["probe"].find_one({"_id": "kept"})
+    finally:
+        await mongo.close()
+    return messages, (found or {}).get("run")
+
+
+def _mongo_url(run: DevRun) -> str:
+    return run.url("mongodb", "VSSID_MONGO_PORT") + "/?directConnection=true"
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False

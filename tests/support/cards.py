@@ -1,0 +1,169 @@
+"""Synthetic card photos (clean, phone, hard) and portraits for QR tests and the bench."""
+
+import io
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+import segno
+from numpy.typing import NDArray
+from PIL import Image
+
+Level = Literal["clean", "phone", "hard"]
+Gray = NDArray[np.float32]
+CARD_MM = (85.6, 54.0)  # ID-1 format, both the CCCD and the plastic BHYT card
+_PX_PER_MM = 14.0
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Ranges a photo's conditions are drawn from; one instance per level."""
+
+    long_side: tuple[int, int]  # output image, px
+    card_fill: tuple[float, float]  # card extent / frame extent
+    module_mm: tuple[float, float]  # printed size of one QR module
+    tilt_deg: float  # max out-of-plane tilt (perspective)
+    roll_deg: float  # max in-plane rotation
+    blur: tuple[float, float]  # Gaussian sigma, output px
+    motion_p: float  # chance of a motion-blur streak ...
+    motion_px: tuple[int, int]  # ... and its length
+    noise: tuple[float, float]  # sensor noise sigma, grey levels
+    light: tuple[float, float]  # scene brightness factor (dim rooms are < 1)
+    glare_p: float  # chance of a specular glare blob ...
+    glare_peak: tuple[float, float]  # ... and the grey levels it adds at its centre
+    jpeg: tuple[int, int]
+
+
+CAMERAS: dict[Level, Camera] = {
+    "clean": Camera(  # a flat, well-lit, scanner-like shot
+        long_side=(1400, 1600), card_fill=(0.8, 0.9), module_mm=(0.30, 0.34), tilt_deg=0,
+        roll_deg=2, blur=(0, 0.3), motion_p=0, motion_px=(0, 0), noise=(0, 1), light=(0.95, 1),
+        glare_p=0, glare_peak=(0, 0), jpeg=(92, 95),
+    ),
+    "phone": Camera(  # a careful handheld photo, resized to a usual upload size
+        long_side=(1600, 2000), card_fill=(0.6, 0.85), module_mm=(0.27, 0.33), tilt_deg=12,
+        roll_deg=15, blur=(0.4, 0.9), motion_p=0.1, motion_px=(2, 4), noise=(2, 4),
+        light=(0.8, 1), glare_p=0.3, glare_peak=(40, 110), jpeg=(70, 85),
+    ),
+    "hard": Camera(  # hurried: far, tilted, shaken, dim, glossy glare, heavy compression
+        long_side=(1600, 2000), card_fill=(0.5, 0.7), module_mm=(0.27, 0.32), tilt_deg=35,
+        roll_deg=35, blur=(0.5, 1.0), motion_p=0.35, motion_px=(3, 7), noise=(3, 6),
+        light=(0.5, 0.85), glare_p=0.7, glare_peak=(120, 260), jpeg=(40, 60),
+    ),
+}
+
+
+def _qr_modules(payload: str) -> NDArray[np.bool_]:
+    qr = segno.make_qr(payload, encoding="utf-8", mode="byte", error="m")
+    return np.array([[v == 1 for v in row] for row in qr.matrix_iter(border=2)], dtype=np.bool_)
+
+
+def _card(
+    payload: str, module_mm: tuple[float, float], rng: np.random.Generator
+) -> tuple[Gray, tuple[int, int, int]]:
+    """Render the card face in card space; return it and the QR box (x, y, side)."""
+    w, h = (round(mm * _PX_PER_MM) for mm in CARD_MM)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # Light, low-contrast guilloche like the security print behind the text.
+    card = 225 + 12 * np.sin(xx / rng.uniform(9, 15) + 3 * np.sin(yy / rng.uniform(20, 40)))
+    card[: h // 7] -= 35  # header band (national emblem, title)
+    face = (round(w * 0.05), round(h * 0.3), round(w * 0.25), round(h * 0.62))
+    card[face[1] : face[1] + face[3], face[0] : face[0] + face[2]] = rng.uniform(110, 170)
+    for row in range(6):  # text-like lines: words of dark dashes
+        y, x = round(h * (0.3 + 0.1 * row)), round(w * 0.34)
+        while x < w * (0.62 if row < 2 else 0.94):
+            word = round(rng.uniform(0.02, 0.08) * w)
+            card[y : y + round(h * 0.035), x : x + word] = rng.uniform(30, 70)
+            x += word + round(0.012 * w)
+    modules = _qr_modules(payload)
+    side = round(len(modules) * rng.uniform(*module_mm) * _PX_PER_MM)
+    qr = cv2.resize((~modules).astype(np.float32) * 205 + 20, (side, side), cv2.INTER_AREA)
+    x0, y0 = w - side - round(w * 0.03), round(h * 0.04)
+    card[y0 : y0 + side, x0 : x0 + side] = qr
+    return card.astype(np.float32), (x0, y0, side)
+
+
+def _project(w: int, h: int, cam: Camera, out_w: int, out_h: int, rng: np.random.Generator) -> Gray:
+    """Card corners seen by a pinhole camera after tilt, roll and placement in the frame."""
+    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+    ax, ay = np.radians(rng.uniform(-cam.tilt_deg, cam.tilt_deg, 2))
+    rz = np.radians(rng.uniform(-cam.roll_deg, cam.roll_deg))
+    rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
+    ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
+    rot = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
+    world = corners @ (rot @ ry @ rx).T + np.array([0, 0, 1.6 * w])  # a phone ~1.6 card widths away
+    flat = world[:, :2] / world[:, 2:] * 1.6 * w
+    span = flat.max(axis=0) - flat.min(axis=0)
+    # The card fills a share of whichever frame side constrains it, as a person frames it.
+    flat *= rng.uniform(*cam.card_fill) * min(out_w / span[0], out_h / span[1])
+    span = flat.max(axis=0) - flat.min(axis=0)
+    slack = np.maximum(np.array([out_w, out_h]) - span, 0)
+    offset = rng.uniform(0, 1, 2) * slack - flat.min(axis=0)
+    return (flat + offset).astype(np.float32)
+
+
+def _background(out_w: int, out_h: int, rng: np.random.Generator) -> Gray:
+    coarse = rng.uniform(60, 200, (6, 8)).astype(np.float32)
+    base = cv2.resize(coarse, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
+    return base + rng.normal(0, 6, (out_h, out_w)).astype(np.float32)
+
+
+def _lighting(img: Gray, cam: Camera, quad: Gray, qr_centre: Gray, rng: np.random.Generator) -> Gray:
+    h, w = img.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gx, gy = rng.uniform(-0.25, 0.25, 2)
+    img = img * rng.uniform(*cam.light) * (1 + gx * (xx / w - 0.5) + gy * (yy / h - 0.5))
+    if rng.uniform() < cam.glare_p:
+        # Glare on a glossy card: often near the QR, which sits under the laminate's sheen.
+        anchor = qr_centre if rng.uniform() < 0.5 else quad[rng.integers(0, 4)] * 0.3 + quad.mean(0) * 0.7
+        cx, cy = anchor + rng.normal(0, 0.06 * w, 2)
+        r = rng.uniform(0.03, 0.08) * w
+        img = img + rng.uniform(*cam.glare_peak) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+    return img
+
+
+def _optics(img: Gray, cam: Camera, rng: np.random.Generator) -> Gray:
+    sigma = rng.uniform(*cam.blur)
+    if sigma > 0.05:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    if rng.uniform() < cam.motion_p:
+        length = int(rng.integers(*cam.motion_px, endpoint=True))
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1 / length
+        rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(0, 180), 1)
+        img = cv2.filter2D(img, -1, cv2.warpAffine(kernel, rot, (length, length)))
+    return img + rng.normal(0, rng.uniform(*cam.noise), img.shape).astype(np.float32)
+
+
+def _jpeg(img: Gray, quality: int, tint: NDArray[np.float32]) -> bytes:
+    rgb = np.clip(img[:, :, None] * tint, 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def render_card_photo(payload: str, level: Level, seed: int) -> bytes:
+    """A JPEG photo of a card whose QR (byte mode, UTF-8) holds `payload`; same seed, same bytes."""
+    cam, rng = CAMERAS[level], np.random.default_rng(seed)
+    card, (qx, qy, qs) = _card(payload, cam.module_mm, rng)
+    long_side = int(rng.integers(*cam.long_side, endpoint=True))
+    out_w, out_h = (long_side, long_side * 3 // 4) if rng.uniform() < 0.7 else (long_side * 3 // 4, long_side)
+    h, w = card.shape
+    quad = _project(w, h, cam, out_w, out_h, rng)
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    scale = float(np.linalg.norm(quad[1] - quad[0])) / w
+    if scale < 1:  # shrink first so the warp does not alias the fine QR modules
+        small = cv2.resize(card, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        card, src = small, src * np.float32(small.shape[1] / w)
+    matrix = cv2.getPerspectiveTransform(src, quad)
+    warped = cv2.warpPerspective(card, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.ones_like(card), matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    img = warped * mask + _background(out_w, out_h, rng) * (1 - mask)
+    qr_centre = cv2.perspectiveTransform(
+        np.array([[[(qx + qs / 2) / w * src[1, 0], (qy + qs / 2) / w * src[1, 0]]]], np.float32), matrix
+    )[0, 0]
+    img = _optics(_lighting(img, cam, quad, qr_centre, rng), cam, rng)
+    tint = rng.uniform(0.9, 1.05, 3).astype(np.float32)
+    return _jpeg(img, int(rng.integers(*cam.jpeg, endpoint=True)), tint)

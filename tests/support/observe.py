@@ -1,0 +1,42 @@
+"""Reading what the system did from the outside: JetStream history, mail and SMS catchers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import nats
+from nats.errors import TimeoutError as NatsTimeout
+
+
+async def _events(nats_url: str, subject: str) -> list[dict[str, Any]]:
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True)
+        found: list[dict[str, Any]] = []
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=1.0)
+            except NatsTimeout:
+                return found
+            found.append(json.loads(msg.data))
+    finally:
+        await nc.close()
+
+
+def stream_events(nats_url: str, subject: str, declaration_id: str) -> list[dict[str, Any]]:
+    """Every event on `subject` about one declaration, as stored in the stream."""
+    events = asyncio.run(_events(nats_url, subject))
+    return [e for e in events if e.get("subject") == declaration_id]
+
+
+def mails_about(mail_api_url: str, text: str) -> list[dict[str, Any]]:
+    body = httpx.get(f"{mail_api_url}/api/v1/messages", params={"limit": 500}).json()
+    return [m for m in body["messages"] if text in m["Subject"]]
+
+
+def sms_to(mail_api_url: str, phone: str) -> list[dict[str, Any]]:
+    body = httpx.get(f"{mail_api_url}/api/v1/sms").json()
+    return [m for m in body["messages"] if m["To"] == phone]
