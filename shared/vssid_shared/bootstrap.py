@@ -62,7 +62,7 @@ async def declare_stream(jsm: JetStreamManager, config: StreamConfig) -> None:
         await jsm.update_stream(config)
 
 
-async def declare_all(nats_url: str) -> None:
+async def declare_all(nats_url: str, ack_wait: float = ACK_WAIT_SECONDS) -> None:
     nc = await nats.connect(nats_url, connect_timeout=5)
     try:
         jsm = nc.jsm()
@@ -78,7 +78,7 @@ async def declare_all(nats_url: str) -> None:
                     ack_policy=AckPolicy.EXPLICIT,
                     deliver_policy=DeliverPolicy.ALL,
                     max_deliver=MAX_DELIVER,
-                    ack_wait=ACK_WAIT_SECONDS,
+                    ack_wait=ack_wait,
                 ),
             )
         log.info("streams declared", extra={"consumers": len(CONSUMERS)})
@@ -89,7 +89,7 @@ async def declare_all(nats_url: str) -> None:
 def main() -> int:
     settings = CommonSettings()
     configure_logging("bootstrap", settings.log_level)
-    asyncio.run(declare_all(settings.nats_url))
+    asyncio.run(declare_all(settings.nats_url, settings.ack_wait_seconds))
     return 0
 
 

@@ -22,6 +22,8 @@ class CommonSettings(BaseSettings):
     mongo_db: str = "vssid"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
+    # How long JetStream waits for an ack before redelivering: longer than the slowest handler.
+    ack_wait_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> CommonSettings:

@@ -69,6 +69,8 @@ def system(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         "VSSID_INTAKE_PORT": str(intake_port),
         "VSSID_REVIEW_PORT": str(review_port),
         "PYTHONUNBUFFERED": "1",
+        # Redelivery after a killed worker comes after ack_wait: keep the fault tests quick.
+        "VSSID_ACK_WAIT_SECONDS": "10",
     }
     subprocess.run(
         [sys.executable, "-m", "vssid_shared.bootstrap"],

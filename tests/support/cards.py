@@ -16,6 +16,22 @@ Gray = NDArray[np.float32]
 CARD_MM = (85.6, 54.0)  # ID-1 format, both the CCCD and the plastic BHYT card
 _PX_PER_MM = 14.0
 
+# DOMAIN.md §10 verbatim (fake people): five CCCD payloads, then five BHYT payloads.
+DOMAIN_PAYLOADS: tuple[str, ...] = tuple(
+    """
+048090900101|201234567|Nguyễn Văn Bảo|15031990|Nam|Tổ 5, Phường Chính Gián, Quận Thanh Khê, Đà Nẵng|12052021
+048185900102||Trần Thị Mai Anh|02111985|Nữ|45 Hà Huy Tập, Phường Hòa Khê, Quận Thanh Khê, Đà Nẵng|20042021
+048301900103||Lê Ngọc Hân|09072001|Nữ|112 Điện Biên Phủ, Phường Chính Gián, Quận Thanh Khê, Đà Nẵng|15102024||||
+048202900104||Võ Minh Khang|23022002|Nam|Tổ 3, Phường Thanh Khê, Thành phố Đà Nẵng|05082025||||
+049078900105|205678901|Phạm Văn Lộc|30121978|Nam|Thôn 2, Xã Hòa Phong, Huyện Hòa Vang, Đà Nẵng|18062022
+GD4484890012345|4e677579e1bb856e2056c4836e2042e1baa36f|15/03/1990|1|54e1bb9520352c204368c3ad6e68204769c3a16e2c205468616e68204b68c3aa2c20c490c3a0204ee1bab56e67|48 - 017|01/01/2024|31/12/2024|15/12/2023|48024890012345|-|4|01/01/2029|a4c123b1612dd272-d137|$
+HS4484890012346|4cc3aa2047696120487579|20/10/2012|1|31313220c49069e1bb876e204269c3aa6e205068e1bba72c205468616e68204b68c3aa|48 - 017|01/01/2025|31/12/2025|10/12/2024|48024890012346|4cc3aa204e67e1bb8d632048c3a26e|4|01/01/2030|1c17149d439536b3-216f|$
+4890012347|5472e1baa76e205468e1bb8b204d616920416e68|02/11/1985|2|-|48 - 017|01/01/2025|-|20/12/2024|48024890012347|-|4| 01/01/2030|daeeb975729fae92-3d5a|4|5175e1baad6e205468616e68204b68c3aa2c20c490c3a0204ee1bab56e67|$
+TE1484890012348|56c3b52042e1baa36f204e67e1bb8d63|14/06/2021|2|54e1bb9520332c205468616e68204b68c3aa2c20c490c3a0204ee1bab56e67|48 - 017|14/06/2021|13/06/2027|01/07/2021|48024890012348|56c3b5204d696e68204b68616e67|4|-|4fd12aabfe228f21-9e9c|$
+HT3484890012349|c490e1bab76e672056c4836e2054c6b0|1958|1|3237205472e1baa76e2043616f2056c3a26e2c205468616e68204b68c3aa|48 - 017|01/01/2025|31/12/2025|05/12/2024|48024890012349|-|4|01/01/2018|b0eb53f16947ccf2-5ec8|$
+""".strip().splitlines()  # noqa: E501
+)
+
 
 @dataclass(frozen=True)
 class Camera:
@@ -36,23 +52,19 @@ class Camera:
     jpeg: tuple[int, int]
 
 
+# Columns: long_side, card_fill, module_mm, tilt_deg, roll_deg, blur, motion_p, motion_px, noise,
+# light, glare_p, glare_peak, jpeg (see Camera).
 CAMERAS: dict[Level, Camera] = {
-    "clean": Camera(  # a flat, well-lit, scanner-like shot
-        long_side=(1400, 1600), card_fill=(0.8, 0.9), module_mm=(0.30, 0.34), tilt_deg=0,
-        roll_deg=2, blur=(0, 0.3), motion_p=0, motion_px=(0, 0), noise=(0, 1), light=(0.95, 1),
-        glare_p=0, glare_peak=(0, 0), jpeg=(92, 95),
-    ),
-    "phone": Camera(  # a careful handheld photo, resized to a usual upload size
-        long_side=(1600, 2000), card_fill=(0.6, 0.85), module_mm=(0.27, 0.33), tilt_deg=12,
-        roll_deg=15, blur=(0.4, 0.9), motion_p=0.1, motion_px=(2, 4), noise=(2, 4),
-        light=(0.8, 1), glare_p=0.3, glare_peak=(40, 110), jpeg=(70, 85),
-    ),
-    "hard": Camera(  # hurried: far, tilted, shaken, dim, glossy glare, heavy compression
-        long_side=(1600, 2000), card_fill=(0.5, 0.7), module_mm=(0.27, 0.32), tilt_deg=35,
-        roll_deg=35, blur=(0.5, 1.0), motion_p=0.35, motion_px=(3, 7), noise=(3, 6),
-        light=(0.5, 0.85), glare_p=0.7, glare_peak=(120, 260), jpeg=(40, 60),
-    ),
-}
+    # A flat, well-lit, scanner-like shot.
+    "clean": Camera((1400, 1600), (0.8, 0.9), (0.30, 0.34), 0, 2, (0, 0.3),
+                    0, (0, 0), (0, 1), (0.95, 1), 0, (0, 0), (92, 95)),
+    # A careful handheld photo, resized to a usual upload size.
+    "phone": Camera((1600, 2000), (0.6, 0.85), (0.27, 0.33), 12, 15, (0.4, 0.9),
+                    0.1, (2, 4), (2, 4), (0.8, 1), 0.3, (40, 110), (70, 85)),
+    # Hurried: far away, steeply tilted, shaken, dim, glossy glare, heavy compression.
+    "hard": Camera((1600, 2000), (0.5, 0.7), (0.27, 0.32), 35, 35, (0.5, 1.0),
+                   0.35, (3, 7), (3, 6), (0.5, 0.85), 0.7, (120, 260), (40, 60)),
+}  # fmt: skip
 
 
 def _qr_modules(payload: str) -> NDArray[np.bool_]:
@@ -87,7 +99,9 @@ def _card(
 
 def _project(w: int, h: int, cam: Camera, out_w: int, out_h: int, rng: np.random.Generator) -> Gray:
     """Card corners seen by a pinhole camera after tilt, roll and placement in the frame."""
-    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+    corners = np.array(
+        [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]]
+    )
     ax, ay = np.radians(rng.uniform(-cam.tilt_deg, cam.tilt_deg, 2))
     rz = np.radians(rng.uniform(-cam.roll_deg, cam.roll_deg))
     rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
@@ -110,17 +124,25 @@ def _background(out_w: int, out_h: int, rng: np.random.Generator) -> Gray:
     return base + rng.normal(0, 6, (out_h, out_w)).astype(np.float32)
 
 
-def _lighting(img: Gray, cam: Camera, quad: Gray, qr_centre: Gray, rng: np.random.Generator) -> Gray:
+def _lighting(
+    img: Gray, cam: Camera, quad: Gray, qr_centre: Gray, rng: np.random.Generator
+) -> Gray:
     h, w = img.shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     gx, gy = rng.uniform(-0.25, 0.25, 2)
     img = img * rng.uniform(*cam.light) * (1 + gx * (xx / w - 0.5) + gy * (yy / h - 0.5))
     if rng.uniform() < cam.glare_p:
         # Glare on a glossy card: often near the QR, which sits under the laminate's sheen.
-        anchor = qr_centre if rng.uniform() < 0.5 else quad[rng.integers(0, 4)] * 0.3 + quad.mean(0) * 0.7
+        anchor = (
+            qr_centre
+            if rng.uniform() < 0.5
+            else quad[rng.integers(0, 4)] * 0.3 + quad.mean(0) * 0.7
+        )
         cx, cy = anchor + rng.normal(0, 0.06 * w, 2)
         r = rng.uniform(0.03, 0.08) * w
-        img = img + rng.uniform(*cam.glare_peak) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+        img = img + rng.uniform(*cam.glare_peak) * np.exp(
+            -((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)
+        )
     return img
 
 
@@ -137,10 +159,9 @@ def _optics(img: Gray, cam: Camera, rng: np.random.Generator) -> Gray:
     return img + rng.normal(0, rng.uniform(*cam.noise), img.shape).astype(np.float32)
 
 
-def _jpeg(img: Gray, quality: int, tint: NDArray[np.float32]) -> bytes:
-    rgb = np.clip(img[:, :, None] * tint, 0, 255).astype(np.uint8)
+def _jpeg_rgb(rgb: NDArray[np.float32], quality: int) -> bytes:
     out = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(out, "JPEG", quality=quality)
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB").save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
@@ -149,7 +170,9 @@ def render_card_photo(payload: str, level: Level, seed: int) -> bytes:
     cam, rng = CAMERAS[level], np.random.default_rng(seed)
     card, (qx, qy, qs) = _card(payload, cam.module_mm, rng)
     long_side = int(rng.integers(*cam.long_side, endpoint=True))
-    out_w, out_h = (long_side, long_side * 3 // 4) if rng.uniform() < 0.7 else (long_side * 3 // 4, long_side)
+    out_w, out_h = (
+        (long_side, long_side * 3 // 4) if rng.uniform() < 0.7 else (long_side * 3 // 4, long_side)
+    )
     h, w = card.shape
     quad = _project(w, h, cam, out_w, out_h, rng)
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
@@ -161,9 +184,25 @@ def render_card_photo(payload: str, level: Level, seed: int) -> bytes:
     warped = cv2.warpPerspective(card, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.ones_like(card), matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
     img = warped * mask + _background(out_w, out_h, rng) * (1 - mask)
-    qr_centre = cv2.perspectiveTransform(
-        np.array([[[(qx + qs / 2) / w * src[1, 0], (qy + qs / 2) / w * src[1, 0]]]], np.float32), matrix
-    )[0, 0]
+    centre = np.array([[[qx + qs / 2, qy + qs / 2]]], np.float32) * (src[1, 0] / w)
+    qr_centre = cv2.perspectiveTransform(centre, matrix)[0, 0]
     img = _optics(_lighting(img, cam, quad, qr_centre, rng), cam, rng)
     tint = rng.uniform(0.9, 1.05, 3).astype(np.float32)
-    return _jpeg(img, int(rng.integers(*cam.jpeg, endpoint=True)), tint)
+    return _jpeg_rgb(img[:, :, None] * tint, int(rng.integers(*cam.jpeg, endpoint=True)))
+
+
+def render_portrait(seed: int) -> bytes:
+    """A 600x800 JPEG selfie-like picture (head, shoulders, plain wall) with no QR code."""
+    rng = np.random.default_rng(seed)
+    img = np.full((800, 600, 3), rng.uniform(170, 235, 3), np.float32)
+    img += np.linspace(-20, 20, 800, dtype=np.float32)[:, None, None]
+    skin = rng.uniform([150, 110, 90], [230, 190, 160]).astype(np.float32).tolist()
+    cx, cy = int(rng.integers(270, 330)), int(rng.integers(300, 360))
+    cv2.ellipse(img, (cx, 900), (260, 260), 0, 180, 360, rng.uniform(20, 120, 3).tolist(), -1)
+    cv2.ellipse(img, (cx, cy), (120, 160), 0, 0, 360, skin, -1)
+    cv2.ellipse(img, (cx, cy - 90), (130, 90), 0, 180, 360, rng.uniform(10, 60, 3).tolist(), -1)
+    for dx in (-45, 45):
+        cv2.circle(img, (cx + dx, cy - 20), 12, (40, 30, 30), -1)
+    cv2.ellipse(img, (cx, cy + 70), (40, 14), 0, 0, 180, (120, 60, 60), 4)
+    img = cv2.GaussianBlur(img, (0, 0), 1.5) + rng.normal(0, 3, img.shape).astype(np.float32)
+    return _jpeg_rgb(img, 85)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from vssid_ocr_qr.crosscheck import cross_check_cccd
 
 CARD = {
@@ -12,7 +14,7 @@ CARD = {
     "address": "Tổ 5, Phường Chính Gián, Quận Thanh Khê, Đà Nẵng",
     "issued_on": "2021-05-12",
 }
-TYPED = {
+TYPED: dict[str, Any] = {
     "full_name": "NGUYEN VAN BAO",
     "date_of_birth": "1990-03-15",
     "gender": "male",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import Any
 
 from vssid_notifier.copy_model import DeclarationCopy, MailContext
@@ -82,9 +82,10 @@ def mime_message(
     msg["To"] = to
     msg["Subject"] = composed.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["Message-ID"] = message_id(declaration_id, kind.value) or make_msgid()
-    msg.set_content(composed.text)
-    msg.add_alternative(composed.html, subtype="html")
+    msg["Message-ID"] = message_id(declaration_id, kind.value)
+    # Quoted-printable keeps the wire 7-bit: no relay on the way needs 8BITMIME.
+    msg.set_content(composed.text, cte="quoted-printable")
+    msg.add_alternative(composed.html, subtype="html", cte="quoted-printable")
     if attachment:
         name, data = attachment
         msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)

@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from vssid_ocr_qr.decoding.ladder import LadderDecoder, default_ladder
+from vssid_ocr_qr.decoding import LadderDecoder, default_ladder
 
 
 @cache

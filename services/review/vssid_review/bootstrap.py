@@ -8,6 +8,7 @@ from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
 from vssid_review.handlers import Review
 from vssid_review.settings import ReviewSettings
+from vssid_review.sweeper import Sweeper
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
@@ -20,6 +21,7 @@ class App:
     runtime: Runtime
     review: Review
     operators: OperatorStore
+    sweeper: Sweeper
 
 
 def build(settings: ReviewSettings) -> App:
@@ -35,7 +37,8 @@ def build(settings: ReviewSettings) -> App:
         visit_window_days=settings.visit_window_days,
     )
     subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
-    return App(runtime, review, OperatorStore(runtime.db))
+    sweeper = Sweeper(review, settings.reminder_days_before, settings.sweep_interval_seconds)
+    return App(runtime, review, OperatorStore(runtime.db), sweeper)
 
 
 async def start(app: App) -> None:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
+
+# CPython's header folder (3.11, policy.SMTP at 78 columns) drops the space between two
+# encoded words, so "giao dịch điện tử" arrives as "giao dịchđiện tử". Folding only at the
+# RFC 5322 hard limit of 998 keeps Vietnamese subjects intact; aiosmtplib would fold at 78.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=WIRE_POLICY)
 
 
 class PermanentDeliveryError(Exception):
@@ -27,7 +38,9 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         try:
             await aiosmtplib.send(
-                message,
+                wire_bytes(message),
+                sender=parseaddr(str(message["From"]))[1],
+                recipients=[addr for _, addr in getaddresses([str(message["To"])])],
                 hostname=self._host,
                 port=self._port,
                 use_tls=self._tls,

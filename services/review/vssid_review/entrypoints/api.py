@@ -14,6 +14,7 @@ from vssid_review.domain import CaseError
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.settings import ReviewSettings
+from vssid_review.sweeper import stop_task
 from vssid_review.views import detail_view, summary_view
 from vssid_shared.logs import announce_ready, configure_logging
 
@@ -40,8 +41,10 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(state)
+        sweeping = state.sweeper.start()
         announce_ready(log)
         yield
+        await stop_task(sweeping)
         await state.runtime.stop()
 
     api = FastAPI(
