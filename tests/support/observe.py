@@ -40,3 +40,26 @@ def mails_about(mail_api_url: str, text: str) -> list[dict[str, Any]]:
 def sms_to(mail_api_url: str, phone: str) -> list[dict[str, Any]]:
     body = httpx.get(f"{mail_api_url}/api/v1/sms").json()
     return [m for m in body["messages"] if m["To"] == phone]
+
+
+async def _publish(nats_url: str, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        acks = [
+            await js.publish(subject, data, headers={"Nats-Msg-Id": msg_id})
+            for data, msg_id in payloads
+        ]
+    finally:
+        await nc.close()
+    return [ack.seq for ack in acks]
+
+
+def publish(nats_url: str, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
+    """Publishes raw messages to the stream, each with its own `Nats-Msg-Id`; their sequences."""
+    return asyncio.run(_publish(nats_url, subject, payloads))
+
+
+def deadletters(nats_url: str) -> list[dict[str, Any]]:
+    """JetStream advisories stored in the DEADLETTER stream."""
+    return asyncio.run(_events(nats_url, "$JS.EVENT.ADVISORY.CONSUMER.>"))

@@ -77,21 +77,23 @@ def texture_regions(gray: Gray, limit: int = 3) -> list[Region]:
 
 
 def crop(gray: Gray, region: Region, target: int, reach: float = 0.75) -> Gray:
-    """A square close-up centred on `region`, `reach` x its longest side from the centre.
+    """A square close-up centred on `region`, turned so its edges run along the image axes.
 
-    0.75 keeps a quiet zone around a code turned 45°; enlarging (cubic) to `target` px gives the
-    engines' binarizers several pixels per module to work with.
+    The close-up spans `reach` x the region's longest side from the centre (0.75 keeps a quiet
+    zone) and is resampled once, cubic, to `target` px: enough pixels per module for the
+    binarizers, and finder patterns upright where the engines' row scans find them best.
     """
-    cx, cy = region.corners.mean(axis=0)
-    half = reach * region.side
-    height, width = gray.shape
-    left, top = int(max(0, cx - half)), int(max(0, cy - half))
-    right, bottom = int(min(width, cx + half)), int(min(height, cy + half))
-    close_up = gray[top:bottom, left:right]
-    factor = target / max(close_up.shape) if close_up.size else 1.0
-    if factor <= 1:
-        return close_up
-    return cv2.resize(close_up, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    centre = region.corners.mean(axis=0)
+    edge = region.corners[1] - region.corners[0]
+    # Any edge's angle folded into (-45°, 45°]: the smallest turn that squares the code up.
+    degrees = (np.degrees(np.arctan2(edge[1], edge[0])) + 45) % 90 - 45
+    scale = target / (2 * reach * region.side)
+    matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), degrees, scale)
+    matrix[:, 2] += target / 2 - centre
+    close_up = cv2.warpAffine(
+        gray, matrix, (target, target), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+    return np.asarray(close_up, np.uint8)
 
 
 def rectify(gray: Gray, region: Region, side: int, margin: float = 0.12) -> Gray:

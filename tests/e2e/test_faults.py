@@ -1,0 +1,78 @@
+"""At-least-once delivery with exactly-once effects: redelivery, poison messages, concurrency."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import json
+import uuid
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import System
+from tests.support import applicant as a
+from tests.support.observe import deadletters, mails_about, publish, stream_events
+
+pytestmark = pytest.mark.e2e
+
+
+def submitted_declaration(system: System, email: str) -> tuple[str, str, str]:
+    intake = httpx.Client(base_url=system.intake_url, timeout=30)
+    declaration_id, token = a.create_draft(intake, {**a.BAO, "email": email})
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    reference = a.submit(intake, declaration_id, token)
+    a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    return declaration_id, token, reference
+
+
+def dead_lettered(nats_url: str, seq: int) -> list[dict[str, object]]:
+    return [d for d in deadletters(nats_url) if d.get("stream_seq") == seq]
+
+
+def test_the_same_event_delivered_five_times_has_one_effect(system: System) -> None:
+    nats_url = system.env["VSSID_NATS_URL"]
+    declaration_id, _, reference = submitted_declaration(system, "five@example.com")
+    [submitted] = stream_events(nats_url, "declarations.4802.submitted", declaration_id)
+    [opened] = stream_events(nats_url, "declarations.4802.awaiting_verification", declaration_id)
+    # New message ids get past JetStream's dedup: to the consumers these are redeliveries.
+    for subject, event in (("submitted", submitted), ("awaiting_verification", opened)):
+        copies = [(json.dumps(event).encode(), str(uuid.uuid4())) for _ in range(5)]
+        publish(nats_url, f"declarations.4802.{subject}", copies)
+        # An invalid marker behind the copies: once it is dead-lettered, the copies were handled.
+        [marker] = publish(nats_url, f"declarations.4802.{subject}", [(b"{}", str(uuid.uuid4()))])
+        a.eventually(functools.partial(dead_lettered, nats_url, marker), 60)
+
+    assert len(stream_events(nats_url, "declarations.4802.scanned", declaration_id)) == 1
+    assert len(mails_about(system.mail_api_url, reference)) == 1
+
+
+def test_a_poison_message_ends_in_the_dead_letters(system: System) -> None:
+    nats_url = system.env["VSSID_NATS_URL"]
+    before = len(deadletters(nats_url))
+    publish(nats_url, "declarations.4802.submitted", [(b"not an event", str(uuid.uuid4()))])
+    advisories = a.eventually(lambda: deadletters(nats_url)[before:] or None, 60)
+    assert advisories[0]["consumer"] == "ocr_qr-submitted"
+
+
+def test_concurrent_verifications_succeed_once(system: System) -> None:
+    declaration_id, _, _ = submitted_declaration(system, "twice@example.com")
+    token = system.cli("operators", "add", "--agency", "4802", "--name", "Trần B").splitlines()[-1]
+
+    def verify() -> int:
+        with httpx.Client(base_url=system.review_url, timeout=30) as review:
+            response = review.post(
+                f"/v1/review/declarations/{declaration_id}/verify",
+                json={"note": "đối chiếu"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            return response.status_code
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda _: verify(), range(6)))
+    assert sorted(codes) == [200, 409, 409, 409, 409, 409]
+    nats_url = system.env["VSSID_NATS_URL"]
+    verified = a.eventually(
+        lambda: stream_events(nats_url, "declarations.4802.verified", declaration_id)
+    )
+    assert len(verified) == 1
