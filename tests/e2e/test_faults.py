@@ -49,10 +49,11 @@ def test_the_same_event_delivered_five_times_has_one_effect(system: System) -> N
 
 def test_a_poison_message_ends_in_the_dead_letters(system: System) -> None:
     nats_url = system.env["VSSID_NATS_URL"]
-    before = len(deadletters(nats_url))
-    publish(nats_url, "declarations.4802.submitted", [(b"not an event", str(uuid.uuid4()))])
-    advisories = a.eventually(lambda: deadletters(nats_url)[before:] or None, 60)
-    assert advisories[0]["consumer"] == "ocr_qr-submitted"
+    [seq] = publish(nats_url, "declarations.4802.submitted", [(b"not an event", "poison-1")])
+    [advisory] = a.eventually(functools.partial(dead_lettered, nats_url, seq), 60)
+    assert advisory["consumer"] == "ocr_qr-submitted"
+    listed = system.cli("deadletters", "list")
+    assert f"{seq}\tocr_qr-submitted\tterminated" in listed
 
 
 def test_concurrent_verifications_succeed_once(system: System) -> None:

@@ -19,6 +19,11 @@ def sharpen(gray: Gray, sigma: float = 2.0, amount: float = 1.0) -> Gray:
     return np.asarray(cv2.addWeighted(gray, 1 + amount, blurred, -amount, 0), np.uint8)
 
 
+def smooth(gray: Gray, sigma: float) -> Gray:
+    """Gaussian blur: suppresses sensor noise and JPEG blocks before thresholding."""
+    return np.asarray(cv2.GaussianBlur(gray, (0, 0), sigma), np.uint8)
+
+
 def stretch(gray: Gray, cutoff: float = 1.0) -> Gray:
     """Contrast stretch: map the `cutoff`/100-`cutoff` percentiles to black and white."""
     image = ImageOps.autocontrast(Image.fromarray(gray), cutoff=cutoff)

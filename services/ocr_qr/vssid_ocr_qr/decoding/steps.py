@@ -67,11 +67,13 @@ def _close_ups(frame: Frame) -> Iterator[Gray]:
 
 def _thresholded(frame: Frame) -> Iterator[Gray]:
     # A local threshold after sharpening cuts through glare gradients and JPEG mush; two block
-    # sizes because module size in a close-up varies with the code's version.
+    # sizes because module size in a close-up varies with the code's version, and one pass
+    # smoothed first for noisy, heavily compressed photos.
     for close_up in frame.close_ups:
         sharp = ops.sharpen(close_up, sigma=3.0)
         for block in (25, 51):
             yield ops.threshold(sharp, block)
+        yield ops.threshold(ops.smooth(sharp, 1.0), 35)
 
 
 def _sharpened(frame: Frame) -> Iterator[Gray]:
@@ -116,7 +118,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step("equalize", _equalized),
     Step("stretch", _stretched, "primary"),
     Step("upscale", _upscaled, "primary"),
-    Step("rotate", _rotated),
+    Step("rotate", _rotated, "primary"),
     # Last, so the ladder never reads less than any engine alone on the untouched photo.
     Step("original", _original, "secondary"),
 )
