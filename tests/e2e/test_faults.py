@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def submitted_declaration(system: System, email: str) -> tuple[str, str, str]:
     intake = httpx.Client(base_url=system.intake_url, timeout=30)
-    declaration_id, token = a.create_draft(intake, {**a.BAO, "email": email})
+    declaration_id, token = a.create_draft(intake, {**a.unique_bao(), "email": email})
     a.upload_images(intake, declaration_id, token, a.BAO_QR)
     reference = a.submit(intake, declaration_id, token)
     a.wait_for_status(intake, declaration_id, token, "awaiting_verification")

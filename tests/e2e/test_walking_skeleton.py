@@ -22,7 +22,8 @@ def operator_token(system: System, agency: str = "4802") -> str:
 def test_declaration_reaches_verified_and_account_works(system: System) -> None:
     intake = httpx.Client(base_url=system.intake_url, timeout=30)
     review = httpx.Client(base_url=system.review_url, timeout=30)
-    declaration_id, token = a.create_draft(intake, a.BAO)
+    person = a.unique_bao()
+    declaration_id, token = a.create_draft(intake, person)
     a.upload_images(intake, declaration_id, token, a.BAO_QR)
     reference = a.submit(intake, declaration_id, token)
     assert re.fullmatch(r"4802-[A-Z0-9]{6}", reference)
@@ -56,20 +57,31 @@ def test_declaration_reaches_verified_and_account_works(system: System) -> None:
         "awaiting_verification",
         "verified",
     ]
-    sms = a.eventually(lambda: sms_to(system.mail_api_url, "+84905123456"))
+    sms = a.eventually(lambda: sms_to(system.mail_api_url, a.e164(person["phone"])))
     found = re.search(r"là: (\S+)", sms[0]["Text"])
     assert found, "the SMS carries the initial password"
     password = found.group(1)
-    login = intake.post("/v1/auth/login", json={"account": "4890012345", "password": password})
+    sin = person["social_insurance_number"]
+    login = intake.post("/v1/auth/login", json={"account": sin, "password": password})
     assert login.status_code == 200, login.text
     assert login.json()["must_change_password"] is True
+    bhyt_code = f"GD448{sin}"  # the card code's last 10 characters are the SIN
+    changed = intake.post(
+        "/v1/auth/change-password",
+        json={"account": bhyt_code, "password": password, "new_password": "Mật-khẩu-mới-2026"},
+    )
+    assert changed.status_code == 204, changed.text
+    old = intake.post("/v1/auth/login", json={"account": sin, "password": password})
+    assert old.status_code == 401
+    new = intake.post("/v1/auth/login", json={"account": sin, "password": "Mật-khẩu-mới-2026"})
+    assert new.json()["must_change_password"] is False
 
 
 def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:
     intake = httpx.Client(base_url=system.intake_url, timeout=30)
     ocr = system.processes["ocr_qr"]
     ocr.stop(10.0)  # the submitted event waits in JetStream, unacked by anyone
-    fields = {**a.BAO, "email": "mai.anh@example.com"}
+    fields = a.unique_bao()
     declaration_id, token = a.create_draft(intake, fields)
     a.upload_images(intake, declaration_id, token, a.BAO_QR)
     reference = a.submit(intake, declaration_id, token)

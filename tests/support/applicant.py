@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -31,6 +32,21 @@ BAO = {
     "agency_code": "4802",
     "send_email_copy": True,
 }
+
+
+def unique_bao() -> dict[str, Any]:
+    """Nguyễn Văn Bảo (as on BAO_QR) with his own phone, mail and SIN: tests share catchers."""
+    n = secrets.randbelow(10**6)
+    return {
+        **BAO,
+        "phone": f"0905{n:06d}",
+        "email": f"bao.{n}@example.com",
+        "social_insurance_number": f"48{secrets.randbelow(10**8):08d}",
+    }
+
+
+def e164(phone: str) -> str:
+    return "+84" + phone[1:]
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 60.0, every: float = 0.25) -> T:

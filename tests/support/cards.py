@@ -67,13 +67,19 @@ CAMERAS: dict[Level, Camera] = {
 }  # fmt: skip
 
 
-def _qr_modules(payload: str) -> NDArray[np.bool_]:
-    qr = segno.make_qr(payload, encoding="utf-8", mode="byte", error="m")
+def _f32(array: object) -> Gray:
+    return np.asarray(array, np.float32)
+
+
+def _qr_modules(payload: str | bytes) -> NDArray[np.bool_]:
+    # Bytes go in as they are: tests need payloads that are not UTF-8.
+    encoding = "utf-8" if isinstance(payload, str) else None
+    qr = segno.make_qr(payload, encoding=encoding, mode="byte", error="m")
     return np.array([[v == 1 for v in row] for row in qr.matrix_iter(border=2)], dtype=np.bool_)
 
 
 def _card(
-    payload: str, module_mm: tuple[float, float], rng: np.random.Generator
+    payload: str | bytes, module_mm: tuple[float, float], rng: np.random.Generator
 ) -> tuple[Gray, tuple[int, int, int]]:
     """Render the card face in card space; return it and the QR box (x, y, side)."""
     w, h = (round(mm * _PX_PER_MM) for mm in CARD_MM)
@@ -91,7 +97,9 @@ def _card(
             x += word + round(0.012 * w)
     modules = _qr_modules(payload)
     side = round(len(modules) * rng.uniform(*module_mm) * _PX_PER_MM)
-    qr = cv2.resize((~modules).astype(np.float32) * 205 + 20, (side, side), cv2.INTER_AREA)
+    # Printed crisp: draw 8 px per module, then area-average down to the printed size.
+    sharp = np.kron((~modules).astype(np.float32) * 205 + 20, np.ones((8, 8), np.float32))
+    qr = cv2.resize(sharp, (side, side), interpolation=cv2.INTER_AREA)
     x0, y0 = w - side - round(w * 0.03), round(h * 0.04)
     card[y0 : y0 + side, x0 : x0 + side] = qr
     return card.astype(np.float32), (x0, y0, side)
@@ -115,12 +123,12 @@ def _project(w: int, h: int, cam: Camera, out_w: int, out_h: int, rng: np.random
     span = flat.max(axis=0) - flat.min(axis=0)
     slack = np.maximum(np.array([out_w, out_h]) - span, 0)
     offset = rng.uniform(0, 1, 2) * slack - flat.min(axis=0)
-    return (flat + offset).astype(np.float32)
+    return _f32(flat + offset)
 
 
 def _background(out_w: int, out_h: int, rng: np.random.Generator) -> Gray:
     coarse = rng.uniform(60, 200, (6, 8)).astype(np.float32)
-    base = cv2.resize(coarse, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
+    base = _f32(cv2.resize(coarse, (out_w, out_h), interpolation=cv2.INTER_CUBIC))
     return base + rng.normal(0, 6, (out_h, out_w)).astype(np.float32)
 
 
@@ -149,13 +157,13 @@ def _lighting(
 def _optics(img: Gray, cam: Camera, rng: np.random.Generator) -> Gray:
     sigma = rng.uniform(*cam.blur)
     if sigma > 0.05:
-        img = cv2.GaussianBlur(img, (0, 0), sigma)
+        img = _f32(cv2.GaussianBlur(img, (0, 0), sigma))
     if rng.uniform() < cam.motion_p:
         length = int(rng.integers(*cam.motion_px, endpoint=True))
         kernel = np.zeros((length, length), np.float32)
         kernel[length // 2, :] = 1 / length
         rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(0, 180), 1)
-        img = cv2.filter2D(img, -1, cv2.warpAffine(kernel, rot, (length, length)))
+        img = _f32(cv2.filter2D(img, -1, cv2.warpAffine(kernel, rot, (length, length))))
     return img + rng.normal(0, rng.uniform(*cam.noise), img.shape).astype(np.float32)
 
 
@@ -165,8 +173,11 @@ def _jpeg_rgb(rgb: NDArray[np.float32], quality: int) -> bytes:
     return out.getvalue()
 
 
-def render_card_photo(payload: str, level: Level, seed: int) -> bytes:
-    """A JPEG photo of a card whose QR (byte mode, UTF-8) holds `payload`; same seed, same bytes."""
+def render_card_photo(payload: str | bytes, level: Level, seed: int) -> bytes:
+    """A JPEG photo of a card whose QR (byte mode; text as UTF-8) holds `payload`.
+
+    Deterministic: the same payload, level and seed give the same bytes.
+    """
     cam, rng = CAMERAS[level], np.random.default_rng(seed)
     card, (qx, qy, qs) = _card(payload, cam.module_mm, rng)
     long_side = int(rng.integers(*cam.long_side, endpoint=True))
@@ -178,7 +189,7 @@ def render_card_photo(payload: str, level: Level, seed: int) -> bytes:
     src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     scale = float(np.linalg.norm(quad[1] - quad[0])) / w
     if scale < 1:  # shrink first so the warp does not alias the fine QR modules
-        small = cv2.resize(card, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        small = _f32(cv2.resize(card, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
         card, src = small, src * np.float32(small.shape[1] / w)
     matrix = cv2.getPerspectiveTransform(src, quad)
     warped = cv2.warpPerspective(card, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
@@ -199,10 +210,11 @@ def render_portrait(seed: int) -> bytes:
     skin = rng.uniform([150, 110, 90], [230, 190, 160]).astype(np.float32).tolist()
     cx, cy = int(rng.integers(270, 330)), int(rng.integers(300, 360))
     cv2.ellipse(img, (cx, 900), (260, 260), 0, 180, 360, rng.uniform(20, 120, 3).tolist(), -1)
+    cv2.rectangle(img, (cx - 50, cy + 100), (cx + 50, 660), skin, -1)  # neck
     cv2.ellipse(img, (cx, cy), (120, 160), 0, 0, 360, skin, -1)
     cv2.ellipse(img, (cx, cy - 90), (130, 90), 0, 180, 360, rng.uniform(10, 60, 3).tolist(), -1)
     for dx in (-45, 45):
         cv2.circle(img, (cx + dx, cy - 20), 12, (40, 30, 30), -1)
     cv2.ellipse(img, (cx, cy + 70), (40, 14), 0, 0, 180, (120, 60, 60), 4)
-    img = cv2.GaussianBlur(img, (0, 0), 1.5) + rng.normal(0, 3, img.shape).astype(np.float32)
-    return _jpeg_rgb(img, 85)
+    blurred = _f32(cv2.GaussianBlur(img, (0, 0), 1.5))
+    return _jpeg_rgb(blurred + rng.normal(0, 3, img.shape).astype(np.float32), 85)

@@ -6,7 +6,7 @@ from PIL import Image
 
 
 class QrDecoder(Protocol):
-    """A QR engine. Returns raw payload bytes, never a charset guess, and [] when nothing is found."""
+    """A QR engine: raw payload bytes out, never a charset guess; [] when nothing is found."""
 
     name: str
 

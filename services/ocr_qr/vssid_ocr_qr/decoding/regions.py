@@ -12,6 +12,7 @@ _WORK_SIDE = 800  # texture search runs on a reduced copy: cheap and scale-stabl
 _MIN_AREA, _MAX_AREA = 0.002, 0.2  # share of the frame a QR on a card plausibly covers
 _MAX_ASPECT = 2.0  # a QR seen under strong perspective is still far from a text line's shape
 _MIN_SOLIDITY = 0.6
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,7 @@ class Region:
 
 def zxing_regions(gray: Gray) -> list[Region]:
     """Symbols zxing-cpp located but could not decode: precise corners for a rectified retry."""
-    found = zxingcpp.read_barcodes(
-        gray, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True, try_invert=False
-    )
+    found = zxingcpp.read_barcodes(gray, formats=_QR_ONLY, return_errors=True, try_invert=False)
     regions = []
     for barcode in found:
         p = barcode.position
@@ -99,10 +98,8 @@ def crop(gray: Gray, region: Region, target: int, reach: float = 0.75) -> Gray:
 def rectify(gray: Gray, region: Region, side: int, margin: float = 0.12) -> Gray:
     """Undo the perspective of a located symbol: a square close-up `side` px wide."""
     inset = side * margin
-    square = np.array(
-        [[inset, inset], [side - inset, inset], [side - inset, side - inset], [inset, side - inset]],
-        np.float32,
-    )
+    far = side - inset
+    square = np.array([[inset, inset], [far, inset], [far, far], [inset, far]], np.float32)
     matrix = cv2.getPerspectiveTransform(region.corners, square)
     warped = cv2.warpPerspective(
         gray, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE

@@ -1,4 +1,4 @@
-"""Parser for the QR payload of a BHYT health-insurance card, all three generations (DOMAIN.md §3)."""
+"""Parser for the QR payload of a BHYT health-insurance card, all generations (DOMAIN.md §3)."""
 
 import re
 from dataclasses import asdict, dataclass

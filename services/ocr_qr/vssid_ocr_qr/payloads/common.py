@@ -26,7 +26,8 @@ def compact_date(value: str, label: str) -> str:
     match = _COMPACT_DATE.fullmatch(value.strip())
     if match is None:
         raise PayloadError(f"{label} trong mã QR phải có dạng ngàythángnăm (ddMMyyyy).")
-    return iso_date(*match.groups(), label)
+    day, month, year = match.groups()
+    return iso_date(day, month, year, label)
 
 
 def slash_date(value: str, label: str) -> str:
@@ -34,7 +35,8 @@ def slash_date(value: str, label: str) -> str:
     match = _SLASH_DATE.fullmatch(value.strip())
     if match is None:
         raise PayloadError(f"{label} trong mã QR phải có dạng ngày/tháng/năm.")
-    return iso_date(*match.groups(), label)
+    day, month, year = match.groups()
+    return iso_date(day, month, year, label)
 
 
 def hex_text(value: str, label: str) -> str:
