@@ -17,23 +17,26 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
 
-from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo  # noqa: E402
-from vssid_ocr_qr.decoding import (  # noqa: E402
+from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo
+from vssid_ocr_qr.decoding import (
     LadderDecoder,
     PyzbarQrDecoder,
     QrDecoder,
     ZxingQrDecoder,
     default_ladder,
 )
-from vssid_ocr_qr.payloads import PayloadError, decode_payload_bytes, parse_payload  # noqa: E402
+from vssid_ocr_qr.payloads import PayloadError, decode_payload_bytes, parse_payload
 
 LEVELS: tuple[Level, ...] = ("clean", "phone", "hard")
 SINGLE = ("pyzbar", "zxing-cpp")
 Outcome = dict[str, tuple[bool, float]]  # method -> (read the right payload, seconds)
 
-SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
-MIDDLE = "Văn Thị Minh Ngọc Thanh Quốc Hữu Đức Thu Hoài Gia Bảo".split()
-GIVEN = "Hòa Hoà Bảo Anh Hân Khang Lộc Tuấn Dũng Hương Trâm Quỳnh Nguyệt Thủy Đạt Yến".split()
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+            "Đỗ", "Hồ", "Ngô", "Dương", "Lý")  # fmt: skip
+MIDDLE = ("Văn", "Thị", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Đức", "Thu", "Hoài", "Gia", "Bảo")
+GIVEN = ("Hòa", "Hoà", "Bảo", "Anh", "Hân", "Khang", "Lộc", "Tuấn", "Dũng", "Hương", "Trâm",
+         "Quỳnh", "Nguyệt", "Thủy", "Đạt", "Yến")  # fmt: skip
+GROUPS = ("GD", "HS", "TE", "HT", "DN")
 WARDS = ["Chính Gián", "Thanh Khê", "Hòa Khê", "An Khê", "Hòa Minh", "Thạc Gián"]
 
 
@@ -42,7 +45,8 @@ def _name(rng: random.Random) -> str:
 
 
 def _day(rng: random.Random, years: tuple[int, int], sep: str) -> str:
-    return sep.join([f"{rng.randint(1, 28):02d}", f"{rng.randint(1, 12):02d}", str(rng.randint(*years))])
+    day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(*years)
+    return sep.join([f"{day:02d}", f"{month:02d}", str(year)])
 
 
 def cccd_payload(rng: random.Random) -> str:
@@ -61,7 +65,7 @@ def bhyt_payload(rng: random.Random) -> str:
     """A fake BHYT payload of one of the three generations (10, 15 or 17 elements with `$`)."""
     sin = f"48{rng.randint(0, 10**8 - 1):08d}"
     generation = rng.choice((2019, 2017, 2023))
-    code = sin if generation == 2023 else f"{rng.choice(['GD', 'HS', 'TE', 'HT', 'DN'])}{rng.randint(1, 5)}48{sin}"
+    code = sin if generation == 2023 else f"{rng.choice(GROUPS)}{rng.randint(1, 5)}48{sin}"
     address = f"Tổ {rng.randint(1, 60)}, {rng.choice(WARDS)}, Thanh Khê, Đà Nẵng".encode().hex()
     fields = [code, _name(rng).encode().hex(), _day(rng, (1950, 2020), "/"), str(rng.randint(1, 2)),
               "-" if generation == 2023 else address, "48 - 017", "01/01/2025", "31/12/2025",
@@ -128,18 +132,26 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _cell(results: list[Outcome], method: str) -> tuple[str, float]:
+    hits = sum(r[method][0] for r in results)
+    mean_ms = statistics.mean(r[method][1] * 1000 for r in results)
+    return f"{hits:>3}/{len(results):<3} {hits / len(results):6.1%} {mean_ms:6.0f}", hits / len(
+        results
+    )
+
+
 def _row(level: str, results: list[Outcome]) -> str:
-    n = len(results)
-    cells, rates = [], {}
-    for method in (*SINGLE, "ladder"):
-        hits = sum(r[method][0] for r in results)
-        times = [r[method][1] * 1000 for r in results]
-        rates[method] = hits / n
-        cells.append(f"{hits:>3}/{n} {hits / n:6.1%} {statistics.mean(times):6.0f}")
-    best = max(rates[m] for m in SINGLE)
-    ratio = f"{rates['ladder'] / best:5.2f}x" if best else "  inf"
+    cells = {method: _cell(results, method) for method in (*SINGLE, "ladder")}
+    best = max(cells[m][1] for m in SINGLE)
+    ratio = f"{cells['ladder'][1] / best:.2f}x" if best else "inf"
     p50 = statistics.median(r["ladder"][1] * 1000 for r in results)
-    return f"{level:<6}| " + " | ".join(cells) + f" {p50:6.0f} | {ratio}"
+    texts = [cells[m][0] for m in (*SINGLE, "ladder")]
+    return f"{level:<6} | {texts[0]} | {texts[1]} | {texts[2]} {p50:6.0f} | {ratio:>6}"
+
+
+HEADER = """\
+level  |   pyzbar alone        |   zxing-cpp alone     |   ladder                     | ladder
+       |  read    rate  ms/img |  read    rate  ms/img |  read    rate  ms/img    p50 | ÷ best"""
 
 
 def main() -> None:
@@ -154,19 +166,25 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers, initializer=_init_worker) as pool:
         done = list(pool.map(measure, tasks, chunksize=2))
     wall = time.perf_counter() - began
-    print(f"machine: {os.cpu_count()} x {_cpu_model()}, {args.workers} worker processes")
-    print(f"zxing-cpp {version('zxing-cpp')}, pyzbar {version('pyzbar')}, "
-          f"opencv {version('opencv-python-headless')}, Python {platform.python_version()}")  # fmt: skip
-    print(f"corpus: {args.n} photos per level ({min(args.n, len(DOMAIN_PAYLOADS))} from "
-          f"DOMAIN.md, the rest generated), seed {args.seed}; ms = mean per photo on one core\n")  # fmt: skip
-    head = "hits  rate      ms"
-    print(f"level | pyzbar {head[6:]:>13} | zxing-cpp {head[9:]:>10} | ladder {head[6:]:>13}"
-          "  p50 ms | ladder ÷ best single")  # fmt: skip
+    print(f"machine: {os.cpu_count()} x {_cpu_model()}; {args.workers} worker processes")
+    versions = ", ".join(
+        f"{p} {version(p)}" for p in ("zxing-cpp", "pyzbar", "opencv-python-headless")
+    )
+    print(f"{versions}, Python {platform.python_version()}")
+    domain = min(args.n, len(DOMAIN_PAYLOADS))
+    print(f"corpus: {args.n} photos per level ({domain} DOMAIN.md payloads, the rest generated), "
+          f"seed {args.seed}")  # fmt: skip
+    print("ms/img: mean per photo on one core, JPEG bytes to parsed card; p50: ladder median\n")
+    print(HEADER)
     for level in LEVELS:
-        print(_row(level, [o for lv, o, _ in done if lv == level]))
+        print(_row(level, [outcome for lv, outcome, _ in done if lv == level]))
+    print()
     for level in LEVELS:
         steps = Counter(step for lv, _, step in done if lv == level and step)
-        print(f"ladder steps that read {level}: " + ", ".join(f"{s} {c}" for s, c in steps.items()))
+        print(
+            f"ladder step that read each {level} photo: "
+            + ", ".join(f"{s} {c}" for s, c in steps.items())
+        )
     print(f"\nwall time {wall:.0f} s")
 
 

@@ -43,7 +43,9 @@ def test_name_key_tells_different_names_apart() -> None:
     assert name_key("") == ""
 
 
-VIETNAMESE = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+VIETNAMESE = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)
 names = st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " \t", max_size=40)
 
 

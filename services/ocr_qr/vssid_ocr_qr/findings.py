@@ -34,3 +34,12 @@ def tampered_image(side: str) -> Finding:
         "Ảnh lưu trữ không khớp mã băm khi nộp; cần yêu cầu người nộp chụp lại.",
         image=side,
     )
+
+
+def unreadable_image(side: str) -> Finding:
+    return Finding(
+        "image_unreadable",
+        "error",
+        "Không xử lý được ảnh giấy tờ; cần yêu cầu người nộp chụp lại.",
+        image=side,
+    )

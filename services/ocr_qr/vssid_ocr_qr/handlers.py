@@ -9,7 +9,7 @@ from typing import Any
 
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.crosscheck import Discrepancy, cross_check_bhyt, cross_check_cccd
-from vssid_ocr_qr.findings import Finding, qr_not_found, tampered_image
+from vssid_ocr_qr.findings import Finding, qr_not_found, tampered_image, unreadable_image
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
@@ -62,7 +62,10 @@ class Scanner:
             if hashlib.sha256(raw).hexdigest() != ref["sha256"]:
                 findings.append(tampered_image(side))
                 continue
-            if found := await self.decode(raw):
+            found = await self.decode(raw)
+            if found and found.get("unreadable"):
+                findings.append(unreadable_image(side))
+            elif found:
                 return {**found, "side": side}, findings
         findings.append(qr_not_found())
         return None, findings

@@ -11,6 +11,7 @@ from vssid_ocr_qr.payloads.errors import PayloadError, UnknownPayloadError
 from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.subjects import QR_UPLOAD_KIND
 
+UNREADABLE = {"code": "image_unreadable", "message": "Không đọc được ảnh; hãy chụp lại rõ hơn."}
 NOT_FOUND = {"code": "qr_not_found", "message": "Không tìm thấy mã QR đọc được trong ảnh."}
 
 
@@ -37,6 +38,8 @@ class DecodeService:
         found = await self.decode(data)
         if found is None:
             return {"error": NOT_FOUND}
+        if found.get("unreadable"):
+            return {"error": UNREADABLE}
         return {"kind": found["kind"], "fields": found["fields"]}
 
     @staticmethod

@@ -20,11 +20,21 @@ def _ladder() -> LadderDecoder:
     return default_ladder()  # one per worker process, built on first use
 
 
+UNREADABLE: dict[str, Any] = {"unreadable": True}
+
+
 def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
-    """Runs inside a pool process: image bytes in, parsed card (plain data) out."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        result = _ladder().decode_card(image)
+    """Runs inside a pool process: image bytes in, parsed card (plain data) out.
+
+    A photo that cannot be opened or processed is a finding about the photo, not a failure of
+    the worker: retrying would fail the same way, so it is reported as unreadable.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            result = _ladder().decode_card(image)
+    except Exception:
+        return UNREADABLE
     if result is None:
         return None
     return {

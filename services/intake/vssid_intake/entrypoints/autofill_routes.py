@@ -65,7 +65,10 @@ def register_autofill_routes(
     async def decode(request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("application/json"):
-            body = await request.json()
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
             payload = body.get("payload") if isinstance(body, dict) else None
             if not isinstance(payload, str) or not payload.strip():
                 raise IntakeError('Cần gửi ảnh (trường \'file\') hoặc JSON {"payload": "..."}.')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from vssid_intake.domain.errors import ImageRejected
@@ -78,7 +79,14 @@ async def read_file_field(
             "on_part_end": part.on_part_end,
         },
     )
-    async for chunk in body:
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in body:
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise ImageRejected(
+            422,
+            "invalid_multipart",
+            "Nội dung multipart không hợp lệ; hãy gửi ảnh trong trường 'file'.",
+        ) from exc
     return part.data() if part.found else None

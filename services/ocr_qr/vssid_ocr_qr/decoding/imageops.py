@@ -42,6 +42,12 @@ def upscale(gray: Gray, factor: float) -> Gray:
     return np.asarray(resized, np.uint8)
 
 
+def downscale(gray: Gray, factor: float) -> Gray:
+    """Area-averaged shrink: no aliasing of fine module patterns."""
+    resized = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return np.asarray(resized, np.uint8)
+
+
 def threshold(gray: Gray, block: int) -> Gray:
     """Adaptive (local Gaussian) threshold with an odd `block` size in pixels."""
     block |= 1

@@ -13,7 +13,11 @@ from vssid_ocr_qr.payloads import ParsedPayload, PayloadError, decode_payload_by
 
 @dataclass(frozen=True, slots=True)
 class LadderResult:
-    """The first card payload read: NFC text, its parse, and which engine and step found it."""
+    """The first card payload read: NFC text, its parse, and which engine and step found it.
+
+    `payload_text` is for the caller's immediate use: store `parsed.fields`, never the raw
+    string (personal-data law, DOMAIN.md §9).
+    """
 
     payload_text: str
     parsed: ParsedPayload

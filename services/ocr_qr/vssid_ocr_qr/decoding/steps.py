@@ -5,12 +5,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
+
 from vssid_ocr_qr.decoding import imageops as ops
 from vssid_ocr_qr.decoding.imageops import Gray
 from vssid_ocr_qr.decoding.regions import Region, crop, rectify, texture_regions, zxing_regions
 
 _CLOSE_UP = 640  # px: ~6-9 px per module for the 45-69 module codes on CCCD and BHYT cards
 _SMALL_IMAGE = 1000  # px long side below which the whole image is worth enlarging
+# Whole-frame filters run on a copy at most this long: a 50 MP upload would otherwise cost
+# seconds per filter, and a code too small to read at this size is read from close-ups instead.
+_OVERVIEW = 2400
 
 
 class Frame:
@@ -18,11 +23,24 @@ class Frame:
 
     def __init__(self, gray: Gray) -> None:
         self.gray = gray
+        self.overview_scale = min(1.0, _OVERVIEW / max(gray.shape))
+
+    @cached_property
+    def overview(self) -> Gray:
+        """The photo shrunk to at most _OVERVIEW px for whole-frame filters (itself if smaller)."""
+        if self.overview_scale == 1.0:
+            return self.gray
+        return ops.downscale(self.gray, self.overview_scale)
 
     @cached_property
     def located(self) -> list[Region]:
         """Symbols zxing-cpp found but could not read, in the photo as is and sharpened."""
-        return zxing_regions(self.gray) or zxing_regions(ops.sharpen(self.gray))
+        found = zxing_regions(self.gray)
+        if found:
+            return found
+        back = 1 / self.overview_scale  # sharpened overview corners back to full-size pixels
+        sharp = zxing_regions(ops.sharpen(self.overview))
+        return [Region(r.source, r.corners * np.float32(back)) for r in sharp]
 
     @cached_property
     def close_ups(self) -> list[Gray]:
@@ -33,10 +51,10 @@ class Frame:
     @cached_property
     def quadrants(self) -> list[Gray]:
         """The four quarters and the centre, enlarged: a blind search when nothing was located."""
-        height, width = self.gray.shape
-        half_h, half_w = height // 2, width // 2
+        view = self.overview
+        half_h, half_w = view.shape[0] // 2, view.shape[1] // 2
         corners = [(0, 0), (half_w, 0), (0, half_h), (half_w, half_h), (half_w // 2, half_h // 2)]
-        return [ops.upscale(self.gray[y : y + half_h, x : x + half_w], 1.5) for x, y in corners]
+        return [ops.upscale(view[y : y + half_h, x : x + half_w], 1.5) for x, y in corners]
 
 
 EngineChoice = Literal["primary", "all", "secondary"]
@@ -47,8 +65,8 @@ class Step:
     """A named rung of the ladder; `candidates` yields images lazily so a success stops work.
 
     `engines` picks from the ladder's engines in priority order: the first only ("primary"), all,
-    or all but the first ("secondary"). Whole-frame candidates go to the primary engine only
-    because ZBar is several times slower on large images and reads nothing more there.
+    or all but the first ("secondary"). Whole-frame and rotated candidates go to the primary
+    engine only: ZBar is several times slower on them and read nothing more there in bench/qr.py.
     """
 
     name: str
@@ -77,7 +95,7 @@ def _thresholded(frame: Frame) -> Iterator[Gray]:
 
 
 def _sharpened(frame: Frame) -> Iterator[Gray]:
-    yield ops.sharpen(frame.gray)
+    yield ops.sharpen(frame.overview)
 
 
 def _rectified(frame: Frame) -> Iterator[Gray]:
@@ -93,7 +111,7 @@ def _equalized(frame: Frame) -> Iterator[Gray]:
 
 
 def _stretched(frame: Frame) -> Iterator[Gray]:
-    yield ops.stretch(frame.gray)
+    yield ops.stretch(frame.overview)
 
 
 def _upscaled(frame: Frame) -> Iterator[Gray]:
@@ -104,6 +122,7 @@ def _upscaled(frame: Frame) -> Iterator[Gray]:
 
 
 def _rotated(frame: Frame) -> Iterator[Gray]:
+    # Close-ups are squared up from a blob's outline, which glare or a torn edge can skew.
     for close_up in frame.close_ups:
         for degrees in (-30.0, 30.0):
             yield ops.rotate(ops.sharpen(close_up, sigma=3.0, amount=1.5), degrees)

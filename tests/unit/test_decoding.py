@@ -1,0 +1,98 @@
+"""QR decoding: engines return raw bytes, the ladder reads card photos and refuses the rest."""
+
+import io
+import pickle
+import sys
+
+import pytest
+from PIL import Image
+
+from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo, render_portrait
+from vssid_ocr_qr.decoding import (
+    LadderDecoder,
+    PyzbarQrDecoder,
+    ZxingQrDecoder,
+    default_engines,
+    default_ladder,
+)
+
+LATIN_CCCD = "048090900101||Hoàng Anh|15031990|Nam|Hà Tây|12052021".encode("cp1258")
+
+
+@pytest.fixture(scope="module")
+def ladder() -> LadderDecoder:
+    return default_ladder()
+
+
+def _photo(payload: str | bytes, level: Level, seed: int) -> Image.Image:
+    return Image.open(io.BytesIO(render_card_photo(payload, level, seed)))
+
+
+@pytest.mark.parametrize("level", ["clean", "phone"])
+@pytest.mark.parametrize("index", range(len(DOMAIN_PAYLOADS)))
+def test_ladder_reads_every_domain_payload(ladder: LadderDecoder, level: Level, index: int) -> None:
+    payload = DOMAIN_PAYLOADS[index]
+    result = ladder.decode_card(_photo(payload, level, seed=100 + index))
+    assert result is not None
+    assert result.payload_text == payload
+    assert result.parsed.kind == ("cccd" if index < 5 else "bhyt")
+    assert result.attempts >= 1
+    assert result.engine in {"zxing-cpp", "pyzbar"}
+
+
+def test_picture_without_qr_gives_none(ladder: LadderDecoder) -> None:
+    outcome = ladder.scan(Image.open(io.BytesIO(render_portrait(seed=3))))
+    assert outcome.result is None
+    assert outcome.rejections == ()
+    assert outcome.attempts > 1  # it did climb the ladder before giving up
+
+
+def test_non_utf8_payload_is_rejected_not_guessed(ladder: LadderDecoder) -> None:
+    outcome = ladder.scan(_photo(LATIN_CCCD, "clean", seed=5))
+    assert outcome.result is None
+    assert [r.code for r in outcome.rejections] == ["qr_payload_not_utf8"]
+
+
+def test_qr_that_is_no_card_is_reported(ladder: LadderDecoder) -> None:
+    outcome = ladder.scan(_photo("https://example.com/not-a-card", "clean", seed=6))
+    assert outcome.result is None
+    assert [r.code for r in outcome.rejections] == ["qr_payload_unknown"]
+
+
+@pytest.mark.parametrize("engine", [ZxingQrDecoder(), PyzbarQrDecoder()], ids=lambda e: e.name)
+def test_engines_return_raw_bytes(engine: ZxingQrDecoder | PyzbarQrDecoder) -> None:
+    assert engine.available
+    # ZBar's own text conversion would turn these cp1258 bytes into UTF-8 mojibake.
+    assert engine.decode(_photo(LATIN_CCCD, "clean", seed=7)) == [LATIN_CCCD]
+    utf8 = DOMAIN_PAYLOADS[0].encode()
+    assert engine.decode(_photo(DOMAIN_PAYLOADS[0], "clean", seed=8)) == [utf8]
+
+
+def test_pyzbar_without_libzbar_reports_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyzbar", None)  # what a missing libzbar0 looks like
+    engine = PyzbarQrDecoder()
+    assert not engine.available
+    assert engine.decode(_photo(DOMAIN_PAYLOADS[0], "clean", seed=9)) == []
+    assert [e.name for e in LadderDecoder([ZxingQrDecoder(), engine]).engines] == ["zxing-cpp"]
+    with pytest.raises(ValueError, match="no QR engine"):
+        LadderDecoder([engine])
+
+
+def test_default_engine_order_is_zxing_then_pyzbar() -> None:
+    assert [engine.name for engine in default_engines()] == ["zxing-cpp", "pyzbar"]
+
+
+def test_ladder_survives_pickling_for_process_pools() -> None:
+    copy = pickle.loads(pickle.dumps(default_ladder()))
+    result = copy.decode_card(_photo(DOMAIN_PAYLOADS[5], "phone", seed=10))
+    assert result is not None
+    assert result.parsed.fields["social_insurance_number"] == "4890012345"
+
+
+def test_card_photos_are_deterministic_by_seed() -> None:
+    assert render_card_photo(DOMAIN_PAYLOADS[0], "hard", 11) == render_card_photo(
+        DOMAIN_PAYLOADS[0], "hard", 11
+    )
+    assert render_card_photo(DOMAIN_PAYLOADS[0], "hard", 11) != render_card_photo(
+        DOMAIN_PAYLOADS[0], "hard", 12
+    )
