@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import signal
 import socket
 import sys
@@ -16,14 +14,10 @@ import nats
 import pytest
 from pymongo import AsyncMongoClient
 
-from vssid.devstack import ManagedProcess, Stack, free_ports
+from tests.support.devrun import HOST, STOP_DEADLINE, DevRun
+from vssid.devstack import ManagedProcess, Stack
 from vssid.devstack.catalog import is_ready_event
-from vssid.devstack.config import PORT_VARIABLES
-from vssid.devstack.probes import port_open
 
-HOST = "127.0.0.1"
-READY_TIMEOUT = 120.0
-STOP_DEADLINE = 30.0
 STUBS = Path(__file__).with_name("stubs")
 PROBE_STREAM = "DEVSTACK_PROBE"
 
@@ -71,48 +65,6 @@ def test_managed_process_kill_restart_and_stop(tmp_path: Path) -> None:
         assert worker.running
     assert worker.returncode == -signal.SIGTERM
     assert worker.tail(2) == worker.tail()[-2:]
-
-
-class DevRun:
-    """One `vssid dev`-style runner process on free ports with a given data directory."""
-
-    def __init__(
-        self, data_dir: Path, argv: list[str] | None = None, ports: dict[str, int] | None = None
-    ) -> None:
-        variables = [var for _, var, _ in PORT_VARIABLES]
-        self.ports = ports or dict(zip(variables, free_ports(len(variables)), strict=True))
-        self.env = {**os.environ, **{var: str(port) for var, port in self.ports.items()}}
-        self.env.update(
-            VSSID_HOST=HOST,
-            VSSID_DATA_DIR=str(data_dir),
-            VSSID_DEV_SERVICES="",  # the services are tested elsewhere; this is about the stack
-            # The stream bootstrap runs when it exists, as it will under `make dev`.
-            VSSID_DEV_BOOTSTRAP="1" if _module_exists("vssid_shared.bootstrap") else "0",
-            PYTHONUNBUFFERED="1",
-        )
-        command = argv or ["-m", "vssid.devstack"]
-        self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=False)
-
-    def url(self, scheme: str, var: str) -> str:
-        return f"{scheme}://{HOST}:{self.ports[var]}"
-
-    def output(self) -> str:
-        return "\n".join(self.process.tail())
-
-    def start_until_ready(self) -> None:
-        self.process.start()
-        self.process.wait_log(lambda line: "vssid dev is ready" in line, READY_TIMEOUT)
-        # The table is printed in one write; wait for its last line too.
-        self.process.wait_log(lambda line: "Press Ctrl-C to stop" in line, 5.0)
-
-    def stop_with(self, sig: int) -> int | None:
-        self.process.signal(sig)
-        code = self.process.wait(STOP_DEADLINE)
-        self.process.finish()
-        return code
-
-    def open_ports(self) -> list[str]:
-        return [var for var, port in self.ports.items() if port_open(HOST, port)]
 
 
 @pytest.fixture
@@ -212,10 +164,3 @@ async def _read_probe(run: DevRun) -> tuple[int, object]:
 
 def _mongo_url(run: DevRun) -> str:
     return run.url("mongodb", "VSSID_MONGO_PORT") + "/?directConnection=true"
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False

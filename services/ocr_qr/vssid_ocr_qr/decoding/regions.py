@@ -84,7 +84,7 @@ def crop(gray: Gray, region: Region, target: int, reach: float = 0.75) -> Gray:
     """
     centre = region.corners.mean(axis=0)
     edge = region.corners[1] - region.corners[0]
-    # Any edge's angle folded into (-45°, 45°]: the smallest turn that squares the code up.
+    # Any edge's angle folded into [-45°, 45°): the smallest turn that squares the code up.
     degrees = (np.degrees(np.arctan2(edge[1], edge[0])) + 45) % 90 - 45
     scale = target / (2 * reach * region.side)
     matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), degrees, scale)

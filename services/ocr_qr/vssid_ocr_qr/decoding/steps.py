@@ -45,8 +45,7 @@ class Frame:
     @cached_property
     def close_ups(self) -> list[Gray]:
         """Enlarged crops around compact, edge-dense blobs (the QR's texture)."""
-        crops = (crop(self.gray, region, _CLOSE_UP) for region in texture_regions(self.gray))
-        return [close_up for close_up in crops if close_up.size]
+        return [crop(self.gray, region, _CLOSE_UP) for region in texture_regions(self.gray)]
 
     @cached_property
     def quadrants(self) -> list[Gray]:

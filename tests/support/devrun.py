@@ -1,0 +1,69 @@
+"""`vssid dev` as a process on free ports, for the tests that drive the runner itself."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from vssid.devstack import ManagedProcess, free_ports
+from vssid.devstack.config import PORT_VARIABLES
+from vssid.devstack.probes import port_open
+
+HOST = "127.0.0.1"
+READY_TIMEOUT = 120.0
+STOP_DEADLINE = 30.0
+
+
+class DevRun:
+    """One `vssid dev`-style runner process on free ports with a given data directory."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        argv: list[str] | None = None,
+        ports: dict[str, int] | None = None,
+        services: str = "",
+    ) -> None:
+        variables = [var for _, var, _ in PORT_VARIABLES]
+        self.ports = ports or dict(zip(variables, free_ports(len(variables)), strict=True))
+        self.env = {**os.environ, **{var: str(port) for var, port in self.ports.items()}}
+        self.env.update(
+            VSSID_HOST=HOST,
+            VSSID_DATA_DIR=str(data_dir),
+            VSSID_DEV_SERVICES=services,  # none by default: most runner tests are about the stack
+            # The stream bootstrap runs when it exists, as it will under `make dev`.
+            VSSID_DEV_BOOTSTRAP="1" if _module_exists("vssid_shared.bootstrap") else "0",
+            PYTHONUNBUFFERED="1",
+        )
+        command = argv or ["-m", "vssid.devstack"]
+        self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=False)
+
+    def url(self, scheme: str, var: str) -> str:
+        return f"{scheme}://{HOST}:{self.ports[var]}"
+
+    def output(self) -> str:
+        return "\n".join(self.process.tail())
+
+    def start_until_ready(self) -> None:
+        self.process.start()
+        self.process.wait_log(lambda line: "vssid dev is ready" in line, READY_TIMEOUT)
+        # The table is printed in one write; wait for its last line too.
+        self.process.wait_log(lambda line: "Press Ctrl-C to stop" in line, 5.0)
+
+    def stop_with(self, sig: int) -> int | None:
+        self.process.signal(sig)
+        code = self.process.wait(STOP_DEADLINE)
+        self.process.finish()
+        return code
+
+    def open_ports(self) -> list[str]:
+        return [var for var, port in self.ports.items() if port_open(HOST, port)]
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
