@@ -10,19 +10,29 @@ from fastapi import Depends, FastAPI, Header
 from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
 
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App
+from vssid_shared.envelope import CloudEvent
 from vssid_shared.subjects import STREAM, agency_filter
 
 HEARTBEAT_SECONDS = 15.0
 
 
-def public_event(raw: bytes) -> dict[str, Any]:
-    """The envelope without its sealed payload: staff tools need ids and statuses, not PII."""
-    event: dict[str, Any] = json.loads(raw)
-    data = {k: v for k, v in event.get("data", {}).items() if k != "sealed"}
-    return {**event, "data": data}
+def public_event(raw: bytes) -> dict[str, Any] | None:
+    """The envelope without its sealed payload: staff tools need ids and statuses, not PII.
+
+    None for a message that is not one of our events (a poison message on its way to the dead
+    letters): it is skipped, not allowed to break the stream.
+    """
+    try:
+        event = CloudEvent.model_validate_json(raw)
+    except ValidationError:
+        return None
+    shown = event.model_dump(mode="json")
+    shown["data"] = {k: v for k, v in event.data.items() if k != "sealed"}
+    return shown
 
 
 async def agency_events(nc: Client, agency: str, after_seq: int | None) -> AsyncIterator[str]:
@@ -42,9 +52,11 @@ async def agency_events(nc: Client, agency: str, after_seq: int | None) -> Async
                 yield ": heartbeat\n\n"
                 continue
             event = public_event(msg.data)
-            name = str(event.get("type", "")).split(".")[2:3] or ["message"]
+            if event is None:
+                continue
+            name = str(event["type"]).split(".")[2]
             seq = msg.metadata.sequence.stream
-            yield f"id: {seq}\nevent: {name[0]}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            yield f"id: {seq}\nevent: {name}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
     finally:
         await sub.unsubscribe()
 
