@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -55,17 +57,21 @@ class System:
             process.stop(10.0)
 
 
-@pytest.fixture(scope="module")
-def system(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+@contextmanager
+def launch(
+    stack: Stack, *, smtp_url: str | None = None, mail_api_url: str | None = None
+) -> Iterator[System]:
+    """Bootstrap the streams, then start the four services on `stack` (mail may be overridden)."""
     intake_port, review_port = free_ports(2)
+    mail_api = mail_api_url or stack.mail_api_url
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "VSSID_ENV": "test",
         "VSSID_NATS_URL": stack.nats_url,
         "VSSID_MONGO_URL": stack.mongo_url,
         "VSSID_MONGO_DB": f"e2e_{uuid.uuid4().hex[:8]}",
-        "VSSID_SMTP_URL": stack.smtp_url,
-        "VSSID_SMS_URL": stack.sms_url,
+        "VSSID_SMTP_URL": smtp_url or stack.smtp_url,
+        "VSSID_SMS_URL": f"{mail_api}/api/v1/sms",
         "VSSID_INTAKE_PORT": str(intake_port),
         "VSSID_REVIEW_PORT": str(review_port),
         "PYTHONUNBUFFERED": "1",
@@ -80,10 +86,7 @@ def system(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         timeout=60,
     )
     system = System(
-        env,
-        f"http://127.0.0.1:{intake_port}",
-        f"http://127.0.0.1:{review_port}",
-        stack.mail_api_url,
+        env, f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{review_port}", mail_api
     )
     try:
         for name in SERVICES:
@@ -91,3 +94,9 @@ def system(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield system
     finally:
         system.stop()
+
+
+@pytest.fixture(scope="module")
+def system(stack: Stack) -> Iterator[System]:
+    with launch(stack) as running:
+        yield running

@@ -84,9 +84,18 @@ def test_case_shows_fields_images_and_audit(system: System, case: tuple[str, str
         assert image.status_code == 200
         assert image.headers["content-type"].startswith("image/")
         again = review.get(f"/v1/review/declarations/{declaration_id}", headers=bearer(token))
-        actions = [entry["action"] for entry in again.json()["audit"]]
-        assert actions[:2] == ["read", actions[1]]
-        assert any(action.startswith("image:") for action in actions)
+        audit = again.json()["audit"]
+        reads = [e for e in audit if e["action"] == "read"]
+        assert reads, audit
+        assert all(e["from"] == "127.0.0.1" and e["operator"] == "Nguyễn Văn B" for e in reads)
+        assert any(e["action"] == "image:portrait" for e in audit)
+
+        def copy_receipt() -> list[dict[str, str]]:
+            audit = review.get(f"/v1/review/declarations/{declaration_id}", headers=bearer(token))
+            return [e for e in audit.json()["audit"] if e["action"] == "delivery:copy"]
+
+        [receipt] = a.eventually(copy_receipt)
+        assert receipt["status"] == "sent"
         missing = review.post(
             f"/v1/review/declarations/{declaration_id}/reject", json={}, headers=bearer(token)
         )

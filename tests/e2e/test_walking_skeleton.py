@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import unicodedata
 
 import httpx
 import pytest
@@ -51,6 +53,12 @@ def test_declaration_reaches_verified_and_account_works(system: System) -> None:
     assert again.status_code == 409
 
     body = a.wait_for_status(intake, declaration_id, token, "verified")
+    activated = a.eventually(
+        lambda: [
+            m for m in mails_about(system.mail_api_url, reference) if "kích hoạt" in m["Subject"]
+        ]
+    )
+    assert len(activated) == 1
     assert [e["status"] for e in body["timeline"]] == [
         "draft",
         "submitted",
@@ -75,6 +83,42 @@ def test_declaration_reaches_verified_and_account_works(system: System) -> None:
     assert old.status_code == 401
     new = intake.post("/v1/auth/login", json={"account": sin, "password": "Mật-khẩu-mới-2026"})
     assert new.json()["must_change_password"] is False
+
+
+def pdf_text_of(mail_api_url: str, message_id: str) -> str:
+    detail = httpx.get(f"{mail_api_url}/api/v1/message/{message_id}").json()
+    [part] = [p for p in detail["Attachments"] if p["ContentType"] == "application/pdf"]
+    pdf = httpx.get(f"{mail_api_url}/api/v1/message/{message_id}/part/{part['PartID']}").content
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def test_rejection_mails_the_reason(system: System) -> None:
+    intake = httpx.Client(base_url=system.intake_url, timeout=30)
+    declaration_id, token = a.create_draft(intake, a.unique_bao())
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    reference = a.submit(intake, declaration_id, token)
+    a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    headers = {"Authorization": f"Bearer {operator_token(system)}"}
+    rejected = httpx.post(
+        f"{system.review_url}/v1/review/declarations/{declaration_id}/reject",
+        json={"reason": "Ảnh chân dung không rõ mặt, đề nghị chụp lại."},
+        headers=headers,
+    )
+    assert rejected.status_code == 200, rejected.text
+    body = a.wait_for_status(intake, declaration_id, token, "rejected")
+    assert body["timeline"][-1]["status"] == "rejected"
+
+    def rejection_mail() -> list[dict[str, str]]:
+        return [
+            m for m in mails_about(system.mail_api_url, reference) if "chấp thuận" in m["Subject"]
+        ]
+
+    [mail] = a.eventually(rejection_mail)
+    detail = httpx.get(f"{system.mail_api_url}/api/v1/message/{mail['ID']}").json()
+    assert "Ảnh chân dung không rõ mặt, đề nghị chụp lại." in detail["Text"]
 
 
 def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:

@@ -37,7 +37,14 @@ def build(settings: ReviewSettings) -> App:
         visit_window_days=settings.visit_window_days,
     )
     subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
-    sweeper = Sweeper(review, settings.reminder_days_before, settings.sweep_interval_seconds)
+    for receipt in (Event.COPY_MAILED, Event.NOTIFIED):
+        subscribe(runtime.broker, consumer("review", receipt), review.on_delivery)
+    sweeper = Sweeper(
+        review,
+        reminder_days_before=settings.reminder_days_before,
+        interval_seconds=settings.sweep_interval_seconds,
+        image_retention_days=settings.image_retention_days,
+    )
     return App(runtime, review, OperatorStore(runtime.db), sweeper)
 
 

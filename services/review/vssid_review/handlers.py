@@ -61,6 +61,18 @@ class Review:
         if await self.cases.open(case, opened):
             self.relay.kick()
 
+    async def on_delivery(self, event: CloudEvent) -> None:
+        """Mail and SMS receipts join the audit trail, so the clerk sees a failed delivery."""
+        entry = {
+            "at": event.time,
+            "event_id": event.id,
+            "operator": None,
+            "action": f"delivery:{event.data.get('kind')}",
+            "status": event.data.get("status"),
+            "error": event.data.get("error"),
+        }
+        await self.cases.audit_once(event.subject, entry)
+
     def status_event(
         self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
     ) -> CloudEvent:
@@ -99,6 +111,7 @@ class Review:
             "at": self.clock(),
             "operator_id": op.id,
             "operator": op.name,
+            "from": op.client,
             "action": action,
             **details,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from vssid_shared.settings import CommonSettings
 
 
@@ -10,3 +12,5 @@ class ReviewSettings(CommonSettings):
     visit_window_days: int = 30
     reminder_days_before: int = 5
     sweep_interval_seconds: float = 60.0
+    # Days ID photos of a rejected or expired case are kept (DOMAIN.md §9); 0 = next sweep.
+    image_retention_days: int = Field(default=0, ge=0)

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
@@ -17,21 +18,37 @@ from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
 
+# Closed cases whose ID photos have no further purpose (DOMAIN.md §9: short retention).
+PURGEABLE = (CaseStatus.REJECTED, CaseStatus.EXPIRED)
+
+
+class Swept(NamedTuple):
+    """What one pass claimed: reminders queued, cases expired, cases whose images were purged."""
+
+    reminded: int
+    expired: int
+    purged: int
+
 
 @dataclass
 class Sweeper:
     review: Review
     reminder_days_before: int
     interval_seconds: float
+    image_retention_days: int = 0
 
-    async def sweep_once(self) -> tuple[int, int]:
-        """(reminders, expiries) claimed in this pass, by Vietnam's calendar date."""
-        today = vn_date(self.review.clock())
+    async def sweep_once(self) -> Swept:
+        """One pass by Vietnam's calendar date; every step is a conditional update, so passes
+        running side by side (replicas) claim each case once."""
+        now = self.review.clock()
+        today = vn_date(now)
         reminded = await self._remind(today)
-        expired = await self._expire(today)
+        expired = await self._expire(today, now)
+        # After expiry, so that with no retention an expired case's photos go in the same pass.
+        purged = await self._purge_images(now)
         if reminded or expired:
             self.review.relay.kick()
-        return reminded, expired
+        return Swept(reminded, expired, purged)
 
     async def _due(self, query: Doc) -> list[Doc]:
         cases = self.review.cases.collection
@@ -39,10 +56,10 @@ class Sweeper:
 
     async def _remind(self, today: date) -> int:
         last_reminder_day = (today + timedelta(days=self.reminder_days_before)).isoformat()
+        # A reminder for a deadline already past would arrive together with the expiry: skip it.
+        window = {"$lte": last_reminder_day, "$gte": today.isoformat()}
         claimed = 0
-        for case in await self._due(
-            {"deadline": {"$lte": last_reminder_day}, "reminded": {"$ne": True}}
-        ):
+        for case in await self._due({"deadline": window, "reminded": {"$ne": True}}):
             event = self.review.status_event(Event.EXPIRING, case, self._contact(case))
             result = await self.review.cases.collection.update_one(
                 {
@@ -55,22 +72,48 @@ class Sweeper:
             claimed += result.modified_count
         return claimed
 
-    async def _expire(self, today: date) -> int:
+    async def _expire(self, today: date, now: datetime) -> int:
         claimed = 0
         for case in await self._due({"deadline": {"$lt": today.isoformat()}}):
             event = self.review.status_event(Event.EXPIRED, case, self._contact(case))
             result = await self.review.cases.collection.update_one(
                 {"_id": case["_id"], "status": CaseStatus.AWAITING_VERIFICATION},
                 {
-                    "$set": {"status": CaseStatus.EXPIRED, "decided_at": event.time},
+                    # The review clock, not the event's wall time: retention counts from here.
+                    "$set": {"status": CaseStatus.EXPIRED, "decided_at": now},
                     "$push": {
                         PENDING: pending(event),
-                        "audit": {"at": event.time, "action": "expired", "operator": None},
+                        "audit": {"at": now, "action": "expired", "operator": None},
                     },
                 },
             )
             claimed += result.modified_count
         return claimed
+
+    async def _purge_images(self, now: datetime) -> int:
+        """Deletes the photos of rejected and expired cases once their retention is over."""
+        cases = self.review.cases.collection
+        query = {
+            "status": {"$in": list(PURGEABLE)},
+            "decided_at": {"$lte": now - timedelta(days=self.image_retention_days)},
+            "images_purged": {"$ne": True},
+        }
+        purged = 0
+        for case in await cases.find(query, {"images": 1}).to_list(None):
+            # ImageVault belongs to intake, the only writer; deleting by id when retention ends
+            # is the agreed exception. Delete before marking: a crash in between leaves the case
+            # for the next pass, and deleting a file already gone is a no-op.
+            for ref in (case.get("images") or {}).values():
+                await self.review.vault.delete(ref["file_id"])
+            result = await cases.update_one(
+                {"_id": case["_id"], "images_purged": {"$ne": True}},
+                {
+                    "$set": {"images_purged": True},
+                    "$push": {"audit": {"at": now, "action": "images_purged", "operator": None}},
+                },
+            )
+            purged += result.modified_count
+        return purged
 
     def _contact(self, case: Doc) -> dict[str, str | None]:
         declaration = self.review.open_sealed(case).get("declaration", {})

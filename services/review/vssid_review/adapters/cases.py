@@ -65,6 +65,13 @@ class CaseStore:
     async def audit(self, case_id: str, entry: Doc) -> None:
         await self.collection.update_one({"_id": case_id}, {"$push": {"audit": entry}})
 
+    async def audit_once(self, case_id: str, entry: Doc) -> None:
+        """Appends an entry keyed by its event id once, however often the event comes."""
+        await self.collection.update_one(
+            {"_id": case_id, "audit.event_id": {"$ne": entry["event_id"]}},
+            {"$push": {"audit": entry}},
+        )
+
     async def others_with_id_number(self, id_number_hash: str, case_id: str) -> list[Doc]:
         query: dict[str, Any] = {
             "id_number_hash": id_number_hash,

@@ -18,6 +18,7 @@ class Operator:
     id: str
     name: str
     agency_code: str
+    client: str | None = None  # where this request came from, for the audit trail
 
 
 class OperatorStore:

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -67,12 +68,14 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
 
 def operator_dependency(state: App) -> Any:
-    async def current_operator(authorization: Annotated[str | None, Header()] = None) -> Operator:
+    async def current_operator(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Operator:
         scheme, _, token = (authorization or "").partition(" ")
         op = await state.operators.by_token(token.strip()) if scheme.lower() == "bearer" else None
         if op is None:
             raise UnauthorizedError
-        return op
+        return replace(op, client=request.client.host if request.client else None)
 
     return current_operator
 

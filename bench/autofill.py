@@ -1,0 +1,109 @@
+"""Bench: /v1/qr/decode through intake and ocr_qr vs the raw decode of the same photos.
+
+Starts its own NATS, MongoDB-protocol server and catcher on free ports, then intake and ocr_qr
+as processes, exactly as `make dev` runs them. Prints p50 of the raw in-process decode (the
+function the worker runs in its pool), p50 of the HTTP autofill round trip, and the overhead.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
+
+from tests.support.cards import DOMAIN_PAYLOADS, render_card_photo
+from vssid.devstack.catalog import is_ready_event
+from vssid.devstack.config import StackConfig
+from vssid.devstack.servers import free_ports, start_servers, stop_servers
+from vssid.devstack.supervisor import ManagedProcess
+from vssid_ocr_qr.scanning import decode_card_bytes
+
+
+def photos(n: int, seed: int) -> list[bytes]:
+    cccd = [p for p in DOMAIN_PAYLOADS if p.count("|") >= 6 and p[:12].isdigit()]
+    return [render_card_photo(cccd[i % len(cccd)], "phone", seed + i) for i in range(n)]
+
+
+def raw_p50(images: list[bytes]) -> float:
+    decode_card_bytes(images[0])  # warm the ladder, as a running worker would be
+    times = []
+    for data in images:
+        start = time.perf_counter()
+        assert decode_card_bytes(data), "the raw decoder must read every phone photo"
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def http_p50(url: str, images: list[bytes]) -> float:
+    times = []
+    with httpx.Client(timeout=60) as client:
+        client.post(url, files={"file": ("w.jpg", images[0], "image/jpeg")})  # warm-up
+        for data in images:
+            start = time.perf_counter()
+            response = client.post(url, files={"file": ("card.jpg", data, "image/jpeg")})
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+    return statistics.median(times) * 1000
+
+
+def start_system(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
+    intake = ManagedProcess("intake", [sys.executable, "-m", "vssid_intake"], env=env, echo=False)
+    ocr = ManagedProcess("ocr_qr", [sys.executable, "-m", "vssid_ocr_qr"], env=env, echo=False)
+    ManagedProcess(
+        "boot", [sys.executable, "-m", "vssid_shared.bootstrap"], env=env, echo=False
+    ).start().wait(60)
+    intake.start().wait_http(f"{config.intake_url}/ready", 90)
+    ocr.start().wait_log(is_ready_event, 90)
+    return [ocr, intake]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    images = photos(args.n, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        ports = free_ports(7)
+        config = replace(
+            StackConfig(),
+            nats_port=ports[0],
+            nats_monitor_port=ports[1],
+            mongo_port=ports[2],
+            smtp_port=ports[3],
+            mail_http_port=ports[4],
+            intake_port=ports[5],
+            review_port=ports[6],
+            data_dir=Path(tmp),
+        )
+        env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
+        servers = start_servers(config, echo=False)
+        services: list[ManagedProcess] = []
+        try:
+            services = start_system(config, env)
+            via_http = http_p50(f"{config.intake_url}/v1/qr/decode", images)
+            raw = raw_p50(images)
+        finally:
+            for process in services:
+                process.stop(10)
+            stop_servers(servers)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"{args.n} phone-quality card photos")
+    print(f"raw decode p50        {raw:8.1f} ms")
+    print(f"autofill via intake   {via_http:8.1f} ms")
+    print(f"overhead              {via_http - raw:8.1f} ms  (acceptance: <= 15 ms)")
+    print(f"ratio autofill / raw  {via_http / raw:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
