@@ -20,7 +20,7 @@ dev: env
 	.venv/bin/vssid dev
 
 test: env
-	@scripts/system-deps.sh poppler-utils
+	@scripts/system-deps.sh poppler-utils chromium chromium-driver
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 lint: env

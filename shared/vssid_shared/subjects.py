@@ -99,3 +99,6 @@ def consumer(service: str, event: Event) -> Consumer:
 RPC_QR_DECODE = "vssid.rpc.qr.decode"
 RPC_QR_QUEUE = "ocr_qr"
 QR_UPLOAD_KIND = "qr_upload"
+# A photo small enough for one NATS message travels inline, marked by this header; larger ones
+# go by claim-check through GridFS (the default NATS max_payload is 1 MiB).
+RPC_INLINE_PHOTO_HEADER = "Vssid-Inline-Photo"

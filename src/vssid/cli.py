@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from vssid.commands import deadletters, operators, registry
+from vssid.commands import deadletters, events, operators, registry
 
 
 def parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def parser() -> argparse.ArgumentParser:
     operators.add_parser(sub)
     registry.add_parser(sub)
     deadletters.add_parser(sub)
+    events.add_parser(sub)
     return root
 
 

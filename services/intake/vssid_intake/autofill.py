@@ -17,7 +17,7 @@ from vssid_intake.domain.image_formats import sniff_format
 from vssid_intake.errors import IntakeError
 from vssid_intake.registry import match_material
 from vssid_shared.images import ImageVault
-from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_QR_DECODE
+from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, RPC_QR_DECODE
 
 
 class QrDecodeError(IntakeError):
@@ -41,11 +41,15 @@ class Autofill:
     vault: ImageVault
     registry: RegistryStore
     timeout: float
+    inline_max_bytes: int
 
-    async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    async def ask(
+        self, request: dict[str, Any] | bytes, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body = request if isinstance(request, bytes) else json.dumps(request).encode()
         try:
             reply = await self.broker.request(
-                json.dumps(request).encode(), RPC_QR_DECODE, timeout=self.timeout
+                body, RPC_QR_DECODE, headers=headers, timeout=self.timeout
             )
         except (TimeoutError, NoRespondersError) as exc:
             raise DecoderUnavailableError from exc
@@ -58,13 +62,16 @@ class Autofill:
         return await self.ask({"payload": payload})
 
     async def decode_photo(self, data: bytes) -> dict[str, Any]:
-        """Claim-check: the photo waits in GridFS (encrypted) only while one worker decodes it."""
+        """Inline when it fits one NATS message; else claim-check: the photo waits in GridFS
+        (encrypted) only while one worker decodes it."""
         if sniff_format(data) is None:
             raise ImageRejected(
                 415,
                 "unsupported_media_type",
                 "Định dạng ảnh không được hỗ trợ. Hãy dùng JPEG, PNG, WebP hoặc HEIC.",
             )
+        if len(data) <= self.inline_max_bytes:
+            return await self.ask(data, headers={RPC_INLINE_PHOTO_HEADER: "1"})
         upload_id = str(uuid.uuid4())
         file_id = await self.vault.put(upload_id, QR_UPLOAD_KIND, data, {})
         try:

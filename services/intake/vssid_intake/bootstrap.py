@@ -65,6 +65,7 @@ def build(settings: IntakeSettings) -> App:
         vault=intake.vault,
         registry=RegistryStore(runtime.db, runtime.keys),
         timeout=settings.qr_decode_timeout_seconds,
+        inline_max_bytes=settings.qr_inline_max_bytes,
     )
     return App(runtime, intake, accounts, autofill, RateLimiter(settings.lookup_rate_per_minute))
 

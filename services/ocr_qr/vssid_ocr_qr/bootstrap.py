@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from faststream.nats.annotations import NatsMessage as MessageContext
 
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.handlers import Scanner
@@ -14,7 +17,13 @@ from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
 from vssid_shared.runtime import Runtime
-from vssid_shared.subjects import RPC_QR_DECODE, RPC_QR_QUEUE, Event, consumer
+from vssid_shared.subjects import (
+    RPC_INLINE_PHOTO_HEADER,
+    RPC_QR_DECODE,
+    RPC_QR_QUEUE,
+    Event,
+    consumer,
+)
 
 
 @dataclass
@@ -41,8 +50,16 @@ def build(settings: OcrQrSettings) -> App:
     decoder = DecodeService(ImageVault(runtime.db, runtime.keys.images), pool.decode)
 
     @runtime.broker.subscriber(RPC_QR_DECODE, queue=RPC_QR_QUEUE, title="qr-decode")
-    async def on_decode_request(body: dict[str, Any]) -> dict[str, Any]:
-        """Autofill: decode a CCCD/BHYT QR from a raw payload or an uploaded photo."""
-        return await decoder.handle(body)
+    async def on_decode_request(msg: MessageContext) -> dict[str, Any]:
+        """Autofill: decode a CCCD/BHYT QR from a payload, an inline photo or a claim-check."""
+        if msg.headers.get(RPC_INLINE_PHOTO_HEADER):
+            return await decoder.handle_photo(msg.body)
+        try:
+            request = json.loads(msg.body)
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return {"error": {"code": "bad_request", "message": "Yêu cầu giải mã không hợp lệ."}}
+        return await decoder.handle(request)
 
     return App(runtime, scanner, pool)

@@ -24,6 +24,14 @@ class DecodeService:
     vault: ImageVault
     decode: Decode
 
+    async def handle_photo(self, data: bytes) -> dict[str, Any]:
+        found = await self.decode(data)
+        if found is None:
+            return {"error": NOT_FOUND}
+        if found.get("unreadable"):
+            return {"error": UNREADABLE}
+        return {"kind": found["kind"], "fields": found["fields"]}
+
     async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         if isinstance(request.get("payload"), str):
             return self.parse_text(request["payload"])
@@ -35,12 +43,7 @@ class DecodeService:
             data = await self.vault.get(file_id, upload_id, QR_UPLOAD_KIND)
         except ImageNotFoundError:
             return failure("upload_missing", "Ảnh tải lên đã hết hạn, vui lòng gửi lại.")
-        found = await self.decode(data)
-        if found is None:
-            return {"error": NOT_FOUND}
-        if found.get("unreadable"):
-            return {"error": UNREADABLE}
-        return {"kind": found["kind"], "fields": found["fields"]}
+        return await self.handle_photo(data)
 
     @staticmethod
     def parse_text(text: str) -> dict[str, Any]:

@@ -35,6 +35,12 @@ class CaseConflictError(CaseError):
     message = "Hồ sơ không ở trạng thái chờ xác minh."
 
 
+class ImagesPurgedError(CaseError):
+    status = 410
+    code = "images_purged"
+    message = "Ảnh của hồ sơ đã được xoá khi hết thời hạn lưu trữ."
+
+
 class ReasonRequiredError(CaseError):
     status = 422
     code = "reason_required"

@@ -11,13 +11,14 @@ from vssid_review.domain import (
     CaseConflictError,
     CaseNotFoundError,
     CaseStatus,
+    ImagesPurgedError,
     ReasonRequiredError,
     visit_deadline,
 )
 from vssid_shared.clock import Clock, vn_date
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
-from vssid_shared.images import ImageVault
+from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.subjects import Event
@@ -147,4 +148,8 @@ class Review:
         ref = case.get("images", {}).get(kind)
         if not ref:
             raise CaseNotFoundError
-        return await self.vault.get(ref["file_id"], case_id, kind), ref["content_type"]
+        try:
+            data = await self.vault.get(ref["file_id"], case_id, kind)
+        except ImageNotFoundError as exc:
+            raise ImagesPurgedError from exc
+        return data, ref["content_type"]
