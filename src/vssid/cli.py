@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from vssid.commands import deadletters, events, operators, registry
+from vssid.commands import agencies, deadletters, events, operators, registry
 
 
 def parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("dev", help="run the whole system on the embedded stack (make dev)")
     operators.add_parser(sub)
     registry.add_parser(sub)
+    agencies.add_parser(sub)
     deadletters.add_parser(sub)
     events.add_parser(sub)
     return root

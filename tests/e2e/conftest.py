@@ -77,6 +77,7 @@ def launch(
         "PYTHONUNBUFFERED": "1",
         # Redelivery after a killed worker comes after ack_wait: keep the fault tests quick.
         "VSSID_ACK_WAIT_SECONDS": "10",
+        "VSSID_AGENCY_REFRESH_SECONDS": "1",
     }
     subprocess.run(
         [sys.executable, "-m", "vssid_shared.bootstrap"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,3 +155,22 @@ def test_lookup_matches_without_accents(intake: httpx.Client, system: System) ->
 def test_login_before_activation_is_refused(intake: httpx.Client) -> None:
     response = intake.post("/v1/auth/login", json={"account": "4890012399", "password": "x" * 10})
     assert response.status_code == 401
+
+
+def test_an_imported_agency_catalog_replaces_the_bundled_one(
+    intake: httpx.Client, system: System, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "agencies.csv"
+    csv_file.write_text(
+        "code,name,province_code,phone,address,parent_code,valid_from,valid_to\n"
+        "4802,BHXH quận Thanh Khê,48,0236.3721163,Thanh Khê,,,\n"
+        "4899,BHXH cơ sở Thử Nghiệm,48,,Đà Nẵng,,2026-01-01,\n",
+        encoding="utf-8",
+    )
+    system.cli("agencies", "import", str(csv_file))
+
+    def codes() -> set[str] | None:
+        found = {a["code"] for a in intake.get("/v1/agencies").json()}
+        return found if "4899" in found else None
+
+    assert a.eventually(codes, 30) == {"4802", "4899"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from vssid_intake.account_handlers import Accounts
 from vssid_intake.adapters.accounts import AccountStore
+from vssid_intake.adapters.agencies import AgencyCatalogStore
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
 from vssid_intake.autofill import Autofill
@@ -30,6 +33,8 @@ class App:
     accounts: Accounts
     autofill: Autofill
     limiter: RateLimiter
+    catalog: AgencyCatalogStore
+    refresh_seconds: float
 
 
 def build(settings: IntakeSettings) -> App:
@@ -67,11 +72,31 @@ def build(settings: IntakeSettings) -> App:
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
     )
-    return App(runtime, intake, accounts, autofill, RateLimiter(settings.lookup_rate_per_minute))
+    limiter = RateLimiter(settings.lookup_rate_per_minute)
+    catalog = AgencyCatalogStore(runtime.db)
+    return App(
+        runtime, intake, accounts, autofill, limiter, catalog, settings.agency_refresh_seconds
+    )
+
+
+async def refresh_agencies(app: App) -> None:
+    """An imported catalog (in MongoDB) wins over the bundled one; re-read now and then."""
+    if (catalog := await app.catalog.load()) is not None:
+        app.intake.agencies = catalog
+
+
+async def keep_agencies_fresh(app: App) -> None:
+    while True:
+        await asyncio.sleep(app.refresh_seconds)
+        try:
+            await refresh_agencies(app)
+        except Exception:
+            logging.getLogger(__name__).exception("agency catalog refresh failed")
 
 
 async def start(app: App) -> None:
     await app.intake.store.ensure_indexes()
     await app.accounts.store.ensure_indexes()
     await app.autofill.registry.ensure_indexes()
+    await refresh_agencies(app)
     await app.runtime.start()

@@ -12,6 +12,7 @@ class IntakeSettings(CommonSettings):
     lookup_rate_per_minute: int = 20
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    agency_refresh_seconds: float = 60.0
     qr_decode_timeout_seconds: float = 20.0
     # Under NATS's default 1 MiB max_payload with room for headers; larger photos go by GridFS.
     qr_inline_max_bytes: int = 900 * 1024

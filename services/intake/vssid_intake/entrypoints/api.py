@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -9,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
-from vssid_intake.bootstrap import App, build, start
+from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
 from vssid_intake.entrypoints.auth_routes import register_auth_routes
 from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
@@ -27,6 +28,7 @@ from vssid_intake.errors import IntakeError
 from vssid_intake.settings import IntakeSettings
 from vssid_shared.clock import vn_date
 from vssid_shared.logs import announce_ready, configure_logging
+from vssid_shared.tasks import stop_task
 
 ImageKind = Literal["portrait", "id_front", "id_back"]
 UPLOAD_SCHEMA = {
@@ -69,8 +71,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(app_state)
+        refreshing = asyncio.create_task(keep_agencies_fresh(app_state))
         announce_ready(log)
         yield
+        await stop_task(refreshing)
         await app_state.runtime.stop()
 
     api = FastAPI(

@@ -15,9 +15,9 @@ from vssid_review.domain import CaseError
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.settings import ReviewSettings
-from vssid_review.sweeper import stop_task
 from vssid_review.views import detail_view, summary_view
 from vssid_shared.logs import announce_ready, configure_logging
+from vssid_shared.tasks import stop_task
 
 
 class UnauthorizedError(CaseError):
