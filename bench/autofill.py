@@ -12,7 +12,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is
 from tests.support.cards import DOMAIN_PAYLOADS, render_card_photo
 from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.config import StackConfig
-from vssid.devstack.servers import free_ports, start_servers, stop_servers
+from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
 from vssid_ocr_qr.scanning import decode_card_bytes
 
@@ -72,18 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     images = photos(args.n, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        ports = free_ports(7)
-        config = replace(
-            StackConfig(),
-            nats_port=ports[0],
-            nats_monitor_port=ports[1],
-            mongo_port=ports[2],
-            smtp_port=ports[3],
-            mail_http_port=ports[4],
-            intake_port=ports[5],
-            review_port=ports[6],
-            data_dir=Path(tmp),
-        )
+        config = config_on_free_ports(Path(tmp))
         env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
         servers = start_servers(config, echo=False)
         services: list[ManagedProcess] = []

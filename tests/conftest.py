@@ -16,12 +16,11 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from vssid.devstack.config import StackConfig
 from vssid.devstack.servers import (
     Stack,
     catcher_process,
+    config_on_free_ports,
     free_port,
-    free_ports,
     start_servers,
     stop_servers,
 )
@@ -49,25 +48,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def local_config(data_dir: Path) -> StackConfig:
-    """A StackConfig on free 127.0.0.1 ports with its data under `data_dir`."""
-    ports = free_ports(7)
-    return replace(
-        StackConfig(),
-        nats_port=ports[0],
-        nats_monitor_port=ports[1],
-        mongo_port=ports[2],
-        smtp_port=ports[3],
-        mail_http_port=ports[4],
-        intake_port=ports[5],
-        review_port=ports[6],
-        data_dir=data_dir,
-    )
-
-
 @contextmanager
 def _local_stack(data_dir: Path) -> Iterator[Stack]:
-    config = local_config(data_dir)
+    config = config_on_free_ports(data_dir)
     # Server output goes to a file: relayed into pytest's capture it would bury test output.
     with (data_dir / "servers.log").open("a", encoding="utf-8") as log:
         processes = start_servers(config, echo=log, timeout=READY_TIMEOUT)
@@ -113,7 +96,7 @@ def _containers_stack(data_dir: Path) -> Iterator[Stack]:
     from testcontainers.community.mongodb import MongoDbContainer
     from testcontainers.community.nats import NatsContainer
 
-    config = local_config(data_dir)
+    config = config_on_free_ports(data_dir)
     nats: Any = NatsContainer("nats:2.11", jetstream=True)
     mongo: Any = MongoDbContainer("mongo:8")
     with nats, mongo, (data_dir / "catcher.log").open("a", encoding="utf-8") as log:

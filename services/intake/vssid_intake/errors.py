@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from vssid_intake.domain.errors import FieldError
+from vssid_shared.api_errors import ApiError
 
 
-class IntakeError(Exception):
-    status = 400
-    code = "bad_request"
-    message = "Yêu cầu không hợp lệ."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
+class IntakeError(ApiError):
+    """Intake's use-case errors."""
 
 
 class NotFoundError(IntakeError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from vssid_shared.api_errors import ApiError
+
 
 class CaseStatus(StrEnum):
     AWAITING_VERIFICATION = "awaiting_verification"
@@ -17,10 +19,8 @@ class CaseStatus(StrEnum):
 DECIDABLE = (CaseStatus.AWAITING_VERIFICATION,)
 
 
-class CaseError(Exception):
-    status = 400
-    code = "bad_request"
-    message = "Yêu cầu không hợp lệ."
+class CaseError(ApiError):
+    """review's use-case errors."""
 
 
 class CaseNotFoundError(CaseError):

@@ -8,7 +8,7 @@ import socket
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,6 +56,22 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
             sock.bind((host, 0))
             ports.append(int(sock.getsockname()[1]))
         return ports
+
+
+def config_on_free_ports(data_dir: Path) -> StackConfig:
+    """A StackConfig on free ports with its data under `data_dir` (tests and benchmarks)."""
+    ports = free_ports(7)
+    return replace(
+        StackConfig(),
+        nats_port=ports[0],
+        nats_monitor_port=ports[1],
+        mongo_port=ports[2],
+        smtp_port=ports[3],
+        mail_http_port=ports[4],
+        intake_port=ports[5],
+        review_port=ports[6],
+        data_dir=data_dir,
+    )
 
 
 def busy_port_problem(config: StackConfig) -> str | None:

@@ -14,6 +14,7 @@ from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
 from vssid_intake.entrypoints.auth_routes import register_auth_routes
 from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
+from vssid_intake.entrypoints.openapi import body_with_file
 from vssid_intake.entrypoints.schemas import (
     AgencyOut,
     CreatedOut,
@@ -31,20 +32,7 @@ from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
 ImageKind = Literal["portrait", "id_front", "id_back"]
-UPLOAD_SCHEMA = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
+UPLOAD_SCHEMA = body_with_file()
 
 
 class UnauthorizedError(IntakeError):

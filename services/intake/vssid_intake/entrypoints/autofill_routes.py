@@ -9,6 +9,7 @@ from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel
 
 from vssid_intake.autofill import Autofill
+from vssid_intake.entrypoints.openapi import body_with_file
 from vssid_intake.entrypoints.upload import read_file_field
 from vssid_intake.errors import IntakeError
 from vssid_intake.ratelimit import RateLimiter
@@ -35,27 +36,17 @@ class LookupOut(BaseModel):
     matches: list[LookupMatch]
 
 
-DECODE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["payload"],
-                    "properties": {"payload": {"type": "string", "maxLength": 4096}},
-                }
-            },
-        },
+DECODE_BODY = body_with_file(
+    **{
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["payload"],
+                "properties": {"payload": {"type": "string", "maxLength": 4096}},
+            }
+        }
     }
-}
+)
 
 
 def register_autofill_routes(

@@ -44,8 +44,7 @@ def install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(IntakeError)
     async def intake_error(_: Request, exc: IntakeError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem(exc.status, [{"loc": [], "code": exc.code, "message": exc.message}], headers)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
     @api.exception_handler(ImageRejected)
     async def image_rejected(_: Request, exc: ImageRejected) -> JSONResponse:

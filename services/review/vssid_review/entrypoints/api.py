@@ -57,9 +57,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     @api.exception_handler(CaseError)
     async def case_error(_: Request, exc: CaseError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        body = {"detail": [{"loc": [], "code": exc.code, "message": exc.message}]}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
     register_routes(api, state)
     register_event_stream(api, state, operator_dependency(state))
