@@ -18,10 +18,16 @@ def worker_app(
     title: str,
     description: str,
     log: logging.Logger,
+    on_start: Callable[[], Awaitable[None]] | None = None,
     on_stop: Callable[[], Awaitable[None] | None] | None = None,
 ) -> FastStream:
     spec = AsyncAPI(runtime.broker, title=title, version="1", description=description)
     app = FastStream(runtime.broker, specification=spec, logger=log)
+
+    @app.on_startup
+    async def starting() -> None:
+        if on_start is not None:
+            await on_start()  # e.g. indexes, before the first message arrives
 
     @app.after_startup
     async def started() -> None:

@@ -32,6 +32,10 @@ class App:
     scanner: Scanner
     pool: DecodePool
 
+    async def start(self) -> None:
+        await self.scanner.store.ensure_indexes()
+        await self.pool.warm()
+
 
 def build(settings: OcrQrSettings) -> App:
     runtime = Runtime.create(settings)

@@ -20,6 +20,15 @@ def _ladder() -> LadderDecoder:
     return default_ladder()  # one per worker process, built on first use
 
 
+def warm_process() -> None:
+    """Pool initializer: build the ladder up front and keep OpenCV to one thread, since the
+    pool already runs one process per core (more threads would only fight over them)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    _ladder()
+
+
 UNREADABLE: dict[str, Any] = {"unreadable": True}
 
 
@@ -53,6 +62,15 @@ class DecodePool:
         self._pool = ProcessPoolExecutor(
             max_workers=workers or os.cpu_count() or 1,
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_process,
+        )
+        self._workers = workers or os.cpu_count() or 1
+
+    async def warm(self) -> None:
+        """Start every pool process now, so the first photo does not pay for imports."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._pool, _ladder) for _ in range(self._workers))
         )
 
     async def decode(self, data: bytes) -> dict[str, Any] | None:
