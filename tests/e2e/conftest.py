@@ -59,7 +59,11 @@ class System:
 
 @contextmanager
 def launch(
-    stack: Stack, *, smtp_url: str | None = None, mail_api_url: str | None = None
+    stack: Stack,
+    *,
+    smtp_url: str | None = None,
+    mail_api_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[System]:
     """Bootstrap the streams, then start the four services on `stack` (mail may be overridden)."""
     intake_port, review_port = free_ports(2)
@@ -78,6 +82,7 @@ def launch(
         # Redelivery after a killed worker comes after ack_wait: keep the fault tests quick.
         "VSSID_ACK_WAIT_SECONDS": "10",
         "VSSID_AGENCY_REFRESH_SECONDS": "1",
+        **(extra_env or {}),
     }
     subprocess.run(
         [sys.executable, "-m", "vssid_shared.bootstrap"],
