@@ -73,7 +73,7 @@ class Intake:
             "timeline": [{"status": Status.DRAFT, "at": now}],
             "images": {},
             "applied_events": [],
-            **self.store._field_set(declaration_id, fields, now),
+            **self.store.field_set(declaration_id, fields, now),
         }
         await self.store.insert(doc)
         return doc, token

@@ -52,11 +52,12 @@ class DeclarationStore:
     async def save_fields(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> bool:
         result = await self.collection.update_one(
             {"_id": declaration_id, "status": Status.DRAFT},
-            {"$set": self._field_set(declaration_id, fields, now)},
+            {"$set": self.field_set(declaration_id, fields, now)},
         )
         return result.matched_count == 1
 
-    def _field_set(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> Doc:
+    def field_set(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> Doc:
+        """Declared fields as stored: one sealed blob, plus the clear keys routing needs."""
         id_number = (fields.get("id_document") or {}).get("number")
         return {
             "fields_sealed": self.seal_fields(declaration_id, fields),
