@@ -33,6 +33,8 @@ def test_declaration_reaches_verified_and_account_works(system: System) -> None:
     body = a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
     assert body["enrichment"]["qr"]["found"] is True
     assert body["enrichment"]["discrepancies"] == []
+    # The test portrait is a plain colour, nothing like a face photo: the clerk is told.
+    assert any(f["image"] == "portrait" for f in body["enrichment"]["findings"])
     copy = a.eventually(lambda: mails_about(system.mail_api_url, reference))
     assert len(copy) == 1
     assert copy[0]["Attachments"] == 1
@@ -135,7 +137,10 @@ def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:
     ocr.kill()  # SIGKILL while the message is in flight: no ack was sent
     system.start("ocr_qr")
 
-    a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    body = a.wait_for_status(intake, declaration_id, token, "awaiting_verification")
+    # The same photo bytes went in with the module's earlier declarations.
+    reused = {f["image"] for f in body["enrichment"]["findings"] if f["code"] == "image_reused"}
+    assert reused == {"portrait", "id_front", "id_back"}
     nats_url = system.env["VSSID_NATS_URL"]
     assert len(stream_events(nats_url, "declarations.4802.scanned", declaration_id)) == 1
     mails = a.eventually(lambda: mails_about(system.mail_api_url, reference))

@@ -48,7 +48,7 @@ def build(settings: OcrQrSettings) -> App:
         keys=runtime.keys,
         relay=relay,
         clock=utc_now,
-        decode=pool.decode,
+        inspect=pool.inspect,
     )
     subscribe(runtime.broker, consumer("ocr_qr", Event.SUBMITTED), scanner.on_submitted)
     decoder = DecodeService(ImageVault(runtime.db, runtime.keys.images), pool.decode)

@@ -10,6 +10,7 @@ from typing import Any
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.crosscheck import Discrepancy, cross_check_bhyt, cross_check_cccd
 from vssid_ocr_qr.findings import Finding, qr_not_found, tampered_image, unreadable_image
+from vssid_ocr_qr.quality import reused_image_finding
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
@@ -24,7 +25,9 @@ ID_SIDES = ("id_back", "id_front")
 # What review and notifier need downstream, carried forward from `submitted`.
 CARRIED = ("reference", "submitted_at", "agency", "send_email_copy", "images")
 
-Decode = Callable[[bytes], Awaitable[dict[str, Any] | None]]
+# New Căn cước cards carry the QR on the back, older chip cards on the front; portrait last.
+PHOTO_ORDER = ("id_back", "id_front", "portrait")
+Inspect = Callable[[str, bytes, bool], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -34,17 +37,18 @@ class Scanner:
     keys: Keys
     relay: OutboxRelay
     clock: Clock
-    decode: Decode
+    inspect: Inspect
 
     async def on_submitted(self, event: CloudEvent) -> None:
-        """Decode the QR on the ID photos, cross-check, and publish `scanned` once."""
+        """Check the photos, decode the ID card's QR, cross-check, publish `scanned` once."""
         if await self.store.exists(event.subject):
             return  # a redelivery: the relay publishes what the first run stored
         typed: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
-        qr, findings = await self.scan_sides(event)
+        qr, findings = await self.scan_photos(event)
         discrepancies = self.compare(typed, qr)
         scanned = self.scanned_event(event, typed, qr, findings, discrepancies)
         summary = {
+            "reference": event.data["reference"],
             "qr": scanned.data["qr"],
             "findings": scanned.data["findings"],
             "image_sha256": sorted(i["sha256"] for i in event.data["images"].values()),
@@ -52,23 +56,30 @@ class Scanner:
         if await self.store.record(event.subject, summary, scanned, self.clock()):
             self.relay.kick()
 
-    async def scan_sides(self, event: CloudEvent) -> tuple[dict[str, Any] | None, list[Finding]]:
+    async def scan_photos(self, event: CloudEvent) -> tuple[dict[str, Any] | None, list[Finding]]:
+        """Quality findings for every photo; the card QR from the first ID side that has one."""
         findings: list[Finding] = []
-        for side in ID_SIDES:
-            ref = event.data["images"].get(side)
+        qr: dict[str, Any] | None = None
+        for kind in PHOTO_ORDER:
+            ref = event.data["images"].get(kind)
             if not ref:
                 continue
-            raw = await self.vault.get(ref["file_id"], event.subject, side)
+            raw = await self.vault.get(ref["file_id"], event.subject, kind)
             if hashlib.sha256(raw).hexdigest() != ref["sha256"]:
-                findings.append(tampered_image(side))
+                findings.append(tampered_image(kind))
                 continue
-            found = await self.decode(raw)
-            if found and found.get("unreadable"):
-                findings.append(unreadable_image(side))
-            elif found:
-                return {**found, "side": side}, findings
-        findings.append(qr_not_found())
-        return None, findings
+            seen = await self.inspect(kind, raw, kind in ID_SIDES and qr is None)
+            if seen.get("unreadable"):
+                findings.append(unreadable_image(kind))
+                continue
+            findings += [Finding(**found) for found in seen["findings"]]
+            if seen["card"] and qr is None:
+                qr = {**seen["card"], "side": kind}
+            if others := await self.store.references_with_images([ref["sha256"]], event.subject):
+                findings.append(reused_image_finding(kind, others))
+        if qr is None:
+            findings.append(qr_not_found())
+        return qr, findings
 
     @staticmethod
     def compare(typed: dict[str, Any], qr: dict[str, Any] | None) -> list[Discrepancy]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -30,7 +31,12 @@ CARD_ASPECT_RANGE = (CARD_ASPECT * 0.75, CARD_ASPECT * 1.3)
 # 40/100), high enough that JPEG blocks and sensor noise do not join up.
 CANNY = (20, 60)
 MIN_CARD_SHARE = 0.08  # of the frame: a smaller quadrilateral is a detail, not the card
-BORDER_MARGIN = 0.01  # of the long side: corners this close to the edge lie on the frame
+MAX_CARD_SHARE = 0.9  # a card filling a 4:3 frame edge to edge covers 84% of it
+MIN_OPPOSITE_RATIO = 0.6  # far side / near side; see _card_shaped
+# Polygon simplification tolerance, as shares of the perimeter, tried in turn (see _four_corners).
+APPROX_STEPS = (0.02, 0.035, 0.05)
+MIN_HULL_COVER = 0.92  # cut-corner cards keep >= 0.97 of their hull; noise blobs lose ~20%
+BORDER_MARGIN = 0.01  # of the long side: points this close to the edge lie on the frame
 CROPPED_TOLERANCE = 0.05  # a frame within 5% of ID-1's aspect may be a scan cropped to the card
 
 
@@ -43,13 +49,21 @@ class Work:
 
 
 def prepare(image: Image.Image) -> Work:
-    """Downscale once (area averaging, no aliasing) and derive the grey copy from the small one."""
-    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
+    """Downscale once (box then area averaging: no aliasing) and derive the grey copy from it.
+
+    Pillow's integer `reduce` works on the image's own buffer, so a 12 MP photo is never copied
+    whole into NumPy (that copy alone costs ~40 ms). It stops at twice the working size: a box
+    step straight to it would soften the photo more than one area resize does and read as blur.
+    """
+    if image.mode not in ("RGB", "L", "RGBA"):
+        image = image.convert("RGB")  # palette, CMYK, 16-bit: rare, and reduce() needs bands
+    step = max(image.size) // (2 * WORK_LONG_SIDE)
+    small = image.reduce(step) if step >= 2 else image
+    rgb = np.asarray(small if small.mode == "RGB" else small.convert("RGB"), dtype=np.uint8)
     factor = WORK_LONG_SIDE / max(rgb.shape[:2])
     if factor < 1:
-        rgb = np.asarray(
-            cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), np.uint8
-        )
+        resized = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(resized, np.uint8)
     return Work(rgb=rgb, gray=np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8))
 
 
@@ -67,14 +81,15 @@ def sharpness(gray: Gray) -> float:
 
 def glare_share(rgb: Rgb, quad: Quad | None) -> float:
     """Largest connected clipped-white blob, as a share of the card (or the frame if no card)."""
-    clipped = np.all(rgb > GLARE_LEVEL, axis=2).astype(np.uint8)
+    bright = (GLARE_LEVEL + 1,) * 3
+    clipped = np.asarray(cv2.inRange(rgb, bright, (255, 255, 255)), np.uint8)
     area = float(clipped.size)
     if quad is not None:
         # Only glare over the card matters: a white sheet or wall around it hides nothing.
         inside = np.zeros_like(clipped)
-        cv2.fillConvexPoly(inside, quad.round().astype(np.int32), 1)
+        cv2.fillConvexPoly(inside, quad.round().astype(np.int32), 255)
         clipped &= inside
-        area = max(float(inside.sum()), 1.0)
+        area = max(float(np.count_nonzero(inside)), 1.0)
     count, _, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
     if count < 2:  # label 0 is the background
         return 0.0
@@ -84,7 +99,8 @@ def glare_share(rgb: Rgb, quad: Quad | None) -> float:
 def find_card(gray: Gray) -> Quad | None:
     """The largest card-shaped quadrilateral, from edges first, then from a brightness split."""
     smooth = np.asarray(cv2.GaussianBlur(gray, (5, 5), 0), np.uint8)
-    for mask in (_edge_mask(smooth), _otsu_mask(smooth)):
+    split = _otsu_mask(smooth)
+    for mask in (_edge_mask(smooth), split, np.asarray(cv2.bitwise_not(split), np.uint8)):
         quad = _largest_card_quad(mask)
         if quad is not None:
             return quad
@@ -101,14 +117,15 @@ def _cropped_card(gray: Gray) -> Quad | None:
 
 
 def _edge_mask(smooth: Gray) -> Gray:
-    # Canny thresholds follow the photo's own median so dim and bright shots behave alike;
-    # dilation closes the gaps that the card's rounded corners and glare leave in its outline.
+    # Dilation joins the card's outline to the print inside it, and closes the small gaps that
+    # rounded corners and JPEG leave, so the card is one component whose hull is its outline.
     edges = cv2.Canny(smooth, CANNY[0], CANNY[1])
     return np.asarray(cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2), np.uint8)
 
 
 def _otsu_mask(smooth: Gray) -> Gray:
-    # A light card on a darker table (or the reverse) splits cleanly even with weak edges.
+    # A light card on a darker table splits cleanly even with weak edges (and the inverse mask
+    # catches a dark card on a light table).
     _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return np.asarray(binary, np.uint8)
 
@@ -119,32 +136,63 @@ def _largest_card_quad(mask: Gray) -> Quad | None:
     # still spans the card, and its hull is the card's quadrilateral.
     hulls = sorted((cv2.convexHull(c) for c in contours), key=cv2.contourArea, reverse=True)
     for hull in hulls[:5]:
-        if cv2.contourArea(hull) < MIN_CARD_SHARE * mask.size:
+        area = cv2.contourArea(hull)
+        if area < MIN_CARD_SHARE * mask.size:
             return None
-        approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-        quad = approx.reshape(-1, 2).astype(np.float32)
-        if len(quad) == 4 and _inside_frame(quad, mask.shape) and _card_aspect(quad):
+        if area > MAX_CARD_SHARE * mask.size:
+            continue  # the frame itself (noise or texture everywhere), not a card in it
+        quad = _four_corners(hull)
+        if quad is not None and _inside_frame(quad, mask.shape) and _card_shaped(quad):
             return quad
     return None
 
 
+def _four_corners(hull: NDArray[Any]) -> Quad | None:
+    """Simplify the hull to 4 corners, coarser step by step.
+
+    A corner cut off where the outline was too faint to trace adds a short fifth side that a
+    coarser pass absorbs; the 4 corners must still cover nearly all of the hull, or the shape was
+    a blob that merely simplifies to 4 points.
+    """
+    perimeter, area = cv2.arcLength(hull, True), cv2.contourArea(hull)
+    for share in APPROX_STEPS:
+        approx = cv2.approxPolyDP(hull, share * perimeter, True).reshape(-1, 2)
+        if len(approx) < 4:
+            return None
+        if len(approx) == 4:
+            quad = approx.astype(np.float32)
+            return quad if cv2.contourArea(quad) >= MIN_HULL_COVER * area else None
+    return None
+
+
 def _inside_frame(quad: Quad, shape: tuple[int, ...]) -> bool:
-    """A corner on the frame's edge means the frame (or a cut-off card), not a whole card."""
+    """False when two or more sides run along the frame's edges: that is the frame, not a card.
+
+    One side on the edge is allowed: people fill the frame, and the synthetic clean photos put
+    ~7% of cards flush against one edge.
+    """
     margin = BORDER_MARGIN * max(shape)
-    xs, ys = quad[:, 0], quad[:, 1]
-    return bool(
-        xs.min() > margin
-        and ys.min() > margin
-        and xs.max() < shape[1] - 1 - margin
-        and ys.max() < shape[0] - 1 - margin
-    )
+    limits = (shape[1] - 1, shape[0] - 1)
+    on_edge = 0
+    for start, end in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        for axis in (0, 1):
+            both = (start[axis], end[axis])
+            on_edge += max(both) <= margin or min(both) >= limits[axis] - margin
+    return on_edge < 2
 
 
-def _card_aspect(quad: Quad) -> bool:
-    """Mean of opposite sides as width and height: tolerant of perspective's trapezoid."""
+def _card_shaped(quad: Quad) -> bool:
+    """ID-1 proportions, judged on the mean of opposite sides so perspective's trapezoid passes.
+
+    Opposite sides must also be of similar length: a tilted card's far side is at least ~70% of
+    its near side, while a head-and-shoulders outline is a steep trapezoid.
+    """
     sides = np.linalg.norm(quad - np.roll(quad, -1, axis=0), axis=1)
-    first, second = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-    if min(first, second) <= 0:
+    if float(sides.min()) <= 0:
         return False
+    pairs = ((sides[0], sides[2]), (sides[1], sides[3]))
+    if any(min(pair) / max(pair) < MIN_OPPOSITE_RATIO for pair in pairs):
+        return False
+    first, second = (sum(pair) / 2 for pair in pairs)
     ratio = max(first, second) / min(first, second)
     return bool(CARD_ASPECT_RANGE[0] <= ratio <= CARD_ASPECT_RANGE[1])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vssid_ocr_qr.handlers import Decode
 from vssid_ocr_qr.payloads.classify import parse_payload
 from vssid_ocr_qr.payloads.errors import PayloadError, UnknownPayloadError
 from vssid_shared.images import ImageNotFoundError, ImageVault
@@ -17,6 +17,9 @@ NOT_FOUND = {"code": "qr_not_found", "message": "Không tìm thấy mã QR đọ
 
 def failure(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
+
+
+Decode = Callable[[bytes], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass

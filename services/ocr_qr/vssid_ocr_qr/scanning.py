@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 
 from vssid_ocr_qr.decoding import LadderDecoder, default_ladder
+from vssid_ocr_qr.quality import ImageKind, assess_image
 
 
 @cache
@@ -54,6 +56,26 @@ def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
     }
 
 
+def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
+    """Runs inside a pool process: quality findings for any photo, the card QR if asked."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            findings = [f.as_dict() for f in assess_image(cast(ImageKind, kind), image)]
+            result = _ladder().decode_card(image) if want_qr else None
+    except Exception:
+        return {**UNREADABLE, "findings": []}
+    card = None
+    if result is not None:
+        card = {
+            "kind": result.parsed.kind,
+            "fields": result.parsed.fields,
+            "engine": result.engine,
+            "step": result.step,
+        }
+    return {"findings": findings, "card": card}
+
+
 class DecodePool:
     """A process pool sized to the machine: one worker process per core by default."""
 
@@ -72,6 +94,11 @@ class DecodePool:
         await asyncio.gather(
             *(loop.run_in_executor(self._pool, _ladder) for _ in range(self._workers))
         )
+
+    async def inspect(self, kind: str, data: bytes, want_qr: bool) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        job = functools.partial(inspect_photo, kind, data, want_qr=want_qr)
+        return await loop.run_in_executor(self._pool, job)
 
     async def decode(self, data: bytes) -> dict[str, Any] | None:
         loop = asyncio.get_running_loop()

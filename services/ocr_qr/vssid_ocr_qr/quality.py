@@ -1,0 +1,154 @@
+"""Photo quality findings (size, blur, glare, face count, card outline) a person can act on."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Literal
+
+from PIL import Image
+
+from vssid_ocr_qr.findings import Finding, Severity
+from vssid_ocr_qr.quality_faces import count_faces
+from vssid_ocr_qr.quality_measure import Gray, Quad, Rgb, find_card, glare_share, prepare, sharpness
+
+ImageKind = Literal["portrait", "id_front", "id_back"]
+
+# Shorter side in pixels: below 600 the text on an ID-1 card filling the frame is ~2 px high
+# strokes and the QR modules under 3 px; a portrait under 300 px is smaller than a 3x4 cm print.
+MIN_SHORT_SIDE: dict[str, int] = {"portrait": 300, "id_front": 600, "id_back": 600}
+# Sharpness (variance of the Laplacian, sharpest tile decile, 800 px working copy; see
+# quality_measure.sharpness). Calibrated on tests/support/cards.py, seeds 5000-5149: clean
+# photos 678-2192, phone 247+ (128 the lowest seen on other seeds), hard 45+ (1 in 150 under 50);
+# the same clean photos after PIL GaussianBlur radius 3 give 30-67, radius 4 at most 27, radius 6
+# at most 9. Synthetic portraits are deliberately soft cartoons (20-27, and 3-4 after radius 2),
+# so their bar is low: real selfies score in the hundreds, and field data may justify raising it.
+BLUR_THRESHOLD: dict[str, float] = {"portrait": 10.0, "id_front": 60.0, "id_back": 60.0}
+# Largest clipped-white blob as a share of the card: 1% of an ID-1 card is an ~8 mm spot, enough
+# to hide a date or a quarter of the QR. Synthetic clean photos peak at 0.7%; 7% of phone photos
+# and 40% of hard ones (which are drawn with a glare blob 30% and 70% of the time) exceed it.
+GLARE_MAX_SHARE = 0.01
+# How many other declarations a reuse finding names before summarising the rest.
+MAX_LISTED_REFERENCES = 5
+
+_LABELS: dict[str, str] = {
+    "portrait": "Ảnh chân dung",
+    "id_front": "Ảnh mặt trước giấy tờ",
+    "id_back": "Ảnh mặt sau giấy tờ",
+}
+
+
+def assess_image(kind: ImageKind, image: Image.Image) -> list[Finding]:
+    """Every quality finding for one submitted photo; an empty list means it looks usable."""
+    work = prepare(image)
+    findings = [too_small(kind, image.size), blurred(kind, work.gray)]
+    if kind == "portrait":
+        # No glare check: a portrait's white background is required, not a reflection.
+        findings.append(face_count(work.gray))
+    else:
+        card = find_card(work.gray)
+        findings += [no_card(kind, card), glare(kind, work.rgb, card)]
+    return [finding for finding in findings if finding is not None]
+
+
+def reused_image_finding(kind: str, other_references: list[str]) -> Finding:
+    """The same photo bytes (same sha256) were already submitted with other declarations."""
+    listed = ", ".join(other_references[:MAX_LISTED_REFERENCES])
+    rest = len(other_references) - MAX_LISTED_REFERENCES
+    if rest > 0:
+        listed += f" và {rest} hồ sơ khác"
+    where = f" (mã hồ sơ: {listed})" if listed else ""
+    return _finding(
+        "image_reused",
+        "error",
+        f"{_label(kind)} trùng khớp hoàn toàn (cùng một tệp ảnh) với ảnh đã nộp kèm "
+        f"tờ khai khác{where}. "
+        "Cần xác minh người nộp có đúng là người trong các hồ sơ đó không; nếu không, "
+        "yêu cầu chụp và nộp ảnh mới.",
+        kind,
+    )
+
+
+def too_small(kind: ImageKind, size: tuple[int, int]) -> Finding | None:
+    width, height = size
+    if min(width, height) >= MIN_SHORT_SIDE[kind]:
+        return None
+    advice = (
+        "Hãy chụp lại ở độ phân giải đầy đủ, khuôn mặt chiếm phần lớn khung hình."
+        if kind == "portrait"
+        else "Hãy chụp lại gần hơn để thẻ chiếm gần hết khung hình, "
+        "không gửi ảnh đã thu nhỏ hay ảnh chụp màn hình."
+    )
+    return _finding(
+        "image_too_small",
+        "error",
+        f"{_label(kind)} quá nhỏ ({width} x {height} điểm ảnh; cạnh ngắn cần ít nhất "
+        f"{MIN_SHORT_SIDE[kind]} điểm ảnh) nên không xem rõ được chi tiết. {advice}",
+        kind,
+    )
+
+
+def blurred(kind: ImageKind, gray: Gray) -> Finding | None:
+    if sharpness(gray) >= BLUR_THRESHOLD[kind]:
+        return None
+    return _finding(
+        "image_blurred",
+        "error",
+        f"{_label(kind)} bị mờ, không đọc rõ được chi tiết. Hãy chụp lại: giữ chắc điện thoại, "
+        "chạm vào màn hình để lấy nét và chụp ở nơi đủ ánh sáng.",
+        kind,
+    )
+
+
+def glare(kind: ImageKind, rgb: Rgb, card: Quad | None) -> Finding | None:
+    share = glare_share(rgb, card)
+    if share <= GLARE_MAX_SHARE:
+        return None
+    area = "diện tích thẻ" if card is not None else "khung hình"
+    return _finding(
+        "image_glare",
+        "warning",
+        f"{_label(kind)} bị lóa sáng: vùng chói chiếm khoảng {max(1, round(share * 100))}% {area}, "
+        "có thể che mất chữ hoặc mã QR. Hãy chụp lại, tắt đèn flash và nghiêng nhẹ thẻ "
+        "để tránh ánh đèn phản chiếu.",
+        kind,
+    )
+
+
+def face_count(gray: Gray) -> Finding | None:
+    """None when there is exactly one face, or when no face detector is installed."""
+    count = count_faces(gray)
+    return None if count is None else face_count_finding(count)
+
+
+def face_count_finding(count: int) -> Finding | None:
+    if count == 1:
+        return None
+    return _finding(
+        "portrait_face_count",
+        "warning",
+        f"Ảnh chân dung cần có đúng một khuôn mặt nhưng nhận diện được {count}. Hãy chụp lại "
+        "chỉ một mình người được khai, nhìn thẳng vào máy ảnh, thấy rõ cả khuôn mặt, "
+        "không đeo kính râm hay khẩu trang.",
+        "portrait",
+    )
+
+
+def no_card(kind: ImageKind, card: Quad | None) -> Finding | None:
+    if card is not None:
+        return None
+    return _finding(
+        "id_no_card",
+        "warning",
+        f"{_label(kind)}: không nhận ra tấm thẻ với đủ bốn góc trong ảnh. Hãy đặt thẻ trên "
+        "nền phẳng, trơn, khác màu với thẻ, chụp thẳng từ trên xuống và để thấy đủ cả bốn góc.",
+        kind,
+    )
+
+
+def _label(kind: str) -> str:
+    return _LABELS.get(kind, "Ảnh")
+
+
+def _finding(code: str, severity: Severity, message: str, image: str) -> Finding:
+    # Reference codes and counts are interpolated: normalise the whole text once, at the end.
+    return Finding(code, severity, unicodedata.normalize("NFC", message), image=image)
