@@ -49,7 +49,11 @@ def assess_image(kind: ImageKind, image: Image.Image) -> list[Finding]:
         findings.append(face_count(work.gray))
     else:
         card = find_card(work.gray)
-        findings += [no_card(kind, card), glare(kind, work.rgb, card)]
+        # Blur also wipes out the outline and the print the card check looks for; "show all
+        # four corners" would send the person after the wrong problem.
+        if findings[1] is None:
+            findings.append(no_card(kind, card))
+        findings.append(glare(kind, work.rgb, card))
     return [finding for finding in findings if finding is not None]
 
 
