@@ -157,6 +157,15 @@ def test_login_before_activation_is_refused(intake: httpx.Client) -> None:
     assert response.status_code == 401
 
 
+def test_unknown_accounts_are_locked_out_like_real_ones(intake: httpx.Client) -> None:
+    """401 five times, then 429: the answers do not tell whether an account exists."""
+    body = {"account": "4890054321", "password": "Đoán-mò-123"}
+    codes = [intake.post("/v1/auth/login", json=body).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    other = intake.post("/v1/auth/login", json={**body, "account": "4890054322"})
+    assert other.status_code == 401  # counted per login id, not per client
+
+
 def test_an_imported_agency_catalog_replaces_the_bundled_one(
     intake: httpx.Client, system: System, tmp_path: Path
 ) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +69,40 @@ def test_managed_process_kill_restart_and_stop(tmp_path: Path) -> None:
         assert worker.running
     assert worker.returncode == -signal.SIGTERM
     assert worker.tail(2) == worker.tail()[-2:]
+
+
+PARENT = """
+import sys, time
+from vssid.devstack import ManagedProcess
+child = ManagedProcess("child", [sys.executable, "-c", "import time; time.sleep(120)"], echo=False)
+print(child.start().pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child stays a zombie until init reaps it: that no longer holds anything.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
+def test_children_die_with_a_killed_supervisor() -> None:
+    """SIGKILL of the supervising process (no chance to clean up) still ends its children."""
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    assert _alive(child_pid)
+    parent.kill()
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while _alive(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child_pid)
 
 
 @pytest.fixture

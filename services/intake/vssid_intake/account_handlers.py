@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from vssid_intake.accounts import account_key
 from vssid_intake.adapters.accounts import AccountStore
@@ -23,6 +24,12 @@ from vssid_shared.outbox import OutboxRelay
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/intake"
+
+
+@cache
+def _unknown_account_hash() -> str:
+    """A hash no password matches, verified for unknown accounts to spend the same time."""
+    return hash_password(new_token())
 
 
 class LoginFailedError(IntakeError):
@@ -77,17 +84,24 @@ class Accounts:
             self.relay.kick()
 
     async def authenticate(self, account: str, password: str) -> str:
-        """The account's key after a correct password; counts failures and locks out."""
+        """The account's key after a correct password; counts failures and locks out.
+
+        An unknown account costs the same argon2 verification and is counted and locked out
+        like a real one: neither the status codes nor the time taken tell whether it exists.
+        """
         sin = account_key(account)
-        doc = await self.store.get(sin) if sin else None
-        if sin is None or doc is None:
-            raise LoginFailedError
+        if sin is None:
+            raise LoginFailedError  # not even shaped like a login id: nothing to hide
+        login_key = self.keys.lookup(f"login:{sin}")
         now = self.clock()
-        if await self.store.recent_failures(sin, now - self.lockout) >= self.max_failures:
+        if await self.store.recent_failures(login_key, now - self.lockout) >= self.max_failures:
             raise LockedOutError
-        if not await asyncio.to_thread(verify_password, doc["password_hash"], password):
-            await self.store.record_failure(sin, now, self.lockout)
+        doc = await self.store.get(sin)
+        stored = doc["password_hash"] if doc is not None else _unknown_account_hash()
+        if not await asyncio.to_thread(verify_password, stored, password) or doc is None:
+            await self.store.record_failure(login_key, now, self.lockout)
             raise LoginFailedError
+        await self.store.clear_failures(login_key)
         return sin
 
     async def login(self, account: str, password: str) -> tuple[str, bool]:

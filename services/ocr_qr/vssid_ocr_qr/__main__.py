@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+from vssid_shared import loop
 
 
 def main() -> None:
     from vssid_ocr_qr.worker import app
 
-    asyncio.run(app.run())
+    loop.run(app.run())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -78,7 +80,7 @@ class ManagedProcess:
         self.expected_exit = False
         self.output.reset()
         self._proc = subprocess.Popen(
-            self.argv,
+            _dying_with_parent(self.argv),
             env=self.env,
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
@@ -203,3 +205,16 @@ def stop_together(processes: Sequence[ManagedProcess], grace: float) -> None:
             process.wait(5.0)
     for process in processes:
         process.finish()
+
+
+def _dying_with_parent(argv: list[str]) -> list[str]:
+    """Ask Linux to SIGTERM the child when its parent dies, even by SIGKILL, so a killed
+    `vssid dev` leaves no server holding its ports.
+
+    util-linux's setpriv sets the signal and execs the command (same pid); preexec_fn could do
+    it too, but it is unsafe in a process running threads, as the output relays are. Linux
+    sends the signal when the *thread* that started the child ends: start children from a
+    thread that lives as long as they should (the main thread, here).
+    """
+    setpriv = shutil.which("setpriv") if sys.platform == "linux" else None
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv else argv

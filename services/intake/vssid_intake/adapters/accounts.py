@@ -17,9 +17,13 @@ class AccountStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.collection = db["accounts"]
         self.sessions = db["sessions"]
+        # Failed logins live apart from accounts, keyed by a keyed hash of the login id: an id
+        # with no account is counted and locked out the same way, so 401/429 reveal nothing.
+        self.failures = db["login_failures"]
 
     async def ensure_indexes(self) -> None:
         await self.sessions.create_index([("token_hash", ASCENDING)], unique=True)
+        await self.failures.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def activate(
         self, sin: str, declaration_id: str, password_hash: str, event: CloudEvent, now: datetime
@@ -34,7 +38,6 @@ class AccountStore:
                         "password_hash": password_hash,
                         "must_change_password": True,
                         "activated_at": now,
-                        "failures": [],
                     },
                     "$push": {PENDING: pending(event)},
                 },
@@ -47,20 +50,22 @@ class AccountStore:
     async def get(self, sin: str) -> Doc | None:
         return await self.collection.find_one({"_id": sin}, {PENDING: 0})
 
-    async def recent_failures(self, sin: str, since: datetime) -> int:
-        doc = await self.collection.find_one({"_id": sin}, {"failures": 1})
-        return sum(1 for at in (doc or {}).get("failures", []) if at >= since)
+    async def recent_failures(self, login_key: str, since: datetime) -> int:
+        doc = await self.failures.find_one({"_id": login_key}, {"at": 1})
+        return sum(1 for at in (doc or {}).get("at", []) if at >= since)
 
-    async def record_failure(self, sin: str, now: datetime, keep: timedelta) -> None:
-        await self.collection.update_one(
-            {"_id": sin},
-            {"$push": {"failures": {"$each": [now], "$slice": -20}}},
+    async def record_failure(self, login_key: str, now: datetime, keep: timedelta) -> None:
+        await self.failures.update_one(
+            {"_id": login_key},
+            {"$push": {"at": {"$each": [now], "$slice": -20}}, "$set": {"expires_at": now + keep}},
+            upsert=True,
         )
+
+    async def clear_failures(self, login_key: str) -> None:
+        await self.failures.delete_one({"_id": login_key})
 
     async def record_success(self, sin: str, token_hash: str, now: datetime) -> None:
-        await self.collection.update_one(
-            {"_id": sin}, {"$set": {"failures": [], "last_login": now}}
-        )
+        await self.collection.update_one({"_id": sin}, {"$set": {"last_login": now}})
         await self.sessions.insert_one(
             {"token_hash": token_hash, "account": sin, "created_at": now}
         )
@@ -73,7 +78,6 @@ class AccountStore:
                     "password_hash": password_hash,
                     "must_change_password": False,
                     "password_changed_at": now,
-                    "failures": [],
                 }
             },
         )
