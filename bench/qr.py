@@ -156,7 +156,7 @@ level  |   pyzbar alone        |   zxing-cpp alone     |   ladder               
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=40, help="photos per level")
+    parser.add_argument("--n", type=int, default=100, help="photos per level")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()

@@ -183,3 +183,14 @@ def test_an_imported_agency_catalog_replaces_the_bundled_one(
         return found if "4899" in found else None
 
     assert a.eventually(codes, 30) == {"4802", "4899"}
+
+
+def test_lookups_beyond_the_rate_are_refused(intake: httpx.Client) -> None:
+    """Last in this module: it spends this client's lookup budget for the next minute."""
+    params = {"full_name": "Trần Thị Mai Anh", "date_of_birth": "1985-11-02", "province_code": "48"}
+    answers = [intake.get("/v1/social-insurance/lookup", params=params) for _ in range(25)]
+    codes = [answer.status_code for answer in answers]
+    assert 200 in codes, codes
+    assert codes[-1] == 429, codes
+    assert codes.index(429) <= 20  # the default budget is 20 a minute
+    assert answers[-1].json()["detail"][0]["code"] == "rate_limited"

@@ -11,7 +11,7 @@ from vssid_intake.passwords import (
     password_problem,
     verify_password,
 )
-from vssid_intake.ratelimit import RateLimiter
+from vssid_intake.ratelimit import sliding_count
 from vssid_intake.reference import ALPHABET, new_reference
 
 
@@ -46,10 +46,7 @@ def test_new_password_policy() -> None:
     assert password_problem("Mật-khẩu-mới-2026", "old-password") is None
 
 
-def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(2, window=60)
-    assert limiter.allow("a", now=0)
-    assert limiter.allow("a", now=1)
-    assert not limiter.allow("a", now=2)
-    assert limiter.allow("b", now=2)
-    assert limiter.allow("a", now=61)
+def test_sliding_count_weighs_the_previous_window() -> None:
+    assert sliding_count(previous=10, current=2, into_window=0.0) == 12
+    assert sliding_count(previous=10, current=2, into_window=0.75) == 4.5
+    assert sliding_count(previous=0, current=3, into_window=0.5) == 3

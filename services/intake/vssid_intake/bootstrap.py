@@ -72,7 +72,9 @@ def build(settings: IntakeSettings) -> App:
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
     )
-    limiter = RateLimiter(settings.lookup_rate_per_minute)
+    limiter = RateLimiter(
+        runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute
+    )
     catalog = AgencyCatalogStore(runtime.db)
     return App(
         runtime, intake, accounts, autofill, limiter, catalog, settings.agency_refresh_seconds
@@ -98,5 +100,6 @@ async def start(app: App) -> None:
     await app.intake.store.ensure_indexes()
     await app.accounts.store.ensure_indexes()
     await app.autofill.registry.ensure_indexes()
+    await app.limiter.ensure_indexes()
     await refresh_agencies(app)
     await app.runtime.start()

@@ -1,30 +1,64 @@
-"""A per-client sliding-window rate limit, kept in process memory."""
+"""A per-client rate limit shared by every intake replica (MongoDB holds the counters)."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+
+from vssid_shared.clock import Clock
+from vssid_shared.crypto import KeyedHasher
+from vssid_shared.mongo import Doc
+
+
+def sliding_count(previous: int, current: int, into_window: float) -> float:
+    """Requests in the last window, estimated from two fixed-window counters.
+
+    The previous window's count is weighted by the share of it still inside the sliding
+    window (the usual sliding-window-counter estimate): no burst of twice the limit across a
+    window boundary, and two small documents per client instead of one per request.
+    """
+    return previous * (1.0 - into_window) + current
 
 
 class RateLimiter:
-    """Good enough for one intake process; several replicas each allow the rate (documented)."""
+    """`per_window` requests per client per `window`, counted in MongoDB.
+
+    A counter per (client, window) is incremented atomically, so replicas share the limit;
+    client addresses are stored only as keyed hashes, and counters expire on their own.
+    """
 
     def __init__(
-        self, per_minute: int, *, window: float = 60.0, max_clients: int = 100_000
+        self,
+        collection: AsyncCollection[Doc],
+        hasher: KeyedHasher,
+        clock: Clock,
+        per_window: int,
+        window: timedelta = timedelta(minutes=1),
     ) -> None:
-        self._limit = per_minute
-        self._window = window
-        self._max_clients = max_clients
-        self._hits: dict[str, deque[float]] = {}
+        self._collection = collection
+        self._hasher = hasher
+        self._clock = clock
+        self._limit = per_window
+        self._window = window.total_seconds()
 
-    def allow(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(client, deque())
-        while hits and hits[0] <= now - self._window:
-            hits.popleft()
-        if len(hits) >= self._limit:
-            return False
-        hits.append(now)
-        if len(self._hits) > self._max_clients:
-            self._hits.pop(next(iter(self._hits)))  # drop the oldest client, memory stays bounded
-        return True
+    async def ensure_indexes(self) -> None:
+        await self._collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+
+    async def allow(self, client: str) -> bool:
+        now = self._clock()
+        slot, into = divmod(now.timestamp(), self._window)
+        key = self._hasher(f"ratelimit:{client}")
+        expires = datetime.fromtimestamp((slot + 2) * self._window, now.tzinfo)
+        doc = await self._collection.find_one_and_update(
+            {"_id": f"{key}:{int(slot)}"},
+            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        previous = await self._collection.find_one({"_id": f"{key}:{int(slot) - 1}"})
+        current = int((doc or {}).get("n", 1))  # an upsert returning AFTER always has it
+        count = sliding_count(int((previous or {}).get("n", 0)), current, into / self._window)
+        # Refused requests count too: a client hammering the lookup stays refused.
+        return count <= self._limit

@@ -79,6 +79,6 @@ def register_autofill_routes(
         province_code: Annotated[str, Query(pattern=r"^\d{2,3}$")],
     ) -> dict[str, Any]:
         client = request.client.host if request.client else "unknown"
-        if not limiter.allow(client):
+        if not await limiter.allow(client):
             raise TooManyRequestsError
         return {"matches": await autofill.lookup(full_name, date_of_birth, province_code)}
