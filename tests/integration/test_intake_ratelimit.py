@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -39,18 +40,26 @@ async def test_replicas_share_one_sliding_limit(db: AsyncDatabase[Doc]) -> None:
     clock = FrozenClock()
     first, second = (RateLimiter(db["rate_limits"], KEYS.lookup, clock, 3) for _ in range(2))
     await first.ensure_indexes()
-    answers = [await first.allow("10.0.0.7"), await second.allow("10.0.0.7")]
-    answers += [await first.allow("10.0.0.7"), await second.allow("10.0.0.7")]
+    answers = []
+    for seconds, limiter in ((0, first), (10, second), (20, first), (30, second)):
+        clock.now = START + timedelta(seconds=seconds)
+        answers.append(await limiter.allow("10.0.0.7"))
     assert answers == [True, True, True, False]  # the 4th is refused whichever replica asks
     assert await second.allow("10.0.0.8")  # another client has its own budget
 
-    # Half-way into the next minute, half of the last minute's 4 still count: 2 + 1 <= 3.
-    clock.now = START + timedelta(seconds=90)
+    clock.now = START + timedelta(seconds=59)
+    assert not await first.allow("10.0.0.7")  # the first request is still inside the minute
+    clock.now = START + timedelta(seconds=60)
+    assert await first.allow("10.0.0.7")  # ... and now it is not: one slot is free again
+    assert not await second.allow("10.0.0.7")
+    clock.now = START + timedelta(minutes=5)
     assert await first.allow("10.0.0.7")
-    assert not await second.allow("10.0.0.7")  # 2 + 2 > 3: no burst at the boundary
 
-    clock.now = START + timedelta(minutes=3)
-    assert await first.allow("10.0.0.7")
+
+async def test_concurrent_requests_never_exceed_the_limit(db: AsyncDatabase[Doc]) -> None:
+    replicas = [RateLimiter(db["rate_limits"], KEYS.lookup, FrozenClock(), 5) for _ in range(3)]
+    answers = await asyncio.gather(*(replicas[i % 3].allow("10.0.0.9") for i in range(12)))
+    assert sum(answers) == 5
 
 
 async def test_counters_hold_no_client_address(db: AsyncDatabase[Doc]) -> None:
@@ -59,4 +68,4 @@ async def test_counters_hold_no_client_address(db: AsyncDatabase[Doc]) -> None:
     docs = await db["rate_limits"].find({}).to_list()
     assert len(docs) == 1
     assert "203.0.113.9" not in repr(docs)
-    assert docs[0]["expires_at"].replace(tzinfo=UTC) == START + timedelta(minutes=2)
+    assert docs[0]["expires_at"].replace(tzinfo=UTC) == START + timedelta(minutes=1)

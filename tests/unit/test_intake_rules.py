@@ -11,7 +11,6 @@ from vssid_intake.passwords import (
     password_problem,
     verify_password,
 )
-from vssid_intake.ratelimit import sliding_count
 from vssid_intake.reference import ALPHABET, new_reference
 
 
@@ -44,9 +43,3 @@ def test_new_password_policy() -> None:
     assert password_problem("has space in it", "old-password") is not None
     assert password_problem("same-password", "same-password") is not None
     assert password_problem("Mật-khẩu-mới-2026", "old-password") is None
-
-
-def test_sliding_count_weighs_the_previous_window() -> None:
-    assert sliding_count(previous=10, current=2, into_window=0.0) == 12
-    assert sliding_count(previous=10, current=2, into_window=0.75) == 4.5
-    assert sliding_count(previous=0, current=3, into_window=0.5) == 3

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import KeyedHasher
 from vssid_shared.mongo import Doc
 
 
-def sliding_count(previous: int, current: int, into_window: float) -> float:
-    """Requests in the last window, estimated from two fixed-window counters.
-
-    The previous window's count is weighted by the share of it still inside the sliding
-    window (the usual sliding-window-counter estimate): no burst of twice the limit across a
-    window boundary, and two small documents per client instead of one per request.
-    """
-    return previous * (1.0 - into_window) + current
-
-
 class RateLimiter:
-    """`per_window` requests per client per `window`, counted in MongoDB.
+    """At most `per_window` requests per client in any `window` (a sliding log).
 
-    A counter per (client, window) is incremented atomically, so replicas share the limit;
-    client addresses are stored only as keyed hashes, and counters expire on their own.
+    One document per client keeps the times of its last `per_window` allowed requests, oldest
+    first. A request is allowed, and its time appended, in one conditional update: when fewer
+    than `per_window` times are kept, or the oldest has left the window. Replicas share the
+    limit; refused requests are not counted, so a client gets its budget back one window after
+    its first allowed request. Addresses are stored only as keyed hashes, and documents expire.
     """
 
     def __init__(
@@ -40,25 +34,30 @@ class RateLimiter:
         self._collection = collection
         self._hasher = hasher
         self._clock = clock
-        self._limit = per_window
-        self._window = window.total_seconds()
+        self._limit = max(per_window, 1)
+        self._window = window
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def allow(self, client: str) -> bool:
         now = self._clock()
-        slot, into = divmod(now.timestamp(), self._window)
-        key = self._hasher(f"ratelimit:{client}")
-        expires = datetime.fromtimestamp((slot + 2) * self._window, now.tzinfo)
-        doc = await self._collection.find_one_and_update(
-            {"_id": f"{key}:{int(slot)}"},
-            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        previous = await self._collection.find_one({"_id": f"{key}:{int(slot) - 1}"})
-        current = int((doc or {}).get("n", 1))  # an upsert returning AFTER always has it
-        count = sliding_count(int((previous or {}).get("n", 0)), current, into / self._window)
-        # Refused requests count too: a client hammering the lookup stays refused.
-        return count <= self._limit
+        has_room = {
+            "$or": [
+                {f"at.{self._limit - 1}": {"$exists": False}},
+                {"at.0": {"$lte": now - self._window}},
+            ]
+        }
+        query = {"_id": self._hasher(f"ratelimit:{client}"), **has_room}
+        update = {
+            "$push": {"at": {"$each": [now], "$slice": -self._limit}},
+            "$set": {"expires_at": now + self._window},
+        }
+        try:
+            await self._collection.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            # The client's document exists without room, or a concurrent first request has just
+            # created it: the plain update tells which.
+            result = await self._collection.update_one(query, update)
+            return result.matched_count == 1
+        return True
