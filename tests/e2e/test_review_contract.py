@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 
 import httpx
@@ -164,3 +165,33 @@ def test_a_live_event_arrives_on_the_stream(system: System) -> None:
     a.eventually(arrived, 60)
     done.set()  # the next heartbeat or event ends the reader: a client-side clean disconnect
     thread.join(30)
+
+
+def test_open_streams_end_cleanly_when_review_stops(system: System) -> None:
+    """SIGTERM ends the event stream as a normal end of response (the client then reconnects
+    with Last-Event-ID), not as a connection cut mid-chunk after uvicorn's grace period."""
+    token = operator(system, "4802")
+    url = f"{system.review_url}/v1/review/events"
+    opened, outcome = threading.Event(), {}
+
+    def reader() -> None:
+        try:
+            with httpx.stream("GET", url, headers=bearer(token), timeout=30) as response:
+                for line in response.iter_lines():
+                    if line.startswith("retry: "):
+                        outcome["retry"] = line
+                        opened.set()
+            outcome["end"] = "clean"
+        except httpx.HTTPError as error:
+            outcome["end"] = repr(error)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        assert opened.wait(30)
+        # uvicorn re-raises the stop signal after its graceful shutdown: -SIGTERM is a clean exit.
+        assert system.processes["review"].stop(15.0) == -signal.SIGTERM
+        thread.join(15)
+        assert outcome == {"retry": "retry: 1000", "end": "clean"}
+    finally:
+        system.start("review")  # later tests in this module need it

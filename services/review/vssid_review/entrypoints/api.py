@@ -60,7 +60,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
     register_routes(api, state)
-    register_event_stream(api, state, operator_dependency(state))
+    api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
     register_page(api)
     return api
 

@@ -18,6 +18,25 @@ from vssid_shared.envelope import CloudEvent
 from vssid_shared.subjects import STREAM, agency_filter
 
 HEARTBEAT_SECONDS = 15.0
+# How often an idle stream looks whether the server is shutting down.
+POLL_SECONDS = 1.0
+# Tells EventSource clients to reconnect after 1 s when the stream ends (to another replica, or
+# to this one once restarted), resuming from Last-Event-ID.
+RECONNECT_MS = 1000
+
+
+class StreamGate:
+    """Open until the server begins to shut down; streams then end themselves cleanly.
+
+    Without it an open stream never finishes: uvicorn waits its graceful timeout, then cuts the
+    connection mid-chunk, and clients see a network error instead of an ordinary end.
+    """
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def public_event(raw: bytes) -> dict[str, Any] | None:
@@ -35,7 +54,9 @@ def public_event(raw: bytes) -> dict[str, Any] | None:
     return shown
 
 
-async def agency_events(nc: Client, agency: str, after_seq: int | None) -> AsyncIterator[str]:
+async def agency_events(
+    nc: Client, agency: str, after_seq: int | None, gate: StreamGate
+) -> AsyncIterator[str]:
     js = nc.jetstream()
     config = ConsumerConfig(
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE if after_seq else DeliverPolicy.ALL,
@@ -44,12 +65,17 @@ async def agency_events(nc: Client, agency: str, after_seq: int | None) -> Async
     sub = await js.subscribe(
         agency_filter(agency), stream=STREAM, ordered_consumer=True, config=config
     )
+    yield f"retry: {RECONNECT_MS}\n\n"
+    idle = 0.0
     try:
-        while True:
+        while not gate.closed:
             try:
-                msg = await sub.next_msg(timeout=HEARTBEAT_SECONDS)
+                msg = await sub.next_msg(timeout=POLL_SECONDS)
             except nats.errors.TimeoutError:
-                yield ": heartbeat\n\n"
+                idle += POLL_SECONDS
+                if idle >= HEARTBEAT_SECONDS:
+                    idle = 0.0
+                    yield ": heartbeat\n\n"
                 continue
             event = public_event(msg.data)
             if event is None:
@@ -61,7 +87,9 @@ async def agency_events(nc: Client, agency: str, after_seq: int | None) -> Async
         await sub.unsubscribe()
 
 
-def register_event_stream(api: FastAPI, state: App, operator: Any) -> None:
+def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate:
+    """Serve /v1/review/events; the returned gate ends every open stream when closed."""
+    gate = StreamGate()
     lock = asyncio.Lock()
     holder: dict[str, Client] = {}
 
@@ -77,6 +105,8 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> None:
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
-        stream = agency_events(await connection(), op.agency_code, after)
+        stream = agency_events(await connection(), op.agency_code, after, gate)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+    return gate
