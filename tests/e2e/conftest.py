@@ -82,6 +82,8 @@ def launch(
         # Redelivery after a killed worker comes after ack_wait: keep the fault tests quick.
         "VSSID_ACK_WAIT_SECONDS": "10",
         "VSSID_AGENCY_REFRESH_SECONDS": "1",
+        # An autofill waits this long for an ocr_qr worker: room for a restart on a busy CI box.
+        "VSSID_QR_DECODE_TIMEOUT_SECONDS": "60",
         **(extra_env or {}),
     }
     subprocess.run(

@@ -77,3 +77,26 @@ def test_concurrent_verifications_succeed_once(system: System) -> None:
         lambda: stream_events(nats_url, "declarations.4802.verified", declaration_id)
     )
     assert len(verified) == 1
+
+
+def test_an_autofill_waits_for_a_restarting_decoder(system: System) -> None:
+    """With no ocr_qr worker subscribed, a decode waits for one instead of failing at once."""
+    system.processes["ocr_qr"].stop(15.0)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        pending = pool.submit(
+            httpx.post,
+            f"{system.intake_url}/v1/qr/decode",
+            json={"payload": a.BAO_QR},
+            timeout=90,
+        )
+        with pytest.raises(concurrent.futures.TimeoutError):
+            pending.result(timeout=2)  # still waiting: no worker can answer yet
+        system.start("ocr_qr")
+        response = pending.result(timeout=90)
+    finally:
+        if not system.processes["ocr_qr"].running:
+            system.start("ocr_qr")  # later tests in this module need it
+        pool.shutdown(wait=True)
+    assert response.status_code == 200, response.text
+    assert response.json()["kind"] == "cccd"

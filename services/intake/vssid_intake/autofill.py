@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +20,8 @@ from vssid_intake.errors import IntakeError
 from vssid_intake.registry import match_material
 from vssid_shared.images import ImageVault
 from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, RPC_QR_DECODE
+
+NO_RESPONDER_RETRY_SECONDS = 0.25
 
 
 class QrDecodeError(IntakeError):
@@ -47,12 +51,22 @@ class Autofill:
         self, request: dict[str, Any] | bytes, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
         body = request if isinstance(request, bytes) else json.dumps(request).encode()
-        try:
-            reply = await self.broker.request(
-                body, RPC_QR_DECODE, headers=headers, timeout=self.timeout
-            )
-        except (TimeoutError, NoRespondersError) as exc:
-            raise DecoderUnavailableError from exc
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                reply = await self.broker.request(
+                    body, RPC_QR_DECODE, headers=headers, timeout=max(left, 0.001)
+                )
+                break
+            except NoRespondersError as exc:
+                # No ocr_qr worker subscribed right now (starting, or restarting): wait for one
+                # within the same deadline rather than failing the person's autofill at once.
+                if left <= NO_RESPONDER_RETRY_SECONDS:
+                    raise DecoderUnavailableError from exc
+                await asyncio.sleep(NO_RESPONDER_RETRY_SECONDS)
+            except TimeoutError as exc:
+                raise DecoderUnavailableError from exc
         answer: dict[str, Any] = json.loads(reply.body)
         if error := answer.get("error"):
             raise QrDecodeError(error["code"], error["message"])

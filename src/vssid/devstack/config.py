@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_SERVICES: tuple[str, ...] = ("intake", "review", "ocr_qr", "notifier")
+# Workers first: once intake and review answer /ready, a decode or a submit finds its worker.
+DEFAULT_SERVICES: tuple[str, ...] = ("ocr_qr", "notifier", "intake", "review")
 
 # (field name, environment variable, default) for every port the stack binds.
 PORT_VARIABLES: tuple[tuple[str, str, int], ...] = (
