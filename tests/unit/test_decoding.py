@@ -5,6 +5,7 @@ import pickle
 import sys
 
 import pytest
+import segno
 from PIL import Image
 
 from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo, render_portrait
@@ -96,3 +97,25 @@ def test_card_photos_are_deterministic_by_seed() -> None:
     assert render_card_photo(DOMAIN_PAYLOADS[0], "hard", 11) != render_card_photo(
         DOMAIN_PAYLOADS[0], "hard", 12
     )
+
+
+def _generated_qr(payload: str, mode: str) -> Image.Image:
+    """A QR as generators export it: `mode` "RGBA" draws black modules on a transparent page."""
+    out = io.BytesIO()
+    segno.make(payload.encode(), micro=False).save(out, kind="png", scale=6)
+    gray = Image.open(io.BytesIO(out.getvalue())).convert("L")
+    if mode != "RGBA":
+        return gray.convert(mode)
+    ink = Image.new("RGBA", gray.size, (0, 0, 0, 0))
+    ink.putalpha(gray.point(lambda value: 255 - value))  # opaque where dark, clear elsewhere
+    return ink
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "RGB", "RGBA", "LA", "CMYK"])
+def test_generated_qr_images_read_in_every_mode(ladder: LadderDecoder, mode: str) -> None:
+    """Transparency counts as white paper: dropping alpha would paint the background black."""
+    image = _generated_qr(DOMAIN_PAYLOADS[0], mode)
+    result = ladder.decode_card(image)
+    assert result is not None
+    assert result.payload_text == DOMAIN_PAYLOADS[0]
+    assert ZxingQrDecoder().decode(image) == [DOMAIN_PAYLOADS[0].encode()]

@@ -539,3 +539,10 @@ def test_sharpness_is_roughly_scale_stable() -> None:
         scaled = sharpness(prepare(photo.resize(size, Image.Resampling.LANCZOS)).gray)
         assert scaled > BLUR_THRESHOLD["id_front"]
         assert 0.5 < scaled / native < 2
+
+
+def test_transparent_pixels_are_judged_as_white_paper() -> None:
+    clear = Image.new("RGBA", (900, 600), (0, 0, 0, 0))
+    work = prepare(clear)
+    assert int(work.gray.min()) == 255
+    assert int(work.rgb.min()) == 255

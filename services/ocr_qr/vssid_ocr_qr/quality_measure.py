@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from vssid_ocr_qr.decoding.imageops import flatten
+
 Gray = NDArray[np.uint8]
 Rgb = NDArray[np.uint8]
 Quad = NDArray[np.float32]  # 4 corners (x, y) in working-copy pixels
@@ -39,7 +41,8 @@ def prepare(image: Image.Image) -> Work:
     whole into NumPy (that copy alone costs ~40 ms). It stops at twice the working size: a box
     step straight to it would soften the photo more than one area resize does and read as blur.
     """
-    if image.mode not in ("RGB", "L", "RGBA"):
+    image = flatten(image)  # a transparent background is judged as white, not black
+    if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")  # palette, CMYK, 16-bit: rare, and reduce() needs bands
     step = max(image.size) // (2 * WORK_LONG_SIDE)
     small = image.reduce(step) if step >= 2 else image

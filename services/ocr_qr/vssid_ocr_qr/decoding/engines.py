@@ -6,6 +6,8 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
+from vssid_ocr_qr.decoding.imageops import gray_image
+
 _Y800 = 0x30303859  # ZBar's fourcc for 8-bit grey
 _ZBAR_CFG_BINARY = 4  # zbar >= 0.23: hand back the bytes, skip the charset guess and conversion
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
@@ -21,7 +23,7 @@ class ZxingQrDecoder:
 
     def decode(self, image: Image.Image) -> list[bytes]:
         """Return the raw bytes of every valid QR code in `image`."""
-        gray = image if image.mode == "L" else image.convert("L")
+        gray = gray_image(image)
         barcodes = zxingcpp.read_barcodes(gray, formats=_QR_ONLY, binarizer=self._binarizer)
         return [bytes(barcode.bytes) for barcode in barcodes if barcode.valid]
 
@@ -78,7 +80,7 @@ class PyzbarQrDecoder:
         if not self.available or self._zbar is None:
             return []
         z = self._zbar
-        gray = image if image.mode == "L" else image.convert("L")
+        gray = gray_image(image)
         pixels = gray.tobytes()  # must outlive the scan: ZBar reads it in place
         scanner, zimage = self._scanner(), z.zbar_image_create()
         try:

@@ -8,9 +8,27 @@ from PIL import Image, ImageOps
 Gray = NDArray[np.uint8]
 
 
+def flatten(image: Image.Image) -> Image.Image:
+    """The image as seen on a white page: transparency composited over white.
+
+    QR generators often draw black modules on a transparent background; dropping the alpha
+    channel would turn the background black as well, and the code would vanish.
+    """
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    return image
+
+
+def gray_image(image: Image.Image) -> Image.Image:
+    """An 8-bit grey PIL image of `image` (flattened first); QR codes carry no colour."""
+    image = flatten(image)
+    return image if image.mode == "L" else image.convert("L")
+
+
 def to_gray(image: Image.Image) -> Gray:
-    """An 8-bit grey copy of a PIL image; QR codes carry no colour information."""
-    return np.asarray(image if image.mode == "L" else image.convert("L"), dtype=np.uint8)
+    """An 8-bit grey array of a PIL image (see `gray_image`)."""
+    return np.asarray(gray_image(image), dtype=np.uint8)
 
 
 def sharpen(gray: Gray, sigma: float = 2.0, amount: float = 1.0) -> Gray:
