@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import os
 from pathlib import Path
 
 import httpx
+import pillow_heif
 import pytest
+from PIL import Image
 
 from tests.e2e.conftest import System
 from tests.support import applicant as a
@@ -113,6 +116,12 @@ def test_a_refused_upload_keeps_the_previous_image(intake: httpx.Client) -> None
     assert [i["sha256"] for i in images] == [good.json()["sha256"]]
 
 
+def heic_of(jpeg: bytes) -> bytes:
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(jpeg))).save(out, quality=85)
+    return out.getvalue()
+
+
 def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
     cccd = intake.post("/v1/qr/decode", json={"payload": a.BAO_QR})
     assert cccd.status_code == 200, cccd.text
@@ -124,6 +133,9 @@ def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
     found = intake.post("/v1/qr/decode", files={"file": ("card.jpg", photo, "image/jpeg")})
     assert found.status_code == 200, found.text
     assert found.json()["fields"]["full_name"] == "Nguyễn Văn Bảo"
+    heic = intake.post("/v1/qr/decode", files={"file": ("card.heic", heic_of(photo), "image/heic")})
+    assert heic.status_code == 200, heic.text  # an iPhone's default format, sent as taken
+    assert heic.json()["fields"]["id_number"] == "048090900101"
     nothing = intake.post(
         "/v1/qr/decode", files={"file": ("p.jpg", a.portrait_jpeg(), "image/jpeg")}
     )

@@ -4,6 +4,7 @@ import io
 import pickle
 import sys
 
+import pillow_heif
 import pytest
 import segno
 from PIL import Image
@@ -16,6 +17,7 @@ from vssid_ocr_qr.decoding import (
     default_engines,
     default_ladder,
 )
+from vssid_ocr_qr.scanning import decode_card_bytes
 
 LATIN_CCCD = "048090900101||Hoàng Anh|15031990|Nam|Hà Tây|12052021".encode("cp1258")
 
@@ -119,3 +121,12 @@ def test_generated_qr_images_read_in_every_mode(ladder: LadderDecoder, mode: str
     assert result is not None
     assert result.payload_text == DOMAIN_PAYLOADS[0]
     assert ZxingQrDecoder().decode(image) == [DOMAIN_PAYLOADS[0].encode()]
+
+
+def test_heic_photos_decode_in_the_pool_function() -> None:
+    """Autofill photos reach the pool as sent, and iPhones send HEIC."""
+    out = io.BytesIO()
+    pillow_heif.from_pillow(_photo(DOMAIN_PAYLOADS[0], "clean", seed=9)).save(out, quality=85)
+    found = decode_card_bytes(out.getvalue())
+    assert found is not None
+    assert found["fields"]["id_number"] == "048090900101"

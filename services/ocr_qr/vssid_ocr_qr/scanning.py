@@ -11,10 +11,15 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from typing import Any, cast
 
+import pillow_heif
 from PIL import Image
 
 from vssid_ocr_qr.decoding import LadderDecoder, default_ladder
 from vssid_ocr_qr.quality import ImageKind, assess_image
+
+# Phones upload HEIC (iPhone's default): autofill photos reach the pool as the user sent them.
+# Registered at import, so every pool process (spawned, re-importing this module) can open them.
+pillow_heif.register_heif_opener()
 
 
 @cache
