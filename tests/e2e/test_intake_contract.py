@@ -136,6 +136,13 @@ def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
     heic = intake.post("/v1/qr/decode", files={"file": ("card.heic", heic_of(photo), "image/heic")})
     assert heic.status_code == 200, heic.text  # an iPhone's default format, sent as taken
     assert heic.json()["fields"]["id_number"] == "048090900101"
+    giant = io.BytesIO()
+    Image.new("L", (8000, 8000), 255).save(giant, "PNG")  # 64 MP in a few dozen KiB
+    refused = intake.post(
+        "/v1/qr/decode", files={"file": ("big.png", giant.getvalue(), "image/png")}
+    )
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["detail"][0]["code"] == "too_many_pixels"
     nothing = intake.post(
         "/v1/qr/decode", files={"file": ("p.jpg", a.portrait_jpeg(), "image/jpeg")}
     )

@@ -14,8 +14,7 @@ from faststream.nats import NatsBroker
 from nats.errors import NoRespondersError
 
 from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.domain.errors import ImageRejected
-from vssid_intake.domain.image_formats import sniff_format
+from vssid_intake.domain.images import check_pixels
 from vssid_intake.errors import IntakeError
 from vssid_intake.registry import match_material
 from vssid_shared.images import ImageVault
@@ -46,6 +45,7 @@ class Autofill:
     registry: RegistryStore
     timeout: float
     inline_max_bytes: int
+    max_pixels: int
 
     async def ask(
         self, request: dict[str, Any] | bytes, headers: dict[str, str] | None = None
@@ -78,12 +78,7 @@ class Autofill:
     async def decode_photo(self, data: bytes) -> dict[str, Any]:
         """Inline when it fits one NATS message; else claim-check: the photo waits in GridFS
         (encrypted) only while one worker decodes it."""
-        if sniff_format(data) is None:
-            raise ImageRejected(
-                415,
-                "unsupported_media_type",
-                "Định dạng ảnh không được hỗ trợ. Hãy dùng JPEG, PNG, WebP hoặc HEIC.",
-            )
+        check_pixels(data, self.max_pixels)
         if len(data) <= self.inline_max_bytes:
             return await self.ask(data, headers={RPC_INLINE_PHOTO_HEADER: "1"})
         upload_id = str(uuid.uuid4())

@@ -71,6 +71,7 @@ def build(settings: IntakeSettings) -> App:
         registry=RegistryStore(runtime.db, runtime.keys),
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
+        max_pixels=settings.max_image_pixels,
     )
     limiter = RateLimiter(
         runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute

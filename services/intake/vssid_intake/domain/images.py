@@ -113,6 +113,15 @@ def _too_many_pixels(max_pixels: int) -> ImageRejected:
     )
 
 
+def check_pixels(data: bytes, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse an unsupported format or too many pixels from the header alone (autofill photos
+    are not stored, but must not make a decode worker unpack a giant picture either)."""
+    kind = sniff_format(data)
+    if kind is None:
+        raise ImageRejected(415, "unsupported_media_type", UNSUPPORTED_MESSAGE)
+    _check_pixels(data, kind, max_pixels)
+
+
 def _check_pixels(data: bytes, kind: ImageFormat, max_pixels: int) -> None:
     """Read only the header: dimensions are known long before any pixel is decoded."""
     try:
