@@ -11,11 +11,14 @@ import httpx
 import pillow_heif
 import pytest
 from PIL import Image
+from pymongo import MongoClient
 
 from tests.e2e.conftest import System
 from tests.support import applicant as a
 from tests.support.cards import render_card_photo
 from tests.support.observe import stream_events
+from vssid_shared.images import BUCKET
+from vssid_shared.subjects import QR_UPLOAD_KIND
 
 pytestmark = pytest.mark.e2e
 
@@ -149,6 +152,25 @@ def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
     assert nothing.status_code == 422
     unknown = intake.post("/v1/qr/decode", json={"payload": "hello world"})
     assert unknown.status_code == 422
+
+
+def test_a_photo_too_big_to_travel_inline_goes_by_claim_check(
+    intake: httpx.Client, system: System
+) -> None:
+    """Over 900 KiB the photo waits, encrypted, in GridFS while a worker decodes it; then it
+    is deleted: an autofill photo is never kept."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(render_card_photo(a.BAO_QR, "phone", 11))).save(out, "PNG")
+    assert len(out.getvalue()) > 900 * 1024
+    found = intake.post("/v1/qr/decode", files={"file": ("card.png", out.getvalue(), "image/png")})
+    assert found.status_code == 200, found.text
+    assert found.json()["fields"]["full_name"] == "Nguyễn Văn Bảo"
+    client: MongoClient[dict[str, object]] = MongoClient(system.env["VSSID_MONGO_URL"])
+    try:
+        files = client[system.env["VSSID_MONGO_DB"]][f"{BUCKET}.files"]
+        assert files.count_documents({"metadata.kind": QR_UPLOAD_KIND}) == 0
+    finally:
+        client.close()
 
 
 def test_lookup_matches_without_accents(intake: httpx.Client, system: System) -> None:
