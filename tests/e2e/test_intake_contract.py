@@ -152,6 +152,10 @@ def test_qr_decode_of_payloads_and_photos(intake: httpx.Client) -> None:
     assert nothing.status_code == 422
     unknown = intake.post("/v1/qr/decode", json={"payload": "hello world"})
     assert unknown.status_code == 422
+    website = render_card_photo("https://example.com/khong-phai-the", "clean", 12)
+    other = intake.post("/v1/qr/decode", files={"file": ("qr.jpg", website, "image/jpeg")})
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["code"] == "qr_payload_unknown"  # read, but no card
 
 
 def test_a_photo_too_big_to_travel_inline_goes_by_claim_check(

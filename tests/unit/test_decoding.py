@@ -130,3 +130,13 @@ def test_heic_photos_decode_in_the_pool_function() -> None:
     found = decode_card_bytes(out.getvalue())
     assert found is not None
     assert found["fields"]["id_number"] == "048090900101"
+
+
+def test_pool_function_says_a_read_qr_is_no_card() -> None:
+    """A website or bank QR is reported as such, not as "no QR found"."""
+    out = io.BytesIO()
+    _photo("https://example.com/not-a-card", "clean", seed=6).save(out, "JPEG")
+    found = decode_card_bytes(out.getvalue())
+    assert found is not None
+    assert found["rejected"]["code"] == "qr_payload_unknown"
+    assert found["rejected"]["message"]

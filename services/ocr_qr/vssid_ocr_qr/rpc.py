@@ -33,6 +33,8 @@ class DecodeService:
             return {"error": NOT_FOUND}
         if found.get("unreadable"):
             return {"error": UNREADABLE}
+        if rejected := found.get("rejected"):
+            return {"error": rejected}
         return {"kind": found["kind"], "fields": found["fields"]}
 
     async def handle(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -48,10 +48,16 @@ def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            result = _ladder().decode_card(image)
+            outcome = _ladder().scan(image)
     except Exception:
         return UNREADABLE
+    result = outcome.result
     if result is None:
+        if outcome.rejections:
+            # A QR was read but is no card (a bank or website code, non-UTF-8 bytes): say so,
+            # rather than "no QR found", so the person scans the right code.
+            first = outcome.rejections[0]
+            return {"rejected": {"code": first.code, "message": first.message}}
         return None
     return {
         "kind": result.parsed.kind,
