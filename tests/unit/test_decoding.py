@@ -17,7 +17,7 @@ from vssid_ocr_qr.decoding import (
     default_engines,
     default_ladder,
 )
-from vssid_ocr_qr.scanning import decode_card_bytes
+from vssid_ocr_qr.scanning import decode_card_bytes, inspect_photo
 
 LATIN_CCCD = "048090900101||Hoàng Anh|15031990|Nam|Hà Tây|12052021".encode("cp1258")
 
@@ -140,3 +140,16 @@ def test_pool_function_says_a_read_qr_is_no_card() -> None:
     assert found is not None
     assert found["rejected"]["code"] == "qr_payload_unknown"
     assert found["rejected"]["message"]
+
+
+def test_inspection_reports_a_qr_that_is_no_card() -> None:
+    out = io.BytesIO()
+    _photo("https://example.com/not-a-card", "clean", seed=6).save(out, "JPEG")
+    seen = inspect_photo("id_front", out.getvalue(), want_qr=True)
+    assert seen["card"] is None
+    assert [r["code"] for r in seen["rejected"]] == ["qr_payload_unknown"]
+    card = io.BytesIO()
+    _photo(DOMAIN_PAYLOADS[0], "clean", seed=6).save(card, "JPEG")
+    read = inspect_photo("id_front", card.getvalue(), want_qr=True)
+    assert read["card"]["fields"]["id_number"] == "048090900101"
+    assert read["rejected"] == []

@@ -27,6 +27,17 @@ def qr_not_found() -> Finding:
     )
 
 
+def qr_not_a_card(side: str) -> Finding:
+    """A QR was read on an ID photo but holds no CCCD/BHYT payload (its content is not kept)."""
+    return Finding(
+        "qr_not_a_card",
+        "warning",
+        "Ảnh giấy tờ có mã QR nhưng không phải mã của thẻ căn cước hay thẻ BHYT (có thể là "
+        "ảnh của giấy tờ khác); cần đối chiếu thủ công.",
+        image=side,
+    )
+
+
 def tampered_image(side: str) -> Finding:
     return Finding(
         "image_hash_mismatch",

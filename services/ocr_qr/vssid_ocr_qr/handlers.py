@@ -9,7 +9,13 @@ from typing import Any
 
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.crosscheck import Discrepancy, cross_check_bhyt, cross_check_cccd
-from vssid_ocr_qr.findings import Finding, qr_not_found, tampered_image, unreadable_image
+from vssid_ocr_qr.findings import (
+    Finding,
+    qr_not_a_card,
+    qr_not_found,
+    tampered_image,
+    unreadable_image,
+)
 from vssid_ocr_qr.quality import reused_image_finding
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
@@ -75,6 +81,8 @@ class Scanner:
             findings += [Finding(**found) for found in seen["findings"]]
             if seen["card"] and qr is None:
                 qr = {**seen["card"], "side": kind}
+            if seen.get("rejected"):
+                findings.append(qr_not_a_card(kind))
             if others := await self.store.references_with_images([ref["sha256"]], event.subject):
                 findings.append(reused_image_finding(kind, others))
         if qr is None:

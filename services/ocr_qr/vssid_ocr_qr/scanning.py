@@ -73,9 +73,13 @@ def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             findings = [f.as_dict() for f in assess_image(cast(ImageKind, kind), image)]
-            result = _ladder().decode_card(image) if want_qr else None
+            outcome = _ladder().scan(image) if want_qr else None
     except Exception:
         return {**UNREADABLE, "findings": []}
+    result = outcome.result if outcome else None
+    rejected = (
+        [{"code": r.code, "message": r.message} for r in outcome.rejections] if outcome else []
+    )
     card = None
     if result is not None:
         card = {
@@ -84,7 +88,7 @@ def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
             "engine": result.engine,
             "step": result.step,
         }
-    return {"findings": findings, "card": card}
+    return {"findings": findings, "card": card, "rejected": [] if card else rejected}
 
 
 class DecodePool:
