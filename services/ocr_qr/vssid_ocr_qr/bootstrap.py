@@ -50,7 +50,14 @@ def build(settings: OcrQrSettings) -> App:
         clock=utc_now,
         inspect=pool.inspect,
     )
-    subscribe(runtime.broker, consumer("ocr_qr", Event.SUBMITTED), scanner.on_submitted)
+    # As many declarations in flight as the pool has processes: one at a time would leave all
+    # but one core idle (each declaration's photos are inspected one after another).
+    subscribe(
+        runtime.broker,
+        consumer("ocr_qr", Event.SUBMITTED),
+        scanner.on_submitted,
+        max_workers=pool.workers,
+    )
     decoder = DecodeService(ImageVault(runtime.db, runtime.keys.images), pool.decode)
 
     @runtime.broker.subscriber(RPC_QR_DECODE, queue=RPC_QR_QUEUE, title="qr-decode")

@@ -83,6 +83,7 @@ class Scanner:
                 qr = {**seen["card"], "side": kind}
             if seen.get("rejected"):
                 findings.append(qr_not_a_card(kind))
+            await self.store.sight(ref["sha256"], event.subject, event.data.get("reference"))
             if others := await self.store.references_with_images([ref["sha256"]], event.subject):
                 findings.append(reused_image_finding(kind, others))
         if qr is None:

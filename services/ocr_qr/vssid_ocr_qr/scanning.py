@@ -103,6 +103,10 @@ class DecodePool:
         )
         self._workers = workers or os.cpu_count() or 1
 
+    @property
+    def workers(self) -> int:
+        return self._workers
+
     async def warm(self) -> None:
         """Start every pool process now, so the first photo does not pay for imports."""
         loop = asyncio.get_running_loop()

@@ -17,16 +17,36 @@ from vssid_shared.outbox import PENDING, pending
 class ScanStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.collection = db["scans"]
+        # Which declaration was submitted with which photo bytes, written *before* looking for
+        # the same bytes elsewhere: of two declarations scanned at the same moment, the later
+        # reader always sees the other (looking only at finished scans, both could miss).
+        self.sightings = db["image_sightings"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("image_sha256", ASCENDING)])
+        await self.sightings.create_index([("sha256", ASCENDING)])
+
+    async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None:
+        """Note that this declaration carries these photo bytes (idempotent)."""
+        await self.sightings.update_one(
+            {"_id": f"{sha256}:{declaration_id}"},
+            {"$set": {"sha256": sha256, "declaration_id": declaration_id, "reference": reference}},
+            upsert=True,
+        )
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
         """References of other declarations that were submitted with any of these photos."""
-        cursor = self.collection.find(
+        seen = self.sightings.find(
+            {"sha256": {"$in": hashes}, "declaration_id": {"$ne": declaration_id}},
+            {"reference": 1, "declaration_id": 1},
+        )
+        found = {doc.get("reference") or doc["declaration_id"] async for doc in seen}
+        # Scans finished before sightings existed are only in the scan records.
+        older = self.collection.find(
             {"image_sha256": {"$in": hashes}, "_id": {"$ne": declaration_id}}, {"reference": 1}
         )
-        return sorted({doc.get("reference") or doc["_id"] async for doc in cursor})
+        found |= {doc.get("reference") or doc["_id"] async for doc in older}
+        return sorted(found)
 
     async def exists(self, declaration_id: str) -> bool:
         return await self.collection.find_one({"_id": declaration_id}, {"_id": 1}) is not None
