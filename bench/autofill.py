@@ -25,7 +25,7 @@ from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.config import StackConfig
 from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
-from vssid_ocr_qr.scanning import decode_card_bytes
+from vssid_ocr_qr.scanning import decode_card_bytes, warm_process
 
 
 def photos(n: int, seed: int) -> list[bytes]:
@@ -49,6 +49,7 @@ def measure(url: str, images: list[bytes]) -> tuple[list[float], list[float]]:
             assert response.status_code == 200, response.text
 
         post(images[0])  # warm-up, as for a running worker
+        warm_process()  # the raw side runs as a pool process does (one OpenCV thread, malloc)
         decode_card_bytes(images[0])
         for data in images:
             raw.append(timed(functools.partial(decode_card_bytes, data)))

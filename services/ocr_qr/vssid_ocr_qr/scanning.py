@@ -15,6 +15,7 @@ import pillow_heif
 from PIL import Image
 
 from vssid_ocr_qr.decoding import LadderDecoder, default_ladder
+from vssid_ocr_qr.memory import keep_freed_memory
 from vssid_ocr_qr.quality import ImageKind, assess_image
 
 # Phones upload HEIC (iPhone's default): autofill photos reach the pool as the user sent them.
@@ -29,10 +30,12 @@ def _ladder() -> LadderDecoder:
 
 def warm_process() -> None:
     """Pool initializer: build the ladder up front and keep OpenCV to one thread, since the
-    pool already runs one process per core (more threads would only fight over them)."""
+    pool already runs one process per core (more threads would only fight over them); keep
+    freed memory for the next photo (see `memory`)."""
     import cv2
 
     cv2.setNumThreads(1)
+    keep_freed_memory()
     _ladder()
 
 
