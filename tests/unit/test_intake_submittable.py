@@ -303,3 +303,11 @@ def test_any_stored_garbage_gives_errors_never_exceptions(
     assert len(reported) == len(set(reported))  # nothing is reported twice
     if not replaced and images == ALL_IMAGES:
         assert assessment.errors == []
+
+
+def test_unknown_keys_differing_only_in_invisible_characters_are_reported_once() -> None:
+    """Found by the property test above: both keys echo as "0\ufffd"."""
+    fields = draft() | {"id_document": {"0\x1f": None, "0\x1e": None}}
+    assessment = assess_submission(fields, ALL_IMAGES, CATALOG, today=TODAY)
+    unknown = [e for e in assessment.errors if e.code == "unknown_field"]
+    assert len(unknown) == 1

@@ -60,7 +60,19 @@ def normalize_fields(
             except rules.InvalidValueError as exc:
                 errors.append(error(loc, exc.code, **exc.values))
     errors.extend(_issued_after_birth(out, today))
-    return out, errors
+    return out, _once_each(errors)
+
+
+def _once_each(errors: list[FieldError]) -> list[FieldError]:
+    """Drop repeats of a (loc, code): unknown keys that differ only in invisible characters are
+    echoed with the same replacement character, and one line about them is enough."""
+    seen: set[tuple[object, str]] = set()
+    unique = []
+    for item in errors:
+        if (item.loc, item.code) not in seen:
+            seen.add((item.loc, item.code))
+            unique.append(item)
+    return unique
 
 
 def _normalize_id_document(
