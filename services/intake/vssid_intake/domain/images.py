@@ -84,10 +84,7 @@ def process_image(
         raise too_large(max_bytes)
     if not data:
         raise ImageRejected(422, "empty_file", "Tệp ảnh trống.")
-    kind = sniff_format(data)
-    if kind is None:
-        raise ImageRejected(415, "unsupported_media_type", UNSUPPORTED_MESSAGE)
-    _check_pixels(data, kind, max_pixels)
+    kind = check_pixels(data, max_pixels)
     clean = _clean(_decode(data, kind))
     lossless = kind.pil_format == "WEBP" and is_lossless_webp(data)
     stored = _encode(clean, kind, lossless=lossless)
@@ -113,13 +110,14 @@ def _too_many_pixels(max_pixels: int) -> ImageRejected:
     )
 
 
-def check_pixels(data: bytes, max_pixels: int = MAX_PIXELS) -> None:
-    """Refuse an unsupported format or too many pixels from the header alone (autofill photos
-    are not stored, but must not make a decode worker unpack a giant picture either)."""
+def check_pixels(data: bytes, max_pixels: int = MAX_PIXELS) -> ImageFormat:
+    """The sniffed format, after refusing an unsupported one or too many pixels from the header
+    alone (autofill photos are not stored, but must not make a worker unpack a giant picture)."""
     kind = sniff_format(data)
     if kind is None:
         raise ImageRejected(415, "unsupported_media_type", UNSUPPORTED_MESSAGE)
     _check_pixels(data, kind, max_pixels)
+    return kind
 
 
 def _check_pixels(data: bytes, kind: ImageFormat, max_pixels: int) -> None:
