@@ -14,7 +14,7 @@ from typing import Any, cast
 import pillow_heif
 from PIL import Image
 
-from vssid_ocr_qr.decoding import LadderDecoder, default_ladder
+from vssid_ocr_qr.decoding import LadderDecoder, ScanOutcome, default_ladder
 from vssid_ocr_qr.memory import keep_freed_memory
 from vssid_ocr_qr.quality import ImageKind, assess_image
 
@@ -51,23 +51,14 @@ def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            outcome = _ladder().scan(image)
+            card, rejected = _qr_answer(_ladder().scan(image))
     except Exception:
         return UNREADABLE
-    result = outcome.result
-    if result is None:
-        if outcome.rejections:
-            # A QR was read but is no card (a bank or website code, non-UTF-8 bytes): say so,
-            # rather than "no QR found", so the person scans the right code.
-            first = outcome.rejections[0]
-            return {"rejected": {"code": first.code, "message": first.message}}
-        return None
-    return {
-        "kind": result.parsed.kind,
-        "fields": result.parsed.fields,
-        "engine": result.engine,
-        "step": result.step,
-    }
+    if card is None and rejected:
+        # A QR was read but is no card (a bank or website code, non-UTF-8 bytes): say so,
+        # rather than "no QR found", so the person scans the right code.
+        return {"rejected": rejected[0]}
+    return card
 
 
 def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
@@ -76,22 +67,24 @@ def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             findings = [f.as_dict() for f in assess_image(cast(ImageKind, kind), image)]
-            outcome = _ladder().scan(image) if want_qr else None
+            card, rejected = _qr_answer(_ladder().scan(image)) if want_qr else (None, [])
     except Exception:
         return {**UNREADABLE, "findings": []}
-    result = outcome.result if outcome else None
-    rejected = (
-        [{"code": r.code, "message": r.message} for r in outcome.rejections] if outcome else []
-    )
-    card = None
-    if result is not None:
-        card = {
-            "kind": result.parsed.kind,
-            "fields": result.parsed.fields,
-            "engine": result.engine,
-            "step": result.step,
-        }
-    return {"findings": findings, "card": card, "rejected": [] if card else rejected}
+    return {"findings": findings, "card": card, "rejected": rejected}
+
+
+def _qr_answer(outcome: ScanOutcome) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """The card read (plain data for the pool's return trip), else the QR codes turned down."""
+    result = outcome.result
+    if result is None:
+        return None, [{"code": r.code, "message": r.message} for r in outcome.rejections]
+    card = {
+        "kind": result.parsed.kind,
+        "fields": result.parsed.fields,
+        "engine": result.engine,
+        "step": result.step,
+    }
+    return card, []
 
 
 class DecodePool:
