@@ -19,7 +19,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
 
 from tests.support import applicant as a
-from vssid.devstack.catalog import is_ready_event
+from vssid.devstack.catalog import default_services, is_ready_event
 from vssid.devstack.config import StackConfig
 from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
@@ -31,13 +31,14 @@ SERVICES = ("ocr_qr", "intake", "review")
 def start_services(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
     argv = [sys.executable, "-m", "vssid_shared.bootstrap"]
     ManagedProcess("boot", argv, env=env, echo=False).start().wait(60)
-    urls = {"intake": config.intake_url, "review": config.review_url}
+    specs = default_services(config)
     started = []
     for name in SERVICES:
-        process = ManagedProcess(name, [sys.executable, "-m", f"vssid_{name}"], env=env, echo=False)
-        started.append(process.start())
-        if name in urls:
-            process.wait_http(f"{urls[name]}/ready", 90)
+        spec = specs[name]
+        process = ManagedProcess(spec.name, spec.argv, env=env, echo=False).start()
+        started.append(process)
+        if spec.ready_url is not None:
+            process.wait_http(spec.ready_url, 90)
         else:
             process.wait_log(is_ready_event, 90)
     return started[::-1]
