@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vssid_shared.secrets_check import secret_problem
 
 DEV_SECRET = "dev-only-secret-change-me"  # the placeholder refused outside dev
 
@@ -24,10 +26,25 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # How long JetStream waits for an ack before redelivering: longer than the slowest handler.
     ack_wait_seconds: float = 60.0
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (comma-separated IPs or
+    # CIDRs, `*` for all). Empty: trust nobody, the TCP peer is the client (rate limits, audit).
+    trusted_proxies: str = ""
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> CommonSettings:
-        secret = self.secret_key.get_secret_value()
-        if self.env == "prod" and (secret == DEV_SECRET or len(secret) < 32):
-            raise ValueError("VSSID_SECRET_KEY must be set to a real secret of 32+ characters")
+    def _refuse_weak_secret(self) -> CommonSettings:
+        if self.env == "prod":
+            problem = secret_problem(self.secret_key.get_secret_value(), DEV_SECRET)
+            if problem:
+                raise ValueError(problem)
         return self
+
+    def uvicorn_proxy_options(self) -> dict[str, Any]:
+        """uvicorn's proxy options from `trusted_proxies`.
+
+        uvicorn alone trusts X-Forwarded-For from 127.0.0.1 (or `FORWARDED_ALLOW_IPS`), so any
+        local process could pose as any address; here nothing is trusted unless configured.
+        """
+        trusted = ",".join(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+        if not trusted:
+            return {"proxy_headers": False, "forwarded_allow_ips": ""}
+        return {"proxy_headers": True, "forwarded_allow_ips": trusted}

@@ -16,6 +16,7 @@ def main() -> None:
         port=settings.intake_port,
         log_config=None,
         timeout_graceful_shutdown=10,
+        **settings.uvicorn_proxy_options(),
     )
 
 

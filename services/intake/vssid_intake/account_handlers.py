@@ -1,16 +1,20 @@
-"""Account use cases: activation on `verified`, login, and the first password change."""
+"""Account use cases: activation on `verified`, login, sessions and the first password change."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from functools import cache
 
 from vssid_intake.accounts import account_key
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.declarations import DeclarationStore
+from vssid_intake.adapters.sessions import SessionStore
 from vssid_intake.errors import IntakeError
+from vssid_intake.hashing import HashingBusyError, HashingGate
+from vssid_intake.login_limits import LoginLimits
+from vssid_intake.password_strength import Person, weakness
 from vssid_intake.passwords import (
     hash_password,
     new_initial_password,
@@ -38,10 +42,10 @@ class LoginFailedError(IntakeError):
     message = "Tài khoản hoặc mật khẩu không đúng, hoặc tài khoản chưa được kích hoạt."
 
 
-class LockedOutError(IntakeError):
-    status = 429
-    code = "too_many_attempts"
-    message = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+class SessionExpiredError(IntakeError):
+    status = 401
+    code = "session_expired"
+    message = "Phiên đăng nhập đã hết hạn hoặc đã bị thu hồi. Vui lòng đăng nhập lại."
 
 
 class WeakPasswordError(IntakeError):
@@ -49,15 +53,22 @@ class WeakPasswordError(IntakeError):
     code = "weak_password"
 
 
+@dataclass(frozen=True)
+class SessionView:
+    must_change_password: bool
+    expires_at: datetime
+
+
 @dataclass
 class Accounts:
     store: AccountStore
+    sessions: SessionStore
     declarations: DeclarationStore
     keys: Keys
     relay: OutboxRelay
     clock: Clock
-    max_failures: int
-    lockout: timedelta
+    limits: LoginLimits
+    hashing: HashingGate
 
     async def on_verified(self, event: CloudEvent) -> None:
         """Create or re-key the account; the password leaves sealed, for the notifier only."""
@@ -83,37 +94,73 @@ class Accounts:
         if await self.store.activate(sin, event.subject, digest, activated, self.clock()):
             self.relay.kick()
 
-    async def authenticate(self, account: str, password: str) -> str:
-        """The account's key after a correct password; counts failures and locks out.
+    async def authenticate(self, account: str, password: str, client: str) -> str:
+        """The account's document id after a correct password.
 
-        An unknown account costs the same argon2 verification and is counted and locked out
-        like a real one: neither the status codes nor the time taken tell whether it exists.
+        The check is reserved in the login limits before argon2 runs (see `login_limits`), so
+        concurrent guesses cannot outrun the lockout. An unknown account costs the same argon2
+        verification and is limited like a real one: neither the status codes nor the time
+        taken tell whether it exists.
         """
         sin = account_key(account)
         if sin is None:
             raise LoginFailedError  # not even shaped like a login id: nothing to hide
-        login_key = self.keys.lookup(f"login:{sin}")
-        now = self.clock()
-        if await self.store.recent_failures(login_key, now - self.lockout) >= self.max_failures:
-            raise LockedOutError
-        doc = await self.store.get(sin)
-        stored = doc["password_hash"] if doc is not None else _unknown_account_hash()
-        if not await asyncio.to_thread(verify_password, stored, password) or doc is None:
-            await self.store.record_failure(login_key, now, self.lockout)
-            raise LoginFailedError
-        await self.store.clear_failures(login_key)
-        return sin
+        if not self.hashing.has_room():
+            raise HashingBusyError  # before reserving: a refused check costs no one a guess
+        attempt = await self.limits.reserve(sin, client)
+        key = self.store.key(sin)
+        try:
+            doc = await self.store.get(key)
+            stored = doc["password_hash"] if doc is not None else _unknown_account_hash()
+            matched = await self.hashing.run(verify_password, stored, password)
+        except HashingBusyError:
+            await self.limits.refund(attempt)
+            raise
+        if not matched or doc is None:
+            raise LoginFailedError  # the reservation stays: it was a failed guess
+        await self.limits.succeeded(attempt)
+        return key
 
-    async def login(self, account: str, password: str) -> tuple[str, bool]:
-        sin = await self.authenticate(account, password)
+    async def login(self, account: str, password: str, client: str) -> tuple[str, bool]:
+        key = await self.authenticate(account, password, client)
         token = new_token()
-        await self.store.record_success(sin, token_hash(token), self.clock())
-        doc = await self.store.get(sin)
+        now = self.clock()
+        await self.sessions.open(token_hash(token), key, now)
+        await self.store.record_login(key, now)
+        doc = await self.store.get(key)
         return token, bool(doc and doc.get("must_change_password"))
 
-    async def change_password(self, account: str, password: str, new_password: str) -> None:
-        sin = await self.authenticate(account, password)
+    async def session(self, token: str) -> SessionView:
+        """The live session of a login token (its idle deadline moved on), or 401."""
+        found = await self.sessions.touch(token_hash(token), self.clock())
+        if found is None:
+            raise SessionExpiredError
+        doc = await self.store.get(found["account"])
+        if doc is None:
+            raise SessionExpiredError
+        return SessionView(bool(doc.get("must_change_password")), found["expires_at"])
+
+    async def logout(self, token: str) -> None:
+        await self.sessions.close(token_hash(token))
+
+    async def change_password(
+        self, account: str, password: str, new_password: str, client: str
+    ) -> None:
+        """A new password after the current one; every open session of the account ends."""
+        key = await self.authenticate(account, password, client)
         if problem := password_problem(new_password, password):
             raise WeakPasswordError(problem)
-        digest = await asyncio.to_thread(hash_password, new_password)
-        await self.store.set_password(sin, digest, self.clock())
+        if reason := weakness(new_password, await self._person(key, account)):
+            raise WeakPasswordError(reason)
+        digest = await self.hashing.run(hash_password, new_password)
+        await self.store.set_password(key, digest, self.clock())
+        await self.sessions.revoke_all(key)
+
+    async def _person(self, key: str, account: str) -> Person:
+        """The person's own data, from the declaration that activated the account."""
+        sin = account_key(account) or ""
+        doc = await self.store.get(key)
+        declaration = await self.declarations.get(doc["activated_by"]) if doc else None
+        if declaration is None:
+            return Person(social_insurance_number=sin)
+        return Person.from_fields(self.declarations.open_fields(declaration), sin)

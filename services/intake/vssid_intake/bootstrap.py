@@ -12,9 +12,12 @@ from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.agencies import AgencyCatalogStore
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
+from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
 from vssid_intake.autofill import Autofill
 from vssid_intake.domain.agencies import AgencyCatalog
 from vssid_intake.handlers import Intake
+from vssid_intake.hashing import HashingGate
+from vssid_intake.login_limits import LoginLimits, LoginPolicy
 from vssid_intake.ratelimit import RateLimiter
 from vssid_intake.settings import IntakeSettings
 from vssid_shared.clock import utc_now
@@ -37,10 +40,28 @@ class App:
     refresh_seconds: float
 
 
+def login_policy(settings: IntakeSettings) -> LoginPolicy:
+    return LoginPolicy(
+        client_max_failures=settings.login_client_max_failures,
+        client_window=timedelta(minutes=settings.login_client_window_minutes),
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        account_max_failures=settings.login_account_max_failures,
+        account_window=timedelta(minutes=settings.login_account_lockout_minutes),
+    )
+
+
+def session_policy(settings: IntakeSettings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(minutes=settings.session_absolute_minutes),
+    )
+
+
 def build(settings: IntakeSettings) -> App:
     runtime = Runtime.create(settings)
     store = DeclarationStore(runtime.db, runtime.keys)
-    account_store = AccountStore(runtime.db)
+    account_store = AccountStore(runtime.db, runtime.keys)
     relay = runtime.with_outbox([store.collection, account_store.collection])
     intake = Intake(
         store=store,
@@ -54,12 +75,15 @@ def build(settings: IntakeSettings) -> App:
     )
     accounts = Accounts(
         store=account_store,
+        sessions=SessionStore(runtime.db, session_policy(settings)),
         declarations=store,
         keys=runtime.keys,
         relay=relay,
         clock=utc_now,
-        max_failures=settings.login_max_failures,
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        limits=LoginLimits(
+            runtime.db["login_limits"], runtime.keys.lookup, utc_now, login_policy(settings)
+        ),
+        hashing=HashingGate(settings.login_hash_workers, settings.login_hash_queue),
     )
     subscribe(runtime.broker, consumer(SERVICE, Event.SCANNED), intake.on_scanned)
     subscribe(runtime.broker, consumer("intake_accounts", Event.VERIFIED), accounts.on_verified)
@@ -97,10 +121,25 @@ async def keep_agencies_fresh(app: App) -> None:
             logging.getLogger(__name__).exception("agency catalog refresh failed")
 
 
+async def migrate_clear_ids(app: App) -> None:
+    """Data written before numbers became keyed ids is re-keyed (or, sessions, ended)."""
+    moved = {
+        "accounts": await app.accounts.store.migrate_clear_ids(),
+        "sessions": await app.accounts.sessions.migrate_clear_ids(),
+        "registry": await app.autofill.registry.migrate_clear_ids(),
+    }
+    if any(moved.values()):
+        logging.getLogger(__name__).info("re-keyed documents with numbers in clear", extra=moved)
+    await app.runtime.db.drop_collection("login_failures")  # counters of the old layout
+
+
 async def start(app: App) -> None:
     await app.intake.store.ensure_indexes()
     await app.accounts.store.ensure_indexes()
+    await app.accounts.sessions.ensure_indexes()
+    await app.accounts.limits.ensure_indexes()
     await app.autofill.registry.ensure_indexes()
+    await migrate_clear_ids(app)
     await app.limiter.ensure_indexes()
     await refresh_agencies(app)
     await app.runtime.start()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -30,12 +31,21 @@ class RateLimiter:
         clock: Clock,
         per_window: int,
         window: timedelta = timedelta(minutes=1),
+        name: str = "ratelimit",
     ) -> None:
         self._collection = collection
         self._hasher = hasher
         self._clock = clock
         self._limit = max(per_window, 1)
         self._window = window
+        self._name = name  # limiters sharing a collection keep apart by name
+
+    @property
+    def window(self) -> timedelta:
+        return self._window
+
+    def _key(self, client: str) -> str:
+        return self._hasher(f"{self._name}:{client}")
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
@@ -48,7 +58,7 @@ class RateLimiter:
                 {"at.0": {"$lte": now - self._window}},
             ]
         }
-        query = {"_id": self._hasher(f"ratelimit:{client}"), **has_room}
+        query = {"_id": self._key(client), **has_room}
         update = {
             "$push": {"at": {"$each": [now], "$slice": -self._limit}},
             "$set": {"expires_at": now + self._window},
@@ -61,3 +71,22 @@ class RateLimiter:
             result = await self._collection.update_one(query, update)
             return result.matched_count == 1
         return True
+
+    async def refund(self, client: str) -> None:
+        """Gives one allowed request back (it was not spent after all): drops the newest time."""
+        await self._collection.update_one({"_id": self._key(client)}, {"$pop": {"at": 1}})
+
+    async def clear(self, client: str) -> None:
+        await self._collection.delete_one({"_id": self._key(client)})
+
+    async def retry_after(self, client: str) -> int:
+        """Whole seconds until the client has room again (at least 1)."""
+        doc = await self._collection.find_one({"_id": self._key(client)}, {"at": 1})
+        times = (doc or {}).get("at") or []
+        if len(times) < self._limit:
+            return 1
+        oldest: datetime = times[0]
+        if oldest.tzinfo is None:  # PyMongo hands back naive UTC unless tz_aware
+            oldest = oldest.replace(tzinfo=UTC)
+        wait = (oldest + self._window - self._clock()).total_seconds()
+        return max(1, math.ceil(wait))

@@ -33,6 +33,7 @@ def main() -> None:
         port=settings.review_port,
         log_config=None,
         timeout_graceful_shutdown=5,
+        **settings.uvicorn_proxy_options(),
     )
     _Server(config, app.state.event_streams).run()
 

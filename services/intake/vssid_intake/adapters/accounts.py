@@ -1,29 +1,50 @@
-"""MongoDB adapter for accounts: password hashes, failure counting, sessions."""
+"""MongoDB adapter for accounts: password hashes, keyed by a keyed HMAC of the number.
+
+`_id` is `pii_keys.account_id(keys, sin)`: the social-insurance number never reaches MongoDB
+(nor its oplog). Failed-login counters live in `login_limits` (see `login_limits.py`), sessions
+in `sessions` (see `adapters/sessions.py`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
+from datetime import datetime
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
+from vssid_shared.pii_keys import account_id
+
+CLEAR_SIN = {"$regex": r"^\d{10}$"}
 
 
 class AccountStore:
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    def __init__(self, db: AsyncDatabase[Doc], keys: Keys) -> None:
         self.collection = db["accounts"]
-        self.sessions = db["sessions"]
-        # Failed logins live apart from accounts, keyed by a keyed hash of the login id: an id
-        # with no account is counted and locked out the same way, so 401/429 reveal nothing.
-        self.failures = db["login_failures"]
+        self._keys = keys
+
+    def key(self, sin: str) -> str:
+        """The account's document id for a social-insurance number."""
+        return account_id(self._keys, sin)
 
     async def ensure_indexes(self) -> None:
-        await self.sessions.create_index([("token_hash", ASCENDING)], unique=True)
-        await self.failures.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+        """Nothing beyond `_id`; kept so the composition root treats every store alike."""
+
+    async def migrate_clear_ids(self) -> int:
+        """Re-keys accounts written before ids were keyed HMACs (`_id` = the number in clear)."""
+        moved = 0
+        async for doc in self.collection.find({"_id": CLEAR_SIN}):
+            new_id = self.key(doc["_id"])
+            # A duplicate: another replica moved it first, or a newer activation exists.
+            with contextlib.suppress(DuplicateKeyError):
+                await self.collection.insert_one({**doc, "_id": new_id})
+            await self.collection.delete_one({"_id": doc["_id"]})
+            moved += 1
+        return moved
 
     async def activate(
         self, sin: str, declaration_id: str, password_hash: str, event: CloudEvent, now: datetime
@@ -31,7 +52,7 @@ class AccountStore:
         """Once per declaration: a redelivered `verified` finds it done and changes nothing."""
         try:
             result = await self.collection.update_one(
-                {"_id": sin, "activated_by": {"$ne": declaration_id}},
+                {"_id": self.key(sin), "activated_by": {"$ne": declaration_id}},
                 {
                     "$set": {
                         "activated_by": declaration_id,
@@ -47,32 +68,16 @@ class AccountStore:
             return False  # the upsert lost to an existing account already activated by it
         return result.modified_count == 1 or result.upserted_id is not None
 
-    async def get(self, sin: str) -> Doc | None:
-        return await self.collection.find_one({"_id": sin}, {PENDING: 0})
+    async def get(self, key: str) -> Doc | None:
+        """The account with this document id (`key(sin)`), without its outbox."""
+        return await self.collection.find_one({"_id": key}, {PENDING: 0})
 
-    async def recent_failures(self, login_key: str, since: datetime) -> int:
-        doc = await self.failures.find_one({"_id": login_key}, {"at": 1})
-        return sum(1 for at in (doc or {}).get("at", []) if at >= since)
+    async def record_login(self, key: str, now: datetime) -> None:
+        await self.collection.update_one({"_id": key}, {"$set": {"last_login": now}})
 
-    async def record_failure(self, login_key: str, now: datetime, keep: timedelta) -> None:
-        await self.failures.update_one(
-            {"_id": login_key},
-            {"$push": {"at": {"$each": [now], "$slice": -20}}, "$set": {"expires_at": now + keep}},
-            upsert=True,
-        )
-
-    async def clear_failures(self, login_key: str) -> None:
-        await self.failures.delete_one({"_id": login_key})
-
-    async def record_success(self, sin: str, token_hash: str, now: datetime) -> None:
-        await self.collection.update_one({"_id": sin}, {"$set": {"last_login": now}})
-        await self.sessions.insert_one(
-            {"token_hash": token_hash, "account": sin, "created_at": now}
-        )
-
-    async def set_password(self, sin: str, password_hash: str, now: datetime) -> None:
+    async def set_password(self, key: str, password_hash: str, now: datetime) -> None:
         await self.collection.update_one(
-            {"_id": sin},
+            {"_id": key},
             {
                 "$set": {
                     "password_hash": password_hash,

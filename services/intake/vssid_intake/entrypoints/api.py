@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
 from vssid_intake.entrypoints.auth_routes import register_auth_routes
 from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
+from vssid_intake.entrypoints.bearer import Token
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
 from vssid_intake.entrypoints.openapi import body_with_file
 from vssid_intake.entrypoints.schemas import (
@@ -35,22 +36,6 @@ ImageKind = Literal["portrait", "id_front", "id_back"]
 UPLOAD_SCHEMA = body_with_file()
 
 
-class UnauthorizedError(IntakeError):
-    status = 401
-    code = "unauthorized"
-    message = "Thiếu mã truy cập (Authorization: Bearer ...)."
-
-
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError
-    return token.strip()
-
-
-Token = Annotated[str, Depends(bearer)]
-
-
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     log = configure_logging("intake", settings.log_level)
@@ -64,6 +49,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         yield
         await stop_task(refreshing)
         await app_state.runtime.stop()
+        app_state.accounts.hashing.close()
 
     api = FastAPI(
         title="VssID intake",

@@ -110,5 +110,10 @@ class LoginOut(BaseModel):
     must_change_password: bool
 
 
+class SessionOut(BaseModel):
+    must_change_password: bool
+    expires_at: datetime = Field(description="absolute deadline; idle sessions end sooner")
+
+
 class ChangePasswordIn(LoginIn):
     new_password: str = Field(max_length=200)

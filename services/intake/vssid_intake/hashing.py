@@ -1,0 +1,51 @@
+"""Bounded argon2 work: a few dedicated threads and a short waiting line, never an unbounded queue.
+
+argon2id costs ~64 MiB and tens of milliseconds of every core it is given; run from the default
+thread pool, a burst of logins queued behind each other and starved uploads and autofill on the
+same process. Here at most `workers` hashes run at once on their own threads and at most
+`max_waiting` more wait; beyond that a login is refused at once with 503 and `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from vssid_intake.errors import IntakeError
+
+T = TypeVar("T")
+
+
+class HashingBusyError(IntakeError):
+    status = 503
+    code = "login_busy"
+    message = "Hệ thống đang bận xử lý đăng nhập. Vui lòng thử lại sau giây lát."
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "2"}
+
+
+class HashingGate:
+    def __init__(self, workers: int, max_waiting: int) -> None:
+        self._workers = max(workers, 1)
+        self._capacity = self._workers + max(max_waiting, 0)
+        self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="argon2")
+        self._admitted = 0  # running plus waiting; only touched on the event loop's thread
+
+    def has_room(self) -> bool:
+        return self._admitted < self._capacity
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """`work(*args)` on an argon2 thread, or HashingBusyError when the line is full."""
+        if not self.has_room():
+            raise HashingBusyError
+        self._admitted += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        finally:
+            self._admitted -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
