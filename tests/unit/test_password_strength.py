@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from vssid_intake.password_strength import Person, weakness
+from vssid_intake.passwords import hash_password, password_problem, verify_password
 
 BAO = Person(
     full_name="Nguyễn Văn Bảo",
@@ -54,3 +55,10 @@ def test_strong_passwords_pass(password: str) -> None:
 def test_only_the_first_72_characters_are_estimated() -> None:
     assert weakness("a" * 72 + "Tr4ng-Xanh-Biển-Rộng" * 5, BAO) is not None
     assert weakness("Tr4ng-Xanh-Biển-Rộng" * 10, BAO) is None
+
+
+def test_a_lone_surrogate_is_refused_not_a_crash() -> None:
+    assert verify_password(hash_password("Tr4ng-Xanh"), "Tr4ng-Xanh\ud800") is False
+    assert (
+        password_problem("Tr4ng-Xanh-\ud800-Biển", "cũ") == "Mật khẩu mới chứa ký tự không hợp lệ."
+    )

@@ -30,16 +30,26 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str, password: str) -> bool:
     try:
         return _HASHER.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):
+        return False  # a lone surrogate (from JSON "\ud800") is no stored password
 
 
 def password_problem(new: str, old: str) -> str | None:
     """A Vietnamese reason the new password is refused, or None."""
     if len(new) < MIN_LENGTH:
         return f"Mật khẩu mới phải có ít nhất {MIN_LENGTH} ký tự."
+    if not _encodable(new):
+        return "Mật khẩu mới chứa ký tự không hợp lệ."
     if any(ch.isspace() for ch in new):
         return "Mật khẩu mới không được chứa khoảng trắng."
     if new == old:
         return "Mật khẩu mới phải khác mật khẩu cũ."
     return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
