@@ -9,6 +9,9 @@ same process. Here at most `workers` hashes run at once on their own threads and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -16,6 +19,7 @@ from typing import TypeVar
 from vssid_intake.errors import IntakeError
 
 T = TypeVar("T")
+NICE = 10  # how much lower than the event loop's thread
 
 
 class HashingBusyError(IntakeError):
@@ -27,11 +31,20 @@ class HashingBusyError(IntakeError):
         return {"Retry-After": "2"}
 
 
+def _lower_priority() -> None:
+    """Runs argon2 at a lower CPU priority than request handling (Linux nice is per thread,
+    and argon2's own lane threads inherit it): uploads and autofill go first on a busy box."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+
+
 class HashingGate:
     def __init__(self, workers: int, max_waiting: int) -> None:
         self._workers = max(workers, 1)
         self._capacity = self._workers + max(max_waiting, 0)
-        self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            self._workers, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._admitted = 0  # running plus waiting; only touched on the event loop's thread
 
     def has_room(self) -> bool:
