@@ -11,8 +11,8 @@ Every password check is first reserved, atomically, in three limits; only then i
 A reservation is one conditional update (`RateLimiter.allow`), so however many guesses arrive
 at once, at most the limit is evaluated. A wrong password keeps its reservations (it was a
 failure); a reservation refused further down, or a check that never ran, is refunded; a right
-password clears the id's counters and refunds the address's. Keys are keyed hashes of the login
-id and the address; nothing here tells whether an account exists.
+password clears the (id, address) counter and refunds its other two reservations. Keys are
+keyed hashes of the login id and the address; nothing here tells whether an account exists.
 """
 
 from __future__ import annotations
@@ -101,6 +101,9 @@ class LoginLimits:
         await self.client.refund(attempt.client)
 
     async def succeeded(self, attempt: Attempt) -> None:
+        """The right password: the address's failures at this id are forgiven (OWASP: reset on
+        success); the id's failures from elsewhere stay, or the owner logging in would hand a
+        distributed guesser a fresh budget."""
         await self.pair.clear(attempt.pair)
-        await self.account.clear(attempt.login_id)
+        await self.account.refund(attempt.login_id)
         await self.client.refund(attempt.client)
