@@ -22,7 +22,21 @@ def summary_view(case: Doc) -> dict[str, Any]:
     }
 
 
-def detail_view(case: Doc, sealed: dict[str, Any], duplicates: list[Doc]) -> dict[str, Any]:
+def duplicate_view(other: Doc, agency_code: str) -> dict[str, Any]:
+    """Another case with the same ID number, as the viewing agency may see it.
+
+    A case of the viewer's own agency is named by its reference; another agency's case only by
+    that agency's code and its status: the fraud signal stays, its id, reference and images
+    belong to an office the viewer cannot open.
+    """
+    if other.get("agency_code") == agency_code:
+        return {"reference": other["reference"], "status": other["status"]}
+    return {"agency_code": other.get("agency_code"), "status": other["status"]}
+
+
+def detail_view(
+    case: Doc, sealed: dict[str, Any], duplicates: list[Doc], agency_code: str
+) -> dict[str, Any]:
     timeline = [{"status": "awaiting_verification", "at": case["opened_at"]}]
     if case.get("decided_at"):
         timeline.append({"status": case["status"], "at": case["decided_at"]})
@@ -42,9 +56,7 @@ def detail_view(case: Doc, sealed: dict[str, Any], duplicates: list[Doc]) -> dic
         "enrichment": {"qr": case.get("qr"), "card": sealed.get("card")},
         "discrepancies": sealed.get("discrepancies", []),
         "findings": case.get("findings", []),
-        "same_id_number": [
-            {"reference": d["reference"], "status": d["status"]} for d in duplicates
-        ],
+        "same_id_number": [duplicate_view(d, agency_code) for d in duplicates],
         "images": images,
         "timeline": timeline,
         "audit": case.get("audit", []),

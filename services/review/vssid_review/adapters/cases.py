@@ -78,4 +78,5 @@ class CaseStore:
             "_id": {"$ne": case_id},
             "status": {"$in": [CaseStatus.AWAITING_VERIFICATION, CaseStatus.VERIFIED]},
         }
-        return await self.collection.find(query, {"reference": 1, "status": 1}).to_list(None)
+        shown = {"reference": 1, "status": 1, "agency_code": 1}
+        return await self.collection.find(query, shown).to_list(None)

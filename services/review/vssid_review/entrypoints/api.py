@@ -16,6 +16,7 @@ from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.settings import ReviewSettings
 from vssid_review.views import detail_view, summary_view
+from vssid_shared.headers import SecurityHeaders
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
@@ -59,6 +60,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     async def case_error(_: Request, exc: CaseError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
+    api.add_middleware(SecurityHeaders)
     register_routes(api, state)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
     register_page(api)
@@ -96,7 +98,7 @@ def register_routes(api: FastAPI, state: App) -> None:
         dups = []
         if case.get("id_number_hash"):
             dups = await review.cases.others_with_id_number(case["id_number_hash"], case["_id"])
-        return detail_view(case, sealed, dups)
+        return detail_view(case, sealed, dups, op.agency_code)
 
     @api.get("/v1/review/queue", tags=["review"])
     async def queue(op: Op, status: str | None = None) -> list[dict[str, Any]]:
