@@ -17,6 +17,7 @@ from vssid_intake.domain.agencies import AgencyCatalog
 from vssid_intake.handlers import Intake
 from vssid_intake.ratelimit import RateLimiter
 from vssid_intake.settings import IntakeSettings
+from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
@@ -42,6 +43,8 @@ def build(settings: IntakeSettings) -> App:
     store = DeclarationStore(runtime.db, runtime.keys)
     account_store = AccountStore(runtime.db)
     relay = runtime.with_outbox([store.collection, account_store.collection])
+    registry = RegistryStore(runtime.db, runtime.keys)
+    checks = SinChecks(registry, account_store, store, runtime.keys.lookup)
     intake = Intake(
         store=store,
         vault=ImageVault(runtime.db, runtime.keys.images),
@@ -51,6 +54,7 @@ def build(settings: IntakeSettings) -> App:
         clock=utc_now,
         max_image_bytes=settings.max_image_bytes,
         max_image_pixels=settings.max_image_pixels,
+        checks=checks,
     )
     accounts = Accounts(
         store=account_store,
@@ -60,6 +64,7 @@ def build(settings: IntakeSettings) -> App:
         clock=utc_now,
         max_failures=settings.login_max_failures,
         lockout=timedelta(minutes=settings.login_lockout_minutes),
+        checks=checks,
     )
     subscribe(runtime.broker, consumer(SERVICE, Event.SCANNED), intake.on_scanned)
     subscribe(runtime.broker, consumer("intake_accounts", Event.VERIFIED), accounts.on_verified)
@@ -68,7 +73,7 @@ def build(settings: IntakeSettings) -> App:
     autofill = Autofill(
         broker=runtime.broker,
         vault=intake.vault,
-        registry=RegistryStore(runtime.db, runtime.keys),
+        registry=registry,
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
         max_pixels=settings.max_image_pixels,

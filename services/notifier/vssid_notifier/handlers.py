@@ -107,7 +107,34 @@ class Notifier:
         await self.deliver(event, kind, lambda: self.mailer.send(message))
 
     async def on_account_activated(self, event: CloudEvent) -> None:
-        """The initial password, sealed for the notifier alone, goes to the phone by SMS."""
-        secret: dict[str, str] = self.keys.passwords.open_json(event.data["sealed"], event.subject)
+        """The initial password, sealed for the notifier alone, goes to the phone by SMS.
+
+        On a re-issue that phone is the account owner's registered one (intake chose it), and
+        the owner's registered e-mail is told that the password was re-issued.
+        """
+        secret: dict[str, Any] = self.keys.passwords.open_json(event.data["sealed"], event.subject)
         text = sms_text_initial_password(secret["password"], self.locale)
         await self.deliver(event, "sms_password", lambda: self.sms.send(secret["phone"], text))
+        if secret.get("reissued") and secret.get("email"):
+            await self.mail_reissued(event, secret)
+
+    async def mail_reissued(self, event: CloudEvent, secret: dict[str, Any]) -> None:
+        ctx = MailContext(
+            reference=event.data.get("reference") or "",
+            full_name=secret.get("full_name") or "",
+            social_insurance_number=secret.get("social_insurance_number") or "",
+            agency_code=event.agency,
+            agency_name="",
+            agency_address="",
+            agency_phone="",
+        )
+        kind = MailKind.PASSWORD_REISSUED
+        composed = compose_mail(kind, ctx, self.locale)
+        message = mime_message(
+            composed,
+            sender=self.sender,
+            to=secret["email"],
+            declaration_id=event.subject,
+            kind=kind,
+        )
+        await self.deliver(event, kind, lambda: self.mailer.send(message))

@@ -29,7 +29,16 @@ SOURCE = "vssid/ocr_qr"
 ID_SIDES = ("id_back", "id_front")
 
 # What review and notifier need downstream, carried forward from `submitted`.
-CARRIED = ("reference", "submitted_at", "agency", "send_email_copy", "images")
+CARRIED = (
+    "reference",
+    "submitted_at",
+    "agency",
+    "send_email_copy",
+    "images",
+    # intake's findings about the typed social-insurance number and the sealed account state.
+    "sin_findings",
+    "account_sealed",
+)
 
 # New Căn cước cards carry the QR on the back, older chip cards on the front; portrait last.
 PHOTO_ORDER = ("id_back", "id_front", "portrait")

@@ -57,6 +57,10 @@ def detail_view(
         "discrepancies": sealed.get("discrepancies", []),
         "findings": case.get("findings", []),
         "same_id_number": [duplicate_view(d, agency_code) for d in duplicates],
+        # The active account the typed number already has (since, masked phone), or null;
+        # `account_held` once intake, at verification, left that account's password alone.
+        "account": sealed.get("account"),
+        "account_held": case.get("account_held"),
         "images": images,
         "timeline": timeline,
         "audit": case.get("audit", []),

@@ -48,3 +48,11 @@ class RegistryStore:
         async for doc in cursor:
             found.append(self._keys.records.open_json(doc["sealed"], doc["_id"]))
         return found
+
+    async def by_number(self, social_insurance_number: str) -> dict[str, Any] | None:
+        """The registry's person for a social-insurance number, opened; None when unknown."""
+        doc = await self.collection.find_one({"_id": social_insurance_number})
+        if doc is None:
+            return None
+        found: dict[str, Any] = self._keys.records.open_json(doc["sealed"], doc["_id"])
+        return found

@@ -72,6 +72,11 @@ class CaseStore:
             {"$push": {"audit": entry}},
         )
 
+    async def mark_account_held(self, case_id: str, reason: str | None) -> None:
+        await self.collection.update_one(
+            {"_id": case_id}, {"$set": {"account_held": reason or "account_active"}}
+        )
+
     async def others_with_id_number(self, id_number_hash: str, case_id: str) -> list[Doc]:
         query: dict[str, Any] = {
             "id_number_hash": id_number_hash,

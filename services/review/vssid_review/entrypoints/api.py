@@ -29,6 +29,9 @@ class UnauthorizedError(CaseError):
 
 class VerifyIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
+    # The clerk's explicit, audited decision to give an already active account a new password
+    # (sent to the owner's registered phone); a plain verify of such a case is refused (409).
+    reissue_password: bool = False
 
 
 class RejectIn(BaseModel):
@@ -119,7 +122,12 @@ def register_routes(api: FastAPI, state: App) -> None:
 
     @api.post("/v1/review/declarations/{case_id}/verify", tags=["review"])
     async def verify(case_id: str, op: Op, body: VerifyIn | None = None) -> dict[str, Any]:
-        case = await review.verify(op, case_id, body.note if body else None)
+        case = await review.verify(
+            op,
+            case_id,
+            body.note if body else None,
+            reissue_password=bool(body and body.reissue_password),
+        )
         return summary_view(case)
 
     @api.post("/v1/review/declarations/{case_id}/reject", tags=["review"])
