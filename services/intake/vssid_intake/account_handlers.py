@@ -99,6 +99,7 @@ class Accounts:
             data={
                 "reference": doc.get("reference"),
                 "reissued": bool(secret.get("reissued")),
+                "agency": event.data.get("agency"),  # from `verified`: the notifier's mails
                 "sealed": self.keys.passwords.seal_json(secret, event.subject),
             },
             correlation_id=event.correlationid,

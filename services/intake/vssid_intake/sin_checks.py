@@ -36,10 +36,13 @@ REGISTRY_UNKNOWN = {
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """`0901234567` → `090****567`: enough for the clerk to ask "is this your number?"."""
+    """`+84901234567` or `0901234567` → `090****567`: enough for the clerk to ask "is this
+    your number?" (phones are stored in E.164; clerks read the national form)."""
     if not phone:
         return None
     digits = phone.strip()
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 6)}{digits[-3:]}"

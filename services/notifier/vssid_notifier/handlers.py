@@ -10,7 +10,7 @@ from typing import Any
 from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_notifier.adapters.sms import SmsGateway
 from vssid_notifier.adapters.smtp import PermanentDeliveryError, SmtpMailer
-from vssid_notifier.compose import declaration_copy, mail_context, mime_message
+from vssid_notifier.compose import agency_of, declaration_copy, mail_context, mime_message
 from vssid_notifier.copy_model import MailContext
 from vssid_notifier.mails import MailKind, compose_mail, sms_text_initial_password
 from vssid_notifier.pdf import render_declaration_pdf
@@ -119,14 +119,15 @@ class Notifier:
             await self.mail_reissued(event, secret)
 
     async def mail_reissued(self, event: CloudEvent, secret: dict[str, Any]) -> None:
+        agency = agency_of(event)
         ctx = MailContext(
             reference=event.data.get("reference") or "",
             full_name=secret.get("full_name") or "",
             social_insurance_number=secret.get("social_insurance_number") or "",
-            agency_code=event.agency,
-            agency_name="",
-            agency_address="",
-            agency_phone="",
+            agency_code=agency.get("code", event.agency),
+            agency_name=agency.get("name") or f"BHXH {event.agency}",
+            agency_address=agency.get("address", ""),
+            agency_phone=agency.get("phone", ""),
         )
         kind = MailKind.PASSWORD_REISSUED
         composed = compose_mail(kind, ctx, self.locale)

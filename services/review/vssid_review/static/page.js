@@ -36,16 +36,25 @@ async function showCase(id, byRef) {
   const open = c.status === "awaiting_verification";
   const disc = (c.discrepancies || []).map((d) => `<li class="${esc(d.severity)}">${esc(d.field)}: khai «${esc(d.typed)}», thẻ «${esc(d.card)}»</li>`).join("") || "<li>Không có sai lệch.</li>";
   const finds = (c.findings || []).map((x) => `<li class="${esc(x.severity)}">${esc(x.message)}</li>`).join("");
+  const account = c.account && c.account.active;
+  const held = c.account_held ? `<p class="error">Khi xác minh, tài khoản VssID đang hoạt động của mã số BHXH này được giữ nguyên: không cấp mật khẩu mới.</p>` : "";
   $("case").innerHTML = `<h2>Hồ sơ ${esc(c.reference)} – ${esc(LABELS[c.status] || c.status)}</h2>
     <div class="imgs" id="imgs"></div><table>${rows}</table>
     <p>${qrLine}</p>
     <h3>Sai lệch giữa tờ khai và mã QR</h3><ul>${disc}</ul><ul>${finds}${dups}</ul>
     <p>Hạn đến trực tiếp: ${esc(c.deadline)}</p>
     ${open ? `<textarea id="note" rows="2" cols="50" placeholder="Ghi chú / lý do từ chối"></textarea><br>
-    <button id="verify">Xác minh</button><button id="reject">Từ chối</button>` : ""}<p id="msg"></p>`;
+    <button id="verify">Xác minh</button>${account ? `<button id="reissue">Cấp lại mật khẩu</button>` : ""}<button id="reject">Từ chối</button>` : ""}${held}<p id="msg"></p>`;
   if (open) {
     $("verify").onclick = () => decide(c.id, "verify", {note: $("note").value});
     $("reject").onclick = () => decide(c.id, "reject", {reason: $("note").value});
+    if (account) {
+      $("reissue").onclick = () => {
+        if (confirm("Cấp lại mật khẩu cho tài khoản đang hoạt động? Mật khẩu mới được gửi đến điện thoại đã đăng ký của chủ tài khoản.")) {
+          decide(c.id, "verify", {note: $("note").value, reissue_password: true});
+        }
+      };
+    }
   }
   for (const img of c.images) {
     const blob = await (await api(img.url)).blob();
