@@ -95,6 +95,10 @@ class Notifier:
 
     async def on_status(self, event: CloudEvent) -> None:
         """Status mails: verified, rejected, expiring, expired."""
+        if event.event == Event.VERIFIED and event.data.get("reissue_password"):
+            # A re-issue's news goes to the account owner's registered e-mail (see
+            # `mail_reissued`), not to whoever's address this declaration typed.
+            return
         person: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
         email = person.get("email")
         if not email:

@@ -55,7 +55,8 @@ def public_event(raw: bytes) -> dict[str, Any] | None:
     except ValidationError:
         return None
     shown = event.model_dump(mode="json")
-    shown["data"] = {k: v for k, v in event.data.items() if k != "sealed"}
+    # `sealed` and any other sealed part (`account_sealed`): ciphertext is of no use to staff.
+    shown["data"] = {k: v for k, v in event.data.items() if not k.endswith("sealed")}
     return shown
 
 
