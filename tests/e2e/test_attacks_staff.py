@@ -86,6 +86,12 @@ def test_other_agencys_case_is_named_by_agency_and_status_only(system: System) -
     # The 4801 clerk: the signal (same ID, reused photos) stays, the 4802 cases are unnamed.
     assert {"agency_code": "4802", "status": "awaiting_verification"} in case_4801["same_id_number"]
     assert all("reference" not in d and "id" not in d for d in case_4801["same_id_number"])
+    assert {
+        "agency_code": "4802",
+        "status": "awaiting_verification",
+        "images": ["id_back", "id_front", "portrait"],
+    } in case_4801["same_photos"]
+    assert all("reference" not in d for d in case_4801["same_photos"] if d.get("agency_code"))
     reused = [f for f in case_4801["findings"] if f["code"] == "image_reused"]
     assert {f["image"] for f in reused} == {"portrait", "id_front", "id_back"}
     assert all("4802" in f["message"] for f in reused)
@@ -99,6 +105,9 @@ def test_other_agencys_case_is_named_by_agency_and_status_only(system: System) -
         "same_id_number"
     ]
     assert {"agency_code": "4801", "status": "awaiting_verification"} in case_4802["same_id_number"]
+    photos_4802 = case_4802["same_photos"]
+    assert any(d.get("reference") == first_ref for d in photos_4802)
+    assert any(d.get("agency_code") == "4801" and "reference" not in d for d in photos_4802)
     reused = [f for f in case_4802["findings"] if f["code"] == "image_reused"]
     assert reused
     assert all(first_ref in f["message"] for f in reused)

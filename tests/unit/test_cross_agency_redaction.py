@@ -4,7 +4,7 @@ item 11): the receiving agency's own cases keep their references."""
 from __future__ import annotations
 
 from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
-from vssid_review.views import duplicate_view
+from vssid_review.views import duplicate_view, same_photos_view
 
 
 def test_references_split_into_own_cases_and_other_agencies() -> None:
@@ -39,3 +39,20 @@ def test_same_id_number_of_another_agency_shows_agency_and_status_only() -> None
         "reference": "4802-CCCCCC",
         "status": "verified",
     }
+
+
+def test_same_photos_of_another_agency_show_agency_status_and_which_photos() -> None:
+    case = {"images": {"portrait": {"sha256": "aa"}, "id_front": {"sha256": "bb"}}}
+    other = {
+        "_id": "secret-id",
+        "reference": "4802-CCCCCC",
+        "status": "rejected",
+        "agency_code": "4802",
+        "image_sha256": ["aa", "zz"],
+    }
+    assert same_photos_view(case, other, "4801") == {
+        "agency_code": "4802",
+        "status": "rejected",
+        "images": ["portrait"],
+    }
+    assert same_photos_view(case, other, "4802")["reference"] == "4802-CCCCCC"

@@ -63,6 +63,10 @@ class Review:
             "findings": findings,
             "account_active": bool(account and account.get("active")),
             "id_number_hash": self.keys.lookup(id_number) if id_number else None,
+            # The photo bytes' hashes, to name other cases submitted with the same photos.
+            "image_sha256": sorted(
+                {ref["sha256"] for ref in (event.data.get("images") or {}).values()}
+            ),
             "sealed": self.keys.records.seal_json({**sealed, "account": account}, event.subject),
             "audit": [],
         }

@@ -22,6 +22,14 @@ def summary_view(case: Doc) -> dict[str, Any]:
     }
 
 
+def same_photos_view(case: Doc, other: Doc, agency_code: str) -> dict[str, Any]:
+    """Another case submitted with some of the same photo bytes: which of this case's photos,
+    and that case as the viewing agency may see it (see `duplicate_view`)."""
+    theirs = set(other.get("image_sha256") or [])
+    kinds = [k for k, ref in case.get("images", {}).items() if ref.get("sha256") in theirs]
+    return {**duplicate_view(other, agency_code), "images": sorted(kinds)}
+
+
 def duplicate_view(other: Doc, agency_code: str) -> dict[str, Any]:
     """Another case with the same ID number, as the viewing agency may see it.
 
@@ -35,7 +43,11 @@ def duplicate_view(other: Doc, agency_code: str) -> dict[str, Any]:
 
 
 def detail_view(
-    case: Doc, sealed: dict[str, Any], duplicates: list[Doc], agency_code: str
+    case: Doc,
+    sealed: dict[str, Any],
+    duplicates: list[Doc],
+    agency_code: str,
+    same_photos: list[Doc] | None = None,
 ) -> dict[str, Any]:
     timeline = [{"status": "awaiting_verification", "at": case["opened_at"]}]
     if case.get("decided_at"):
@@ -57,6 +69,7 @@ def detail_view(
         "discrepancies": sealed.get("discrepancies", []),
         "findings": case.get("findings", []),
         "same_id_number": [duplicate_view(d, agency_code) for d in duplicates],
+        "same_photos": [same_photos_view(case, o, agency_code) for o in same_photos or []],
         # The active account the typed number already has (since, masked phone), or null;
         # `account_held` once intake, at verification, left that account's password alone.
         "account": sealed.get("account"),

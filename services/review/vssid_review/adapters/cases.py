@@ -24,6 +24,7 @@ class CaseStore:
         await self.collection.create_index([("agency_code", ASCENDING), ("opened_at", ASCENDING)])
         await self.collection.create_index([("reference", ASCENDING)], unique=True)
         await self.collection.create_index([("id_number_hash", ASCENDING)])
+        await self.collection.create_index([("image_sha256", ASCENDING)])
 
     async def open(self, case: Doc, event: CloudEvent) -> bool:
         try:
@@ -85,3 +86,13 @@ class CaseStore:
         }
         shown = {"reference": 1, "status": 1, "agency_code": 1}
         return await self.collection.find(query, shown).to_list(None)
+
+    async def others_with_images(
+        self, hashes: list[str], case_id: str, limit: int = 20
+    ) -> list[Doc]:
+        """Other cases submitted with any of these photo bytes (by sha256), the latest first;
+        at most `limit`: a photo reused that often is a finding whatever the exact count."""
+        query: dict[str, Any] = {"image_sha256": {"$in": hashes}, "_id": {"$ne": case_id}}
+        shown = {"reference": 1, "status": 1, "agency_code": 1, "image_sha256": 1}
+        cursor = self.collection.find(query, shown).sort("opened_at", -1).limit(limit)
+        return await cursor.to_list(None)

@@ -101,7 +101,10 @@ def register_routes(api: FastAPI, state: App) -> None:
         dups = []
         if case.get("id_number_hash"):
             dups = await review.cases.others_with_id_number(case["id_number_hash"], case["_id"])
-        return detail_view(case, sealed, dups, op.agency_code)
+        photos = []
+        if case.get("image_sha256"):
+            photos = await review.cases.others_with_images(case["image_sha256"], case["_id"])
+        return detail_view(case, sealed, dups, op.agency_code, photos)
 
     @api.get("/v1/review/queue", tags=["review"])
     async def queue(op: Op, status: str | None = None) -> list[dict[str, Any]]:

@@ -33,6 +33,8 @@ async function showCase(id, byRef) {
   const dups = (c.same_id_number || []).map((d) => d.reference
     ? `<li class="error">Số giấy tờ này đã có hồ sơ ${esc(d.reference)} (${esc(LABELS[d.status] || d.status)}).</li>`
     : `<li class="error">Số giấy tờ này đã có hồ sơ tại cơ quan BHXH ${esc(d.agency_code)} (${esc(LABELS[d.status] || d.status)}).</li>`).join("");
+  const KINDS = {portrait: "ảnh chân dung", id_front: "ảnh mặt trước", id_back: "ảnh mặt sau"};
+  const photos = (c.same_photos || []).map((d) => `<li class="error">Cùng tệp ${esc(d.images.map((k) => KINDS[k] || k).join(", "))} với hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(LABELS[d.status] || d.status)}).</li>`).join("");
   const open = c.status === "awaiting_verification";
   const disc = (c.discrepancies || []).map((d) => `<li class="${esc(d.severity)}">${esc(d.field)}: khai «${esc(d.typed)}», thẻ «${esc(d.card)}»</li>`).join("") || "<li>Không có sai lệch.</li>";
   const finds = (c.findings || []).map((x) => `<li class="${esc(x.severity)}">${esc(x.message)}</li>`).join("");
@@ -41,7 +43,7 @@ async function showCase(id, byRef) {
   $("case").innerHTML = `<h2>Hồ sơ ${esc(c.reference)} – ${esc(LABELS[c.status] || c.status)}</h2>
     <div class="imgs" id="imgs"></div><table>${rows}</table>
     <p>${qrLine}</p>
-    <h3>Sai lệch giữa tờ khai và mã QR</h3><ul>${disc}</ul><ul>${finds}${dups}</ul>
+    <h3>Sai lệch giữa tờ khai và mã QR</h3><ul>${disc}</ul><ul>${finds}${dups}${photos}</ul>
     <p>Hạn đến trực tiếp: ${esc(c.deadline)}</p>
     ${open ? `<textarea id="note" rows="2" cols="50" placeholder="Ghi chú / lý do từ chối"></textarea><br>
     <button id="verify">Xác minh</button>${account ? `<button id="reissue">Cấp lại mật khẩu</button>` : ""}<button id="reject">Từ chối</button>` : ""}${held}<p id="msg"></p>`;
