@@ -18,8 +18,21 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 
 from tests.e2e.conftest import System
+from tests.e2e.test_review_page import (  # the page test's browser and helpers
+    CHROMEDRIVER,
+    CHROMIUM,
+    browser,  # noqa: F401 - a fixture, used by name
+    button,
+    case_shows,
+    console,
+    message_is,
+    wait_until,
+)
 from tests.support import applicant as a
 from tests.support.observe import sms_to
 
@@ -193,3 +206,44 @@ def test_plain_verify_after_the_account_became_active_is_held_by_intake(
     assert any(e["action"] == "account:held" for e in audit)
     assert login(system, first["social_insurance_number"], password) == 200
     assert sms_to(system.mail_api_url, a.e164(second["phone"])) == []
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
+    reason="needs chromium and chromium-driver (make test installs them)",
+)
+def test_clerk_page_refuses_plain_verify_and_reissues_on_request(
+    system: System,
+    browser: WebDriver,  # noqa: F811 - the page test's fixture, imported above
+    tmp_path: Path,
+) -> None:
+    owner, token, _ = registered_owner(system, tmp_path)
+    attack_id, _, reference = submitted(system, stranger(owner["social_insurance_number"]), MAO_QR)
+    browser.get(system.review_url + "/")
+    browser.find_element(By.ID, "token").send_keys(token)
+    button(browser, "Đăng nhập").click()
+    browser.find_element(By.ID, "ref").send_keys(reference)
+    button(browser, "Tìm").click()
+    wait_until(browser, f"case view of {reference}", case_shows(reference, "Trần Văn Mạo"))
+    view = browser.find_element(By.ID, "case").text
+    assert "tài khoản VssID đang hoạt động" in view
+    phone = owner["phone"]
+    assert f"{phone[:3]}****{phone[-3:]}" in view
+
+    button(browser, "Xác minh").click()
+    wait_until(
+        browser,
+        "the refusal",
+        lambda d: "không thể xác minh thường" in d.find_element(By.ID, "msg").text,
+    )
+    button(browser, "Cấp lại mật khẩu").click()
+    wait_until(browser, "the confirmation", expected_conditions.alert_is_present())
+    browser.switch_to.alert.accept()
+    wait_until(browser, "the message 'Đã xác minh.'", message_is("Đã xác minh."))
+    a.eventually(lambda: len(sms_to(system.mail_api_url, a.e164(phone))) == 2)
+    audit = case(system, token, attack_id)["audit"]
+    assert any(e.get("reissue_password") is True for e in audit)
+
+    logged = console(browser)
+    assert [e for e in logged if e.get("source") == "javascript"] == []
+    assert [e for e in logged if "Content Security Policy" in str(e.get("message"))] == []
