@@ -8,6 +8,7 @@ review with the `submitted` event (through ocr_qr's `scanned`), where the case s
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,8 +118,10 @@ class SinChecks:
         self, fields: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """The findings and account state the `submitted` event carries to review."""
-        findings = await self.registry_findings(fields)
-        account = await self.account_state(fields["social_insurance_number"])
+        # Two independent reads: one round trip's wait, not two, on the submit path.
+        findings, account = await asyncio.gather(
+            self.registry_findings(fields), self.account_state(fields["social_insurance_number"])
+        )
         if account:
             findings.append(account_active_finding(account["since"], account["phone_masked"]))
         return findings, account
