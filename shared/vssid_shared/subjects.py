@@ -25,6 +25,8 @@ class Event(StrEnum):
     EXPIRING = "expiring"
     EXPIRED = "expired"
     ACCOUNT_ACTIVATED = "account_activated"
+    # intake verified a declaration but left an existing active account's password alone.
+    ACCOUNT_HELD = "account_held"
     COPY_MAILED = "copy_mailed"
     NOTIFIED = "notified"
 
@@ -72,6 +74,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("review", Event.SCANNED),
     Consumer("review", Event.COPY_MAILED),
     Consumer("review", Event.NOTIFIED),
+    Consumer("review", Event.ACCOUNT_HELD),
     Consumer("intake", Event.SCANNED),
     Consumer("intake", Event.AWAITING_VERIFICATION),
     Consumer("intake", Event.VERIFIED),

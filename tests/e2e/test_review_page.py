@@ -180,5 +180,9 @@ def test_clerk_verifies_a_case_by_clicking(
 
         a.wait_for_status(intake, declaration_id, access_token, "verified")
 
-    script_errors = [e for e in console(browser) if e.get("source") == "javascript"]
+    logged = console(browser)
+    script_errors = [e for e in logged if e.get("source") == "javascript"]
     assert script_errors == [], script_errors
+    # The page runs under a strict CSP: anything it blocked would be logged here.
+    blocked = [e for e in logged if "Content Security Policy" in str(e.get("message"))]
+    assert blocked == [], blocked

@@ -6,12 +6,14 @@ import uvicorn
 
 from vssid_intake.entrypoints.api import create_app
 from vssid_intake.settings import IntakeSettings
+from vssid_shared.headers import SecurityHeaders
 
 
 def main() -> None:
     settings = IntakeSettings()
     uvicorn.run(
-        create_app(settings),
+        # Wrapped again outside Starlette's ServerErrorMiddleware: a 500 answer is nosniff too.
+        SecurityHeaders(create_app(settings)),
         host=settings.host,
         port=settings.intake_port,
         log_config=None,

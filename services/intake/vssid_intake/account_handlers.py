@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from vssid_intake.accounts import account_key
 from vssid_intake.adapters.accounts import AccountStore
@@ -21,9 +22,11 @@ from vssid_intake.passwords import (
     password_problem,
     verify_password,
 )
+from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys, new_token, token_hash
 from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.subjects import Event
 
@@ -69,29 +72,96 @@ class Accounts:
     clock: Clock
     limits: LoginLimits
     hashing: HashingGate
+    checks: SinChecks
 
     async def on_verified(self, event: CloudEvent) -> None:
-        """Create or re-key the account; the password leaves sealed, for the notifier only."""
+        """Create the account; an existing one is re-keyed only on an explicit re-issue.
+
+        Defense in depth against takeover by re-registering: review refuses a plain verify when
+        it knows of an active account, but an account can become active between submit and
+        verify; here, at activation time, a plain `verified` never replaces an active account's
+        password: the account is held and review is told (`account_held`).
+        """
         doc = await self.declarations.get(event.subject)
         if doc is None:
             raise LookupError("verified event for an unknown declaration")  # retried, then DLQ
         fields = self.declarations.open_fields(doc)
-        password = new_initial_password()
-        secret = {"password": password, "phone": fields["phone"]}
-        activated = new_event(
+        sin = fields["social_insurance_number"]
+        existing = await self.store.get(self.store.key(sin))
+        if existing is not None and existing.get("activated_by") != event.subject:
+            if event.data.get("reissue_password"):
+                await self._reissue(event, doc, sin, existing)
+            else:
+                await self._hold(event, doc, "account_active")
+            return
+        if await self._activate(event, doc, sin, fields["phone"]):
+            return
+        # Lost a race to another declaration's activation.
+        current = await self.store.get(self.store.key(sin))
+        if current is not None and current.get("activated_by") != event.subject:
+            await self._hold(event, doc, "account_active")
+
+    def _password_event(self, event: CloudEvent, doc: Doc, secret: dict[str, Any]) -> CloudEvent:
+        """`account_activated`: the password leaves sealed, for the notifier only."""
+        return new_event(
             Event.ACCOUNT_ACTIVATED,
             source=SOURCE,
             declaration_id=event.subject,
             agency_code=event.agency,
             data={
                 "reference": doc.get("reference"),
+                "reissued": bool(secret.get("reissued")),
+                "agency": event.data.get("agency"),  # from `verified`: the notifier's mails
                 "sealed": self.keys.passwords.seal_json(secret, event.subject),
             },
             correlation_id=event.correlationid,
         )
+
+    async def _activate(self, event: CloudEvent, doc: Doc, sin: str, phone: str) -> bool:
+        password = new_initial_password()
+        activated = self._password_event(event, doc, {"password": password, "phone": phone})
         digest = await asyncio.to_thread(hash_password, password)
-        sin = fields["social_insurance_number"]
         if await self.store.activate(sin, event.subject, digest, activated, self.clock()):
+            self.relay.kick()
+            return True
+        return False
+
+    async def _reissue(self, event: CloudEvent, doc: Doc, sin: str, existing: Doc) -> None:
+        """The clerk's audited re-issue: the new password goes to the OWNER's registered phone
+        (never the new declaration's), and the owner's e-mail is told."""
+        owner = await self.checks.owner(existing)
+        if owner is None or not owner.phone:
+            await self._hold(event, doc, "owner_contact_unknown")
+            return
+        password = new_initial_password()
+        secret = {
+            "password": password,
+            "phone": owner.phone,
+            "reissued": True,
+            "email": owner.email,
+            "full_name": owner.full_name,
+            "social_insurance_number": sin,
+        }
+        activated = self._password_event(event, doc, secret)
+        digest = await asyncio.to_thread(hash_password, password)
+        now = self.clock()
+        if await self.store.reissue(
+            sin, event.subject, owner.declaration_id, digest, activated, now
+        ):
+            # A new password ends whatever was signed in with the old one, as a change does.
+            await self.sessions.revoke_all(self.store.key(sin))
+            self.relay.kick()
+
+    async def _hold(self, event: CloudEvent, doc: Doc, reason: str) -> None:
+        held = new_event(
+            Event.ACCOUNT_HELD,
+            source=SOURCE,
+            declaration_id=event.subject,
+            agency_code=event.agency,
+            data={"reference": doc.get("reference"), "reason": reason},
+            correlation_id=event.correlationid,
+        )
+        if await self.declarations.hold_account(event.subject, held):
             self.relay.kick()
 
     async def authenticate(self, account: str, password: str, client: str) -> str:

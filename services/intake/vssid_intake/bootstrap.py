@@ -20,6 +20,7 @@ from vssid_intake.hashing import HashingGate
 from vssid_intake.login_limits import LoginLimits, LoginPolicy
 from vssid_intake.ratelimit import RateLimiter
 from vssid_intake.settings import IntakeSettings
+from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
@@ -63,6 +64,8 @@ def build(settings: IntakeSettings) -> App:
     store = DeclarationStore(runtime.db, runtime.keys)
     account_store = AccountStore(runtime.db, runtime.keys)
     relay = runtime.with_outbox([store.collection, account_store.collection])
+    registry = RegistryStore(runtime.db, runtime.keys)
+    checks = SinChecks(registry, account_store, store, runtime.keys.lookup)
     intake = Intake(
         store=store,
         vault=ImageVault(runtime.db, runtime.keys.images),
@@ -72,6 +75,7 @@ def build(settings: IntakeSettings) -> App:
         clock=utc_now,
         max_image_bytes=settings.max_image_bytes,
         max_image_pixels=settings.max_image_pixels,
+        checks=checks,
     )
     accounts = Accounts(
         store=account_store,
@@ -84,6 +88,7 @@ def build(settings: IntakeSettings) -> App:
             runtime.db["login_limits"], runtime.keys.lookup, utc_now, login_policy(settings)
         ),
         hashing=HashingGate(settings.login_hash_workers, settings.login_hash_queue),
+        checks=checks,
     )
     subscribe(runtime.broker, consumer(SERVICE, Event.SCANNED), intake.on_scanned)
     subscribe(runtime.broker, consumer("intake_accounts", Event.VERIFIED), accounts.on_verified)
@@ -92,7 +97,7 @@ def build(settings: IntakeSettings) -> App:
     autofill = Autofill(
         broker=runtime.broker,
         vault=intake.vault,
-        registry=RegistryStore(runtime.db, runtime.keys),
+        registry=registry,
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
         max_pixels=settings.max_image_pixels,

@@ -20,6 +20,7 @@ from vssid_intake.domain.fields import (
 from vssid_intake.domain.images import process_image
 from vssid_intake.errors import ConflictError, InvalidFieldsError, NotFoundError
 from vssid_intake.reference import new_reference
+from vssid_intake.sin_checks import SinChecks
 from vssid_intake.statuses import PREDECESSORS, STATUS_BY_EVENT, Status
 from vssid_shared.clock import Clock, vn_date
 from vssid_shared.crypto import Keys, new_token, token_hash
@@ -46,6 +47,7 @@ class Intake:
     clock: Clock
     max_image_bytes: int
     max_image_pixels: int
+    checks: SinChecks
 
     async def load(self, declaration_id: str, token: str) -> Doc:
         doc = await self.store.get(declaration_id)
@@ -125,7 +127,9 @@ class Intake:
         today = vn_date(self.clock())
         if errors := check_submittable(fields, set(doc["images"]), self.agencies, today=today):
             raise InvalidFieldsError(errors)
-        return await self._commit_submit(doc, fields, key_hash)
+        # For the clerk: the number's registry match and any account it already has.
+        checks = await self.checks.for_submit(fields)
+        return await self._commit_submit(doc, fields, key_hash, checks)
 
     def _replay(self, doc: Doc, key_hash: str | None) -> Doc:
         """The same Idempotency-Key gets the same answer; anything else is a conflict."""
@@ -133,10 +137,16 @@ class Intake:
             return doc
         raise ConflictError
 
-    async def _commit_submit(self, doc: Doc, fields: dict[str, Any], key_hash: str | None) -> Doc:
+    async def _commit_submit(
+        self,
+        doc: Doc,
+        fields: dict[str, Any],
+        key_hash: str | None,
+        checks: tuple[list[dict[str, Any]], dict[str, Any] | None],
+    ) -> Doc:
         for _ in range(5):
             reference = new_reference(fields["agency_code"])
-            event = self.submitted_event(doc, fields, reference)
+            event = self.submitted_event(doc, fields, reference, *checks)
             try:
                 won = await self.store.submit(
                     doc["_id"], reference=reference, key_hash=key_hash, event=event
@@ -149,7 +159,14 @@ class Intake:
             return fresh if won else self._replay(fresh, key_hash)
         raise ConflictError("Không tạo được mã hồ sơ, vui lòng thử lại.")
 
-    def submitted_event(self, doc: Doc, fields: dict[str, Any], reference: str) -> CloudEvent:
+    def submitted_event(
+        self,
+        doc: Doc,
+        fields: dict[str, Any],
+        reference: str,
+        sin_findings: list[dict[str, Any]] | None = None,
+        account: dict[str, Any] | None = None,
+    ) -> CloudEvent:
         agency = self.agencies.get(fields["agency_code"])
         images = {
             kind: {k: meta[k] for k in ("file_id", "sha256", "content_type")}
@@ -162,6 +179,10 @@ class Intake:
             "send_email_copy": bool(fields.get("send_email_copy")),
             "images": images,
             "sealed": self.keys.events.seal_json(fields, doc["_id"]),
+            # Additive (v1): findings about the typed social-insurance number (no personal
+            # data in them) and, sealed, the active account it already has (since, masked phone).
+            "sin_findings": sin_findings or [],
+            "account_sealed": self.keys.events.seal_json(account, doc["_id"]) if account else None,
         }
         return new_event(
             Event.SUBMITTED,

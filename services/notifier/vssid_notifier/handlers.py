@@ -10,7 +10,7 @@ from typing import Any
 from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_notifier.adapters.sms import SmsGateway
 from vssid_notifier.adapters.smtp import PermanentDeliveryError, SmtpMailer
-from vssid_notifier.compose import declaration_copy, mail_context, mime_message
+from vssid_notifier.compose import agency_of, declaration_copy, mail_context, mime_message
 from vssid_notifier.copy_model import MailContext
 from vssid_notifier.mails import MailKind, compose_mail, sms_text_initial_password
 from vssid_notifier.pdf import render_declaration_pdf
@@ -95,6 +95,10 @@ class Notifier:
 
     async def on_status(self, event: CloudEvent) -> None:
         """Status mails: verified, rejected, expiring, expired."""
+        if event.event == Event.VERIFIED and event.data.get("reissue_password"):
+            # A re-issue's news goes to the account owner's registered e-mail (see
+            # `mail_reissued`), not to whoever's address this declaration typed.
+            return
         person: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
         email = person.get("email")
         if not email:
@@ -107,7 +111,35 @@ class Notifier:
         await self.deliver(event, kind, lambda: self.mailer.send(message))
 
     async def on_account_activated(self, event: CloudEvent) -> None:
-        """The initial password, sealed for the notifier alone, goes to the phone by SMS."""
-        secret: dict[str, str] = self.keys.passwords.open_json(event.data["sealed"], event.subject)
+        """The initial password, sealed for the notifier alone, goes to the phone by SMS.
+
+        On a re-issue that phone is the account owner's registered one (intake chose it), and
+        the owner's registered e-mail is told that the password was re-issued.
+        """
+        secret: dict[str, Any] = self.keys.passwords.open_json(event.data["sealed"], event.subject)
         text = sms_text_initial_password(secret["password"], self.locale)
         await self.deliver(event, "sms_password", lambda: self.sms.send(secret["phone"], text))
+        if secret.get("reissued") and secret.get("email"):
+            await self.mail_reissued(event, secret)
+
+    async def mail_reissued(self, event: CloudEvent, secret: dict[str, Any]) -> None:
+        agency = agency_of(event)
+        ctx = MailContext(
+            reference=event.data.get("reference") or "",
+            full_name=secret.get("full_name") or "",
+            social_insurance_number=secret.get("social_insurance_number") or "",
+            agency_code=agency.get("code", event.agency),
+            agency_name=agency.get("name") or f"BHXH {event.agency}",
+            agency_address=agency.get("address", ""),
+            agency_phone=agency.get("phone", ""),
+        )
+        kind = MailKind.PASSWORD_REISSUED
+        composed = compose_mail(kind, ctx, self.locale)
+        message = mime_message(
+            composed,
+            sender=self.sender,
+            to=secret["email"],
+            declaration_id=event.subject,
+            kind=kind,
+        )
+        await self.deliver(event, kind, lambda: self.mailer.send(message))

@@ -31,6 +31,8 @@ class MailKind(StrEnum):
     REJECTED = "rejected"
     EXPIRING = "expiring"
     EXPIRED = "expired"
+    # To the owner of an active account whose password a clerk re-issued (issue 10).
+    PASSWORD_REISSUED = "password_reissued"
 
 
 # What a kind cannot be written without; a mail missing these would mislead the person.

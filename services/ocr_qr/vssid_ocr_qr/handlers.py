@@ -16,7 +16,7 @@ from vssid_ocr_qr.findings import (
     tampered_image,
     unreadable_image,
 )
-from vssid_ocr_qr.quality import reused_image_finding
+from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
@@ -29,7 +29,16 @@ SOURCE = "vssid/ocr_qr"
 ID_SIDES = ("id_back", "id_front")
 
 # What review and notifier need downstream, carried forward from `submitted`.
-CARRIED = ("reference", "submitted_at", "agency", "send_email_copy", "images")
+CARRIED = (
+    "reference",
+    "submitted_at",
+    "agency",
+    "send_email_copy",
+    "images",
+    # intake's findings about the typed social-insurance number and the sealed account state.
+    "sin_findings",
+    "account_sealed",
+)
 
 # New Căn cước cards carry the QR on the back, older chip cards on the front; portrait last.
 PHOTO_ORDER = ("id_back", "id_front", "portrait")
@@ -85,7 +94,8 @@ class Scanner:
                 findings.append(qr_not_a_card(kind))
             await self.store.sight(ref["sha256"], event.subject, event.data.get("reference"))
             if others := await self.store.references_with_images([ref["sha256"]], event.subject):
-                findings.append(reused_image_finding(kind, others))
+                own, foreign = split_by_agency(others, event.agency)
+                findings.append(reused_image_finding(kind, own, foreign))
         if qr is None:
             findings.append(qr_not_found())
         return qr, findings

@@ -57,13 +57,23 @@ def assess_image(kind: ImageKind, image: Image.Image) -> list[Finding]:
     return [finding for finding in findings if finding is not None]
 
 
-def reused_image_finding(kind: str, other_references: list[str]) -> Finding:
-    """The same photo bytes (same sha256) were already submitted with other declarations."""
+def reused_image_finding(
+    kind: str, other_references: list[str], other_agencies: list[str] | None = None
+) -> Finding:
+    """The same photo bytes (same sha256) were already submitted with other declarations.
+
+    `other_references` are the receiving agency's own cases, named by reference; a case at
+    another agency is named only by that agency's code (`other_agencies`), never by its
+    reference or id: the fraud signal reaches the clerk, the other office's case does not.
+    """
     listed = ", ".join(other_references[:MAX_LISTED_REFERENCES])
     rest = len(other_references) - MAX_LISTED_REFERENCES
     if rest > 0:
         listed += f" và {rest} hồ sơ khác"
-    where = f" (mã hồ sơ: {listed})" if listed else ""
+    parts = [f"mã hồ sơ: {listed}"] if listed else []
+    if other_agencies:
+        parts.append(f"hồ sơ tại cơ quan BHXH khác: {', '.join(other_agencies)}")
+    where = f" ({'; '.join(parts)})" if parts else ""
     return _finding(
         "image_reused",
         "error",
@@ -73,6 +83,14 @@ def reused_image_finding(kind: str, other_references: list[str]) -> Finding:
         "yêu cầu chụp và nộp ảnh mới.",
         kind,
     )
+
+
+def split_by_agency(references: list[str], agency_code: str) -> tuple[list[str], list[str]]:
+    """References of `agency_code`'s own cases, and the other agencies' codes (references are
+    agency-prefixed: `4802-ABCDEF`)."""
+    own = [r for r in references if r.partition("-")[0] == agency_code]
+    others = sorted({r.partition("-")[0] for r in references} - {agency_code})
+    return own, others
 
 
 def too_small(kind: ImageKind, size: tuple[int, int]) -> Finding | None:

@@ -9,6 +9,7 @@ import uvicorn
 from vssid_review.entrypoints.api import create_app
 from vssid_review.entrypoints.events import StreamGate
 from vssid_review.settings import ReviewSettings
+from vssid_shared.headers import SecurityHeaders
 
 
 class _Server(uvicorn.Server):
@@ -28,7 +29,8 @@ def main() -> None:
     settings = ReviewSettings()
     app = create_app(settings)
     config = uvicorn.Config(
-        app,
+        # Wrapped again outside Starlette's ServerErrorMiddleware: a 500 answer is nosniff too.
+        SecurityHeaders(app),
         host=settings.host,
         port=settings.review_port,
         log_config=None,

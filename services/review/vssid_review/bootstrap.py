@@ -37,6 +37,7 @@ def build(settings: ReviewSettings) -> App:
         visit_window_days=settings.visit_window_days,
     )
     subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
+    subscribe(runtime.broker, consumer("review", Event.ACCOUNT_HELD), review.on_account_held)
     for receipt in (Event.COPY_MAILED, Event.NOTIFIED):
         subscribe(runtime.broker, consumer("review", receipt), review.on_delivery)
     sweeper = Sweeper(

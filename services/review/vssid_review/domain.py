@@ -35,6 +35,17 @@ class CaseConflictError(CaseError):
     message = "Hồ sơ không ở trạng thái chờ xác minh."
 
 
+class AccountActiveError(CaseError):
+    status = 409
+    code = "account_active"
+    message = (
+        "Mã số BHXH của hồ sơ này đã có tài khoản VssID đang hoạt động: không thể xác minh "
+        "thường vì sẽ thay mật khẩu của chủ tài khoản. Nếu chính chủ tài khoản đến trực tiếp, "
+        "chọn «Cấp lại mật khẩu» (mật khẩu mới gửi đến điện thoại đã đăng ký của chủ tài "
+        "khoản); nếu không, từ chối hồ sơ."
+    )
+
+
 class ImagesPurgedError(CaseError):
     status = 410
     code = "images_purged"

@@ -8,6 +8,8 @@ from typing import Any
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import Operator
 from vssid_review.domain import (
+    DECIDABLE,
+    AccountActiveError,
     CaseConflictError,
     CaseNotFoundError,
     CaseStatus,
@@ -41,6 +43,11 @@ class Review:
         now = self.clock()
         deadline = visit_deadline(vn_date(now), self.visit_window_days)
         id_number = ((sealed.get("declaration") or {}).get("id_document") or {}).get("number")
+        # intake's view of the typed social-insurance number: registry match, active account.
+        account = None
+        if event.data.get("account_sealed"):
+            account = self.keys.events.open_json(event.data["account_sealed"], event.subject)
+        findings = [*event.data.get("sin_findings", []), *event.data.get("findings", [])]
         case = {
             "_id": event.subject,
             "agency_code": event.agency,
@@ -53,9 +60,14 @@ class Review:
             "submitted_at": event.data.get("submitted_at"),
             "images": event.data.get("images", {}),
             "qr": event.data.get("qr"),
-            "findings": event.data.get("findings", []),
+            "findings": findings,
+            "account_active": bool(account and account.get("active")),
             "id_number_hash": self.keys.lookup(id_number) if id_number else None,
-            "sealed": self.keys.records.seal_json(sealed, event.subject),
+            # The photo bytes' hashes, to name other cases submitted with the same photos.
+            "image_sha256": sorted(
+                {ref["sha256"] for ref in (event.data.get("images") or {}).values()}
+            ),
+            "sealed": self.keys.records.seal_json({**sealed, "account": account}, event.subject),
             "audit": [],
         }
         opened = self.status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"])
@@ -73,6 +85,18 @@ class Review:
             "error": event.data.get("error"),
         }
         await self.cases.audit_once(event.subject, entry)
+
+    async def on_account_held(self, event: CloudEvent) -> None:
+        """intake verified but left an existing account's password alone: the case says so."""
+        entry = {
+            "at": event.time,
+            "event_id": event.id,
+            "operator": None,
+            "action": "account:held",
+            "reason": event.data.get("reason"),
+        }
+        await self.cases.audit_once(event.subject, entry)
+        await self.cases.mark_account_held(event.subject, event.data.get("reason"))
 
     def status_event(
         self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
@@ -121,13 +145,31 @@ class Review:
         opened: dict[str, Any] = self.keys.records.open_json(case["sealed"], case["_id"])
         return opened
 
-    async def decide(self, op: Operator, case_id: str, status: CaseStatus, note: str | None) -> Doc:
+    async def decide(
+        self,
+        op: Operator,
+        case_id: str,
+        status: CaseStatus,
+        note: str | None,
+        *,
+        reissue_password: bool = False,
+    ) -> Doc:
         case = await self.load(op, case_id, action="open-for-decision")
+        if (
+            status == CaseStatus.VERIFIED
+            and case.get("account_active")
+            and not reissue_password
+            and case["status"] in DECIDABLE
+        ):
+            # Verifying would re-key someone's active account: only an explicit re-issue may.
+            await self.cases.audit(case_id, self.audit_entry(op, "verify-refused:account_active"))
+            raise AccountActiveError
         declaration = self.open_sealed(case).get("declaration", {})
         contact = {k: declaration.get(k) for k in ("full_name", "email", "social_insurance_number")}
         event_name = Event.VERIFIED if status == CaseStatus.VERIFIED else Event.REJECTED
-        event = self.status_event(event_name, case, {**contact, "note": note})
-        entry = self.audit_entry(op, status.value, note=note)
+        extra = {"reissue_password": True} if reissue_password else {}
+        event = self.status_event(event_name, case, {**contact, "note": note}, **extra)
+        entry = self.audit_entry(op, status.value, note=note, **extra)
         if not await self.cases.decide(case_id, op.agency_code, status, entry, event):
             raise CaseConflictError
         self.relay.kick()
@@ -135,8 +177,12 @@ class Review:
         assert fresh is not None
         return fresh
 
-    async def verify(self, op: Operator, case_id: str, note: str | None) -> Doc:
-        return await self.decide(op, case_id, CaseStatus.VERIFIED, note)
+    async def verify(
+        self, op: Operator, case_id: str, note: str | None, *, reissue_password: bool = False
+    ) -> Doc:
+        return await self.decide(
+            op, case_id, CaseStatus.VERIFIED, note, reissue_password=reissue_password
+        )
 
     async def reject(self, op: Operator, case_id: str, reason: str | None) -> Doc:
         if not reason or not reason.strip():

@@ -49,24 +49,50 @@ class AccountStore:
     async def activate(
         self, sin: str, declaration_id: str, password_hash: str, event: CloudEvent, now: datetime
     ) -> bool:
-        """Once per declaration: a redelivered `verified` finds it done and changes nothing."""
+        """Creates the account, never re-keys one: False when it exists (a redelivered
+        `verified`, or an account another declaration activated: see `reissue`)."""
         try:
-            result = await self.collection.update_one(
-                {"_id": self.key(sin), "activated_by": {"$ne": declaration_id}},
+            await self.collection.insert_one(
                 {
-                    "$set": {
-                        "activated_by": declaration_id,
-                        "password_hash": password_hash,
-                        "must_change_password": True,
-                        "activated_at": now,
-                    },
-                    "$push": {PENDING: pending(event)},
-                },
-                upsert=True,
+                    "_id": self.key(sin),
+                    "activated_by": declaration_id,
+                    # Whose phone and e-mail are the account's registered contact.
+                    "contact_from": declaration_id,
+                    "password_hash": password_hash,
+                    "must_change_password": True,
+                    "activated_at": now,
+                    PENDING: [pending(event)],
+                }
             )
         except DuplicateKeyError:
-            return False  # the upsert lost to an existing account already activated by it
-        return result.modified_count == 1 or result.upserted_id is not None
+            return False
+        return True
+
+    async def reissue(
+        self,
+        sin: str,
+        declaration_id: str,
+        contact_from: str,
+        password_hash: str,
+        event: CloudEvent,
+        now: datetime,
+    ) -> bool:
+        """The clerk's explicit re-issue: a new initial password for an existing account, once
+        per declaration; the registered contact (`contact_from`) stays the owner's."""
+        result = await self.collection.update_one(
+            {"_id": self.key(sin), "activated_by": {"$ne": declaration_id}},
+            {
+                "$set": {
+                    "activated_by": declaration_id,
+                    "contact_from": contact_from,
+                    "password_hash": password_hash,
+                    "must_change_password": True,
+                    "reissued_at": now,
+                },
+                "$push": {PENDING: pending(event)},
+            },
+        )
+        return result.modified_count == 1
 
     async def get(self, key: str) -> Doc | None:
         """The account with this document id (`key(sin)`), without its outbox."""

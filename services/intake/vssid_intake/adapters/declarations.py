@@ -120,3 +120,15 @@ class DeclarationStore:
             {"_id": declaration_id, "status": {"$in": list(predecessors)}},
             {"$set": {"status": status}},
         )
+
+    async def hold_account(self, declaration_id: str, event: CloudEvent) -> bool:
+        """Records once that verifying this declaration left an existing account alone, with
+        the event that tells review so."""
+        result = await self.collection.update_one(
+            {"_id": declaration_id, "account_outcome": {"$exists": False}},
+            {
+                "$set": {"account_outcome": event.data.get("reason")},
+                "$push": {PENDING: pending(event)},
+            },
+        )
+        return result.modified_count == 1

@@ -71,3 +71,12 @@ class RegistryStore:
             await self.collection.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved
+
+    async def by_number(self, social_insurance_number: str) -> dict[str, Any] | None:
+        """The registry's person for a social-insurance number, opened; None when unknown."""
+        key = registry_id(self._keys, social_insurance_number)
+        doc = await self.collection.find_one({"_id": key})
+        if doc is None:
+            return None
+        found: dict[str, Any] = self._keys.records.open_json(doc["sealed"], doc["_id"])
+        return found

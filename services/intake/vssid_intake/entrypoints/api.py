@@ -29,6 +29,7 @@ from vssid_intake.entrypoints.views import declaration_view
 from vssid_intake.errors import IntakeError
 from vssid_intake.settings import IntakeSettings
 from vssid_shared.clock import vn_date
+from vssid_shared.headers import SecurityHeaders
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
@@ -59,6 +60,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(api)
+    api.add_middleware(SecurityHeaders)
     register_routes(api, app_state)
     register_auth_routes(api, app_state.accounts)
     register_autofill_routes(api, app_state.autofill, app_state.limiter, settings.max_image_bytes)

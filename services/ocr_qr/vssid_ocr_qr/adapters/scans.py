@@ -35,17 +35,21 @@ class ScanStore:
         )
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
-        """References of other declarations that were submitted with any of these photos."""
+        """References of other declarations that were submitted with any of these photos.
+
+        Only references (agency-prefixed), never a declaration id: a finding may be shown to
+        another agency, which must not learn the id of a case it cannot open.
+        """
         seen = self.sightings.find(
             {"sha256": {"$in": hashes}, "declaration_id": {"$ne": declaration_id}},
             {"reference": 1, "declaration_id": 1},
         )
-        found = {doc.get("reference") or doc["declaration_id"] async for doc in seen}
+        found = {doc["reference"] async for doc in seen if doc.get("reference")}
         # Scans finished before sightings existed are only in the scan records.
         older = self.collection.find(
             {"image_sha256": {"$in": hashes}, "_id": {"$ne": declaration_id}}, {"reference": 1}
         )
-        found |= {doc.get("reference") or doc["_id"] async for doc in older}
+        found |= {doc["reference"] async for doc in older if doc.get("reference")}
         return sorted(found)
 
     async def exists(self, declaration_id: str) -> bool:

@@ -24,6 +24,7 @@ class CaseStore:
         await self.collection.create_index([("agency_code", ASCENDING), ("opened_at", ASCENDING)])
         await self.collection.create_index([("reference", ASCENDING)], unique=True)
         await self.collection.create_index([("id_number_hash", ASCENDING)])
+        await self.collection.create_index([("image_sha256", ASCENDING)])
 
     async def open(self, case: Doc, event: CloudEvent) -> bool:
         try:
@@ -72,10 +73,26 @@ class CaseStore:
             {"$push": {"audit": entry}},
         )
 
+    async def mark_account_held(self, case_id: str, reason: str | None) -> None:
+        await self.collection.update_one(
+            {"_id": case_id}, {"$set": {"account_held": reason or "account_active"}}
+        )
+
     async def others_with_id_number(self, id_number_hash: str, case_id: str) -> list[Doc]:
         query: dict[str, Any] = {
             "id_number_hash": id_number_hash,
             "_id": {"$ne": case_id},
             "status": {"$in": [CaseStatus.AWAITING_VERIFICATION, CaseStatus.VERIFIED]},
         }
-        return await self.collection.find(query, {"reference": 1, "status": 1}).to_list(None)
+        shown = {"reference": 1, "status": 1, "agency_code": 1}
+        return await self.collection.find(query, shown).to_list(None)
+
+    async def others_with_images(
+        self, hashes: list[str], case_id: str, limit: int = 20
+    ) -> list[Doc]:
+        """Other cases submitted with any of these photo bytes (by sha256), the latest first;
+        at most `limit`: a photo reused that often is a finding whatever the exact count."""
+        query: dict[str, Any] = {"image_sha256": {"$in": hashes}, "_id": {"$ne": case_id}}
+        shown = {"reference": 1, "status": 1, "agency_code": 1, "image_sha256": 1}
+        cursor = self.collection.find(query, shown).sort("opened_at", -1).limit(limit)
+        return await cursor.to_list(None)

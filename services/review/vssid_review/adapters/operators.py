@@ -49,6 +49,11 @@ class OperatorStore:
             return None
         return Operator(doc["_id"], doc["name"], doc["agency_code"])
 
+    async def is_active(self, operator_id: str) -> bool:
+        """Cheap re-check (by _id, one field) for long-lived requests such as the event stream."""
+        doc = await self.collection.find_one({"_id": operator_id, "active": True}, {"_id": 1})
+        return doc is not None
+
     async def list(self) -> list[Doc]:
         return await self.collection.find({}, {"token_hash": 0}).sort("created_at").to_list(None)
 

@@ -16,6 +16,7 @@ from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.settings import ReviewSettings
 from vssid_review.views import detail_view, summary_view
+from vssid_shared.headers import SecurityHeaders
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
@@ -28,6 +29,9 @@ class UnauthorizedError(CaseError):
 
 class VerifyIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
+    # The clerk's explicit, audited decision to give an already active account a new password
+    # (sent to the owner's registered phone); a plain verify of such a case is refused (409).
+    reissue_password: bool = False
 
 
 class RejectIn(BaseModel):
@@ -59,6 +63,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     async def case_error(_: Request, exc: CaseError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
+    api.add_middleware(SecurityHeaders)
     register_routes(api, state)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
     register_page(api)
@@ -96,7 +101,10 @@ def register_routes(api: FastAPI, state: App) -> None:
         dups = []
         if case.get("id_number_hash"):
             dups = await review.cases.others_with_id_number(case["id_number_hash"], case["_id"])
-        return detail_view(case, sealed, dups)
+        photos = []
+        if case.get("image_sha256"):
+            photos = await review.cases.others_with_images(case["image_sha256"], case["_id"])
+        return detail_view(case, sealed, dups, op.agency_code, photos)
 
     @api.get("/v1/review/queue", tags=["review"])
     async def queue(op: Op, status: str | None = None) -> list[dict[str, Any]]:
@@ -117,7 +125,12 @@ def register_routes(api: FastAPI, state: App) -> None:
 
     @api.post("/v1/review/declarations/{case_id}/verify", tags=["review"])
     async def verify(case_id: str, op: Op, body: VerifyIn | None = None) -> dict[str, Any]:
-        case = await review.verify(op, case_id, body.note if body else None)
+        case = await review.verify(
+            op,
+            case_id,
+            body.note if body else None,
+            reissue_password=bool(body and body.reissue_password),
+        )
         return summary_view(case)
 
     @api.post("/v1/review/declarations/{case_id}/reject", tags=["review"])

@@ -2,7 +2,8 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import nats
@@ -11,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
+from pymongo.errors import PyMongoError
 
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App
@@ -23,6 +25,9 @@ POLL_SECONDS = 1.0
 # Tells EventSource clients to reconnect after 1 s when the stream ends (to another replica, or
 # to this one once restarted), resuming from Last-Event-ID.
 RECONNECT_MS = 1000
+# How often an open stream re-checks that its operator is still enabled: a disabled operator's
+# stream ends within about this long (plus one poll), at the cost of one indexed read.
+RECHECK_SECONDS = 1.5
 
 
 class StreamGate:
@@ -50,13 +55,19 @@ def public_event(raw: bytes) -> dict[str, Any] | None:
     except ValidationError:
         return None
     shown = event.model_dump(mode="json")
-    shown["data"] = {k: v for k, v in event.data.items() if k != "sealed"}
+    # `sealed` and any other sealed part (`account_sealed`): ciphertext is of no use to staff.
+    shown["data"] = {k: v for k, v in event.data.items() if not k.endswith("sealed")}
     return shown
 
 
 async def agency_events(
-    nc: Client, agency: str, after_seq: int | None, gate: StreamGate
+    nc: Client,
+    agency: str,
+    after_seq: int | None,
+    gate: StreamGate,
+    still_allowed: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
+    """The agency's events as SSE text, until shutdown or until `still_allowed` says no."""
     js = nc.jetstream()
     config = ConsumerConfig(
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE if after_seq else DeliverPolicy.ALL,
@@ -67,8 +78,13 @@ async def agency_events(
     )
     yield f"retry: {RECONNECT_MS}\n\n"
     idle = 0.0
+    checked = time.monotonic()
     try:
         while not gate.closed:
+            if time.monotonic() - checked >= RECHECK_SECONDS:
+                if not await still_allowed():
+                    return  # the operator was disabled: the stream ends, reconnecting gets 401
+                checked = time.monotonic()
             try:
                 msg = await sub.next_msg(timeout=POLL_SECONDS)
             except nats.errors.TimeoutError:
@@ -105,7 +121,14 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
-        stream = agency_events(await connection(), op.agency_code, after, gate)
+
+        async def still_allowed() -> bool:
+            try:
+                return await state.operators.is_active(op.id)
+            except PyMongoError:
+                return False  # fail closed: the client reconnects and is asked again
+
+        stream = agency_events(await connection(), op.agency_code, after, gate, still_allowed)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 

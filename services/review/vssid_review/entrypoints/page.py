@@ -1,16 +1,56 @@
-"""The office staff's web page: one static file, no external CDN."""
+"""The office staff's web page: static files only, no inline script, no external CDN."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+
+from vssid_review.domain import CaseError
+
+# Strict CSP: script and style only from the page's own files (never inline), images from the
+# API (fetched, then shown as blob: URLs), nothing framed, forms and <base> locked down.
+PAGE_CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' blob:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class AssetNotFoundError(CaseError):
+    status = 404
+    code = "not_found"
+    message = "Không tìm thấy tệp."
+
+
+ASSETS = {"page.js": "text/javascript; charset=utf-8", "page.css": "text/css; charset=utf-8"}
 
 
 def register_page(api: FastAPI) -> None:
-    html = (files("vssid_review") / "static" / "index.html").read_text(encoding="utf-8")
+    static = files("vssid_review") / "static"
+    html = (static / "index.html").read_text(encoding="utf-8")
+    assets = {name: (static / name).read_bytes() for name in ASSETS}
 
     @api.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    @api.get("/static/{name}", include_in_schema=False)
+    async def asset(name: str) -> Response:
+        if name not in assets:
+            raise AssetNotFoundError
+        return Response(assets[name], media_type=ASSETS[name], headers=PAGE_HEADERS)
