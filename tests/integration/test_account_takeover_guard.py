@@ -99,13 +99,13 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
     owner = await declaration(accounts, "+84905111222", "owner@example.com")
     stranger = await declaration(accounts, "+84977333444", "stranger@example.com")
     await accounts.on_verified(verified(owner))
-    account = await accounts.store.get(SIN)
+    account = await accounts.store.get(accounts.store.key(SIN))
     assert account is not None
     owner_hash = account["password_hash"]
 
     for _ in range(2):  # a redelivered `verified` is held once
         await accounts.on_verified(verified(stranger))
-    after = await accounts.store.get(SIN)
+    after = await accounts.store.get(accounts.store.key(SIN))
     assert after is not None
     assert after["password_hash"] == owner_hash
     assert after["activated_by"] == owner
@@ -116,7 +116,7 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
     reissuer = await declaration(accounts, "+84988555666", "other@example.com")
     for _ in range(2):  # a redelivered re-issue re-keys once
         await accounts.on_verified(verified(reissuer, reissue=True))
-    rekeyed = await accounts.store.get(SIN)
+    rekeyed = await accounts.store.get(accounts.store.key(SIN))
     assert rekeyed is not None
     assert rekeyed["password_hash"] != owner_hash
     assert rekeyed["contact_from"] == owner
