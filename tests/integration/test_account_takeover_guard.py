@@ -121,7 +121,9 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
     assert rekeyed["password_hash"] != owner_hash
     assert rekeyed["contact_from"] == owner
     activations = [
-        e for e in await pending_of(accounts.store.collection, SIN) if e["subject"] == reissuer
+        e
+        for e in await pending_of(accounts.store.collection, accounts.store.key(SIN))
+        if e["subject"] == reissuer
     ]
     assert len(activations) == 1
     secret = KEYS.passwords.open_json(activations[0]["data"]["sealed"], reissuer)
