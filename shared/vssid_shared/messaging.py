@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,11 @@ class InvalidMessageError(Exception):
     """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
-def make_broker(url: str) -> NatsBroker:
+def make_broker(login: NatsLogin) -> NatsBroker:
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
     return NatsBroker(
-        url,
+        login.url,
+        **login.options(),
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=10.0,
         logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's

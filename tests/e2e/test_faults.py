@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.conftest import System
 from tests.support import applicant as a
 from tests.support.observe import deadletters, mails_about, publish, stream_events
+from vssid_shared.nats_login import NatsLogin
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +27,12 @@ def submitted_declaration(system: System, email: str) -> tuple[str, str, str]:
     return declaration_id, token, reference
 
 
-def dead_lettered(nats_url: str, seq: int) -> list[dict[str, object]]:
+def dead_lettered(nats_url: NatsLogin, seq: int) -> list[dict[str, object]]:
     return [d for d in deadletters(nats_url) if d.get("stream_seq") == seq]
 
 
 def test_the_same_event_delivered_five_times_has_one_effect(system: System) -> None:
-    nats_url = system.env["VSSID_NATS_URL"]
+    nats_url = system.ops  # the tools\' NATS login
     declaration_id, _, reference = submitted_declaration(system, "five@example.com")
     [submitted] = stream_events(nats_url, "declarations.4802.submitted", declaration_id)
     [opened] = stream_events(nats_url, "declarations.4802.awaiting_verification", declaration_id)
@@ -48,7 +49,7 @@ def test_the_same_event_delivered_five_times_has_one_effect(system: System) -> N
 
 
 def test_a_poison_message_ends_in_the_dead_letters(system: System) -> None:
-    nats_url = system.env["VSSID_NATS_URL"]
+    nats_url = system.ops  # the tools\' NATS login
     [seq] = publish(nats_url, "declarations.4802.submitted", [(b"not an event", "poison-1")])
     [advisory] = a.eventually(functools.partial(dead_lettered, nats_url, seq), 60)
     assert advisory["consumer"] == "ocr_qr-submitted"
@@ -72,7 +73,7 @@ def test_concurrent_verifications_succeed_once(system: System) -> None:
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         codes = list(pool.map(lambda _: verify(), range(6)))
     assert sorted(codes) == [200, 409, 409, 409, 409, 409]
-    nats_url = system.env["VSSID_NATS_URL"]
+    nats_url = system.ops  # the tools\' NATS login
     verified = a.eventually(
         lambda: stream_events(nats_url, "declarations.4802.verified", declaration_id)
     )

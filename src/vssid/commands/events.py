@@ -9,17 +9,16 @@ import signal
 import sys
 from typing import Any
 
-import nats
 from nats.aio.msg import Msg
 from nats.errors import NoServersError
 from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
+from vssid.commands.nats_users import tool_login
 from vssid.commands.operators import AGENCY
 from vssid_shared.clock import VN_TZ
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.settings import CommonSettings
 from vssid_shared.subjects import STREAM, agency_filter
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -82,9 +81,8 @@ async def report(error: Exception) -> None:
 
 
 async def follow(agency: str, from_start: bool) -> int:
-    settings = CommonSettings()
     try:
-        nc = await nats.connect(settings.nats_url, connect_timeout=5, error_cb=report)
+        nc = await tool_login().connect(connect_timeout=5, error_cb=report)
     except NoServersError:
         print("Không kết nối được NATS (VSSID_NATS_URL).", file=sys.stderr)
         return 1

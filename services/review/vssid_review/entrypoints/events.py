@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App
 from vssid_shared.envelope import CloudEvent
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import STREAM, agency_filter
 
 HEARTBEAT_SECONDS = 15.0
@@ -96,7 +97,7 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
     async def connection() -> Client:
         async with lock:
             if "nc" not in holder or holder["nc"].is_closed:
-                holder["nc"] = await nats.connect(state.runtime.settings.nats_url)
+                holder["nc"] = await NatsLogin.from_settings(state.runtime.settings).connect()
             return holder["nc"]
 
     @api.get("/v1/review/events", tags=["review"], response_class=StreamingResponse)
