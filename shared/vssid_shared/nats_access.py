@@ -17,6 +17,7 @@ from vssid_shared.subjects import (
     RPC_QR_DECODE,
     STREAM,
     SUBJECT_PREFIX,
+    Consumer,
     Event,
     agency_filter,
     event_filter,
@@ -65,8 +66,13 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX_{user}"
 
 
+def consumer_user(consumer: Consumer) -> str:
+    """The NATS user that pulls from `consumer`."""
+    return CONSUMER_USER.get(consumer.service, consumer.service)
+
+
 def durables_of(user: str) -> list[str]:
-    return [c.durable for c in CONSUMERS if CONSUMER_USER.get(c.service, c.service) == user]
+    return [c.durable for c in CONSUMERS if consumer_user(c) == user]
 
 
 def events_of(user: str) -> list[Event]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from faststream.nats.security import NatsSecurity, NatsUserPassword
 from nats.aio.client import Client
 
 from vssid_shared.nats_access import inbox_prefix
@@ -55,17 +56,26 @@ class NatsLogin:
             context.load_cert_chain(self.cert_file, self.key_file)
         return context
 
+    def inbox_prefix(self) -> str:
+        """Replies (JetStream answers, autofill decodes) come to this user's private inbox."""
+        return inbox_prefix(self.user) if self.user else "_INBOX"
+
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for `nats.connect` and FastStream's `NatsBroker` alike."""
-        options: dict[str, Any] = {}
+        """Keyword arguments for `nats.connect`."""
+        options: dict[str, Any] = {"inbox_prefix": self.inbox_prefix()}
         if self.user:
             options.update(user=self.user, password=self.password or "")
-            # Replies (JetStream answers, autofill decodes) come to this user's private inbox.
-            options["inbox_prefix"] = inbox_prefix(self.user)
         context = self.tls_context()
         if context is not None:
             options["tls"] = context
         return options
+
+    def security(self) -> NatsSecurity | None:
+        """The same login for FastStream's `NatsBroker(security=...)`."""
+        context = self.tls_context()
+        if self.user:
+            return NatsUserPassword(self.user, self.password or "", ssl_context=context)
+        return NatsSecurity(ssl_context=context) if context is not None else None
 
     def env(self) -> dict[str, str]:
         """The VSSID_NATS_* variables that make a child process log in as this user."""
