@@ -59,8 +59,9 @@ class Session:
 
     async def refused(self, fragment: str) -> None:
         """Wait until the server reported a violation whose text holds `fragment`."""
+        wanted = fragment.lower()  # nats-py reports the server's -ERR text lower-cased
         async with asyncio.timeout(REFUSAL_WAIT):
-            while not any(fragment in error for error in self.errors):
+            while not any(wanted in error.lower() for error in self.errors):
                 self.reported.clear()
                 await self.reported.wait()
 
