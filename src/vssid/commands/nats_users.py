@@ -27,6 +27,8 @@ def add_parser(sub: Any) -> None:
         "deploy-config", help="users, passwords and nats-server config for docker compose"
     )
     deploy.add_argument("--dir", default=".secrets", help="where to write (default .secrets)")
+    deploy.add_argument("--tls-cert", help="server certificate file, as the server sees it")
+    deploy.add_argument("--tls-key", help="its private key file, as the server sees it")
     deploy.set_defaults(handler=deploy_config)
 
 
@@ -82,6 +84,7 @@ async def deploy_config(args: argparse.Namespace) -> int:
             store_dir=Path("/data"),
             sync_interval=sync,
             server_name="vssid-nats",
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None,
         ),
     )
     lines = [f"VSSID_NATS_PASSWORD_{user.upper()}={passwords[user]}" for user in USERS]

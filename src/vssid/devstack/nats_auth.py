@@ -93,15 +93,18 @@ def server_conf(
     store_dir: Path,
     sync_interval: str,
     server_name: str = "vssid-dev",
+    tls: tuple[str, str] | None = None,
 ) -> str:
-    """The server settings; users come from users.conf next to it."""
-    settings = {
+    """The server settings; users come from users.conf next to it. `tls`: (cert, key) files."""
+    settings: dict[str, object] = {
         "server_name": server_name,
         "listen": f"{host}:{port}",
         "http": f"{host}:{monitor_port}",
         # sync_interval "always": fsync before every ack (acknowledged means on disk).
         "jetstream": {"store_dir": str(store_dir), "sync_interval": sync_interval},
     }
+    if tls is not None:
+        settings["tls"] = {"cert_file": tls[0], "key_file": tls[1]}
     body = json.dumps(settings, indent=2)[1:-1].strip()  # top-level keys, no outer braces
     return f"{body}\ninclude {USERS_CONF}\n"
 
