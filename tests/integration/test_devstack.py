@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import nats
+import nats.errors
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -128,6 +130,7 @@ def test_dev_runner_serves_stops_cleanly_and_keeps_data(
     assert f"mongodb://{HOST}:{first.ports['VSSID_MONGO_PORT']}" in output
     assert httpx.get(first.url("http", "VSSID_MAIL_HTTP_PORT") + "/health").status_code == 200
     asyncio.run(_write_probe(first))
+    asyncio.run(_anonymous_refused(first))
     passwords = auth_dir(tmp_path / "data") / PASSWORDS_FILE
     assert passwords.stat().st_mode & 0o777 == 0o600
     created = passwords.read_text()
@@ -187,6 +190,16 @@ async def _write_probe(run: DevRun) -> None:
         await mongo["devstack_test"]["probe"].insert_one({"_id": "kept", "run": 1})
     finally:
         await mongo.close()
+
+
+async def _anonymous_refused(run: DevRun) -> None:
+    async def quiet(error: Exception) -> None:
+        """The refusal is asserted on the exception; nats-py need not print it too."""
+
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(
+            run.url("nats", "VSSID_NATS_PORT"), allow_reconnect=False, error_cb=quiet
+        )
 
 
 async def _read_probe(run: DevRun) -> tuple[int, object]:
