@@ -13,6 +13,7 @@ from nats.js.api import (
     RetentionPolicy,
     StorageType,
     StreamConfig,
+    StreamSource,
 )
 from nats.js.errors import NotFoundError
 from nats.js.manager import JetStreamManager
@@ -28,6 +29,7 @@ from vssid_shared.subjects import (
     MAX_DELIVER,
     STREAM,
     SUBJECT_PREFIX,
+    VIEW_STREAM,
     deadletter_subjects,
 )
 
@@ -42,6 +44,13 @@ def stream_configs() -> list[StreamConfig]:
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_msg_size=1024 * 1024,
+        ),
+        StreamConfig(
+            name=VIEW_STREAM,
+            mirror=StreamSource(name=STREAM),
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
             max_msg_size=1024 * 1024,
         ),
         StreamConfig(

@@ -17,6 +17,7 @@ from vssid_shared.subjects import (
     RPC_QR_DECODE,
     STREAM,
     SUBJECT_PREFIX,
+    VIEW_STREAM,
     Consumer,
     Event,
     agency_filter,
@@ -89,7 +90,13 @@ def _pull_consumer_rights(durable: str) -> list[str]:
 
 
 def _ordered_reader_rights(stream: str) -> list[str]:
-    """Ephemeral ordered consumers (history by sequence): create, then answer flow control."""
+    """Ephemeral ordered consumers (history by sequence): create, then answer flow control.
+
+    Never on STREAM itself: this create subject carries no consumer name, so the right would
+    also let a request name (and so redefine) a service's durable consumer.
+    """
+    if stream == STREAM:
+        raise ValueError(f"readers create consumers on the mirror, not on {STREAM}")
     return [f"{JS_API}.CONSUMER.CREATE.{stream}", f"$JS.FC.{stream}.>"]
 
 
@@ -105,11 +112,11 @@ def service_permissions(user: str) -> Permissions:
         subscribe.append(RPC_QR_DECODE)  # the queue group that answers them
     if user == "review":
         # The staff SSE stream reads an agency's history with an ordered consumer.
-        publish += _ordered_reader_rights(STREAM)
+        publish += _ordered_reader_rights(VIEW_STREAM)
     if user == "ops":
         # events tail, deadletters list/replay: read both streams, republish a dead letter.
-        publish += _ordered_reader_rights(STREAM) + _ordered_reader_rights(DEADLETTER_STREAM)
-        publish += [f"{JS_API}.STREAM.MSG.GET.{STREAM}", f"{SUBJECT_PREFIX}.>"]
+        publish += _ordered_reader_rights(VIEW_STREAM) + _ordered_reader_rights(DEADLETTER_STREAM)
+        publish += [f"{JS_API}.STREAM.MSG.GET.{VIEW_STREAM}", f"{SUBJECT_PREFIX}.>"]
     if user == "bootstrap":
         publish.append(f"{JS_API}.>")  # declares streams and consumers: the JetStream admin
     # JetStream answers (API replies, PubAcks, pulled messages) all arrive on the user's inbox.

@@ -8,6 +8,7 @@ listen to the autofill photos and to their decoded replies. Each must be refused
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -147,6 +148,35 @@ async def test_review_cannot_read_other_users_inboxes(system: System) -> None:
         for subject in ("_INBOX_intake.>", "_INBOX_ocr_qr.>", "_INBOX_notifier.>"):
             await review.client.subscribe(subject)
             await review.refused(f'subscription to "{subject}"')
+
+
+@pytest.mark.parametrize("user", ["review", "ops"])
+async def test_readers_cannot_redefine_a_services_durable_consumer(
+    system: System, user: str
+) -> None:
+    """Their consumer-create right is on the mirror only: a create on DECLARATIONS naming
+    intake's account consumer (to refilter or steal it) is refused, and the consumer is as
+    the bootstrap declared it."""
+    hijack = {
+        "stream_name": "DECLARATIONS",
+        "config": {
+            "name": "intake_accounts-verified",
+            "filter_subject": "declarations.0000.verified",
+            "ack_policy": "explicit",
+        },
+    }
+    async with session(system.nats_login(user)) as reader:
+        with pytest.raises(nats.errors.TimeoutError):
+            await reader.client.request(
+                "$JS.API.CONSUMER.CREATE.DECLARATIONS", json.dumps(hijack).encode(), timeout=3
+            )
+        await reader.refused('publish to "$JS.API.CONSUMER.CREATE.DECLARATIONS"')
+    admin = await system.nats_login("bootstrap").connect()
+    try:
+        info = await admin.jsm().consumer_info("DECLARATIONS", "intake_accounts-verified")
+    finally:
+        await admin.close()
+    assert info.config.filter_subject == "declarations.*.verified"
 
 
 def create_operator_user(system: System, agency: str) -> NatsLogin:

@@ -10,10 +10,12 @@ import httpx
 from nats.errors import TimeoutError as NatsTimeout
 
 from vssid_shared.nats_login import NatsLogin
-from vssid_shared.subjects import DEADLETTER_STREAM, STREAM
+from vssid_shared.subjects import DEADLETTER_STREAM, VIEW_STREAM
 
 
-async def _events(login: NatsLogin, subject: str, stream: str = STREAM) -> list[dict[str, Any]]:
+async def _events(
+    login: NatsLogin, subject: str, stream: str = VIEW_STREAM
+) -> list[dict[str, Any]]:
     nc = await login.connect()
     try:
         # The stream named: looking it up by subject is a JetStream call the tools' user lacks.

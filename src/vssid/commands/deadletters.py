@@ -12,7 +12,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.errors import NotFoundError
 
 from vssid.commands.nats_users import tool_login
-from vssid_shared.subjects import DEADLETTER_STREAM, STREAM
+from vssid_shared.subjects import DEADLETTER_STREAM, STREAM, VIEW_STREAM
 
 
 def add_parser(sub: Any) -> None:
@@ -52,7 +52,8 @@ async def replay_deadletter(args: argparse.Namespace) -> int:
     nc = await tool_login().connect()
     try:
         try:
-            original = await nc.jsm().get_msg(STREAM, args.stream_seq)
+            # The mirror has the same sequence numbers; the tools' user reads only there.
+            original = await nc.jsm().get_msg(VIEW_STREAM, args.stream_seq)
         except NotFoundError:
             print(f"Không còn thông điệp số {args.stream_seq} trong {STREAM}.")
             return 1

@@ -19,7 +19,7 @@ from vssid.commands.nats_users import tool_login
 from vssid.commands.operators import AGENCY
 from vssid_shared.clock import VN_TZ
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.subjects import STREAM, agency_filter
+from vssid_shared.subjects import VIEW_STREAM, agency_filter
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -89,7 +89,7 @@ async def follow(agency: str, from_start: bool) -> int:
     try:
         sub = await nc.jetstream().subscribe(
             agency_filter(agency),
-            stream=STREAM,
+            stream=VIEW_STREAM,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL if from_start else DeliverPolicy.NEW,
         )
@@ -97,7 +97,9 @@ async def follow(agency: str, from_start: bool) -> int:
         async for msg in sub.messages:
             print(event_line(msg), flush=True)
     except NotFoundError:
-        print(f"Chưa có stream {STREAM}: chạy python -m vssid_shared.bootstrap.", file=sys.stderr)
+        print(
+            f"Chưa có stream {VIEW_STREAM}: chạy python -m vssid_shared.bootstrap.", file=sys.stderr
+        )
         return 1
     finally:
         await nc.close()
