@@ -31,6 +31,9 @@ class NatsLogin:
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> NatsLogin:
+        if settings.env == "prod" and not settings.nats_user:
+            # Production never talks to an open NATS: refuse rather than try anonymously.
+            raise ValueError("VSSID_NATS_USER and VSSID_NATS_PASSWORD must be set in prod")
         password = settings.nats_password.get_secret_value() if settings.nats_password else None
         if password is None and settings.nats_password_file is not None:
             password = Path(settings.nats_password_file).read_text(encoding="utf-8").strip()

@@ -7,10 +7,14 @@ import subprocess
 from pathlib import Path
 
 import bcrypt
+import pytest
+from pydantic import SecretStr
 
 from vssid.devstack import nats_auth
 from vssid.devstack.servers import tool_path
 from vssid_shared.nats_access import USERS
+from vssid_shared.nats_login import NatsLogin
+from vssid_shared.settings import CommonSettings
 
 
 def test_passwords_are_random_private_and_kept(tmp_path: Path) -> None:
@@ -55,3 +59,15 @@ def test_nats_server_accepts_the_generated_config(tmp_path: Path) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_production_refuses_to_connect_without_a_nats_user() -> None:
+    with pytest.raises(ValueError, match="VSSID_NATS_USER"):
+        NatsLogin.from_settings(CommonSettings(env="prod", secret_key=SecretStr("s" * 40)))
+    login = NatsLogin.from_settings(
+        CommonSettings(
+            env="prod", secret_key=SecretStr("s" * 40), nats_user="intake", nats_password="pw"
+        )
+    )
+    assert login.options()["inbox_prefix"] == "_INBOX_intake"
+    assert "pw" not in repr(login)
