@@ -49,7 +49,8 @@ TOOL_USERS: tuple[str, ...] = ("bootstrap", "ops")
 USERS: tuple[str, ...] = (*SERVICE_USERS, *TOOL_USERS)
 
 OPERATOR_PREFIX = "operator_"
-_AGENCY = re.compile(r"^\d{4}$")
+# ASCII digits only, whole string: `\d` takes other scripts' digits and `$` a trailing newline.
+_AGENCY = re.compile(r"[0-9]{4}")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def service_permissions(user: str) -> Permissions:
 
 
 def operator_user(agency: str) -> str:
-    if not _AGENCY.match(agency):
+    if not _AGENCY.fullmatch(agency):
         raise ValueError(f"agency code {agency!r} is not 4 digits")
     return f"{OPERATOR_PREFIX}{agency}"
 

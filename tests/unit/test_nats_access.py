@@ -51,7 +51,7 @@ def test_an_operator_subscribes_to_its_agency_and_publishes_nothing() -> None:
     assert permissions_for("operator_4802") == rights
 
 
-@pytest.mark.parametrize("agency", ["48*2", ">", "4802.>", "", "48021"])
+@pytest.mark.parametrize("agency", ["48*2", ">", "4802.>", "", "48021", "4802\n", "٤٨٠٢"])
 def test_an_operator_agency_must_be_four_digits(agency: str) -> None:
     with pytest.raises(ValueError, match="4 digits"):
         operator_permissions(agency)
