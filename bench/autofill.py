@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is
 from tests.support.cards import DOMAIN_PAYLOADS, render_card_photo
 from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.config import StackConfig
-from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
+from vssid.devstack.servers import config_on_free_ports, nats_env, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
 from vssid_ocr_qr.scanning import decode_card_bytes, warm_process
 
@@ -58,11 +58,17 @@ def measure(url: str, images: list[bytes]) -> tuple[list[float], list[float]]:
 
 
 def start_system(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
-    intake = ManagedProcess("intake", [sys.executable, "-m", "vssid_intake"], env=env, echo=False)
-    ocr = ManagedProcess("ocr_qr", [sys.executable, "-m", "vssid_ocr_qr"], env=env, echo=False)
-    ManagedProcess(
-        "boot", [sys.executable, "-m", "vssid_shared.bootstrap"], env=env, echo=False
-    ).start().wait(60)
+    def as_user(user: str) -> dict[str, str]:
+        return {**env, **nats_env(config, user)}
+
+    intake = ManagedProcess(
+        "intake", [sys.executable, "-m", "vssid_intake"], env=as_user("intake"), echo=False
+    )
+    ocr = ManagedProcess(
+        "ocr_qr", [sys.executable, "-m", "vssid_ocr_qr"], env=as_user("ocr_qr"), echo=False
+    )
+    boot = [sys.executable, "-m", "vssid_shared.bootstrap"]
+    ManagedProcess("boot", boot, env=as_user("bootstrap"), echo=False).start().wait(60)
     intake.start().wait_http(f"{config.intake_url}/ready", 90)
     ocr.start().wait_log(is_ready_event, 90)
     return [ocr, intake]

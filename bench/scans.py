@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is
 from tests.support import applicant as a
 from vssid.devstack.catalog import default_services, is_ready_event
 from vssid.devstack.config import StackConfig
-from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
+from vssid.devstack.servers import config_on_free_ports, nats_env, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
 
 # review too: it opens the case and publishes `awaiting_verification`.
@@ -30,12 +30,14 @@ SERVICES = ("ocr_qr", "intake", "review")
 
 def start_services(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
     argv = [sys.executable, "-m", "vssid_shared.bootstrap"]
-    ManagedProcess("boot", argv, env=env, echo=False).start().wait(60)
+    boot_env = {**env, **nats_env(config, "bootstrap")}
+    ManagedProcess("boot", argv, env=boot_env, echo=False).start().wait(60)
     specs = default_services(config)
     started = []
     for name in SERVICES:
         spec = specs[name]
-        process = ManagedProcess(spec.name, spec.argv, env=env, echo=False).start()
+        own = {**env, **nats_env(config, spec.name)}
+        process = ManagedProcess(spec.name, spec.argv, env=own, echo=False).start()
         started.append(process)
         if spec.ready_url is not None:
             process.wait_http(spec.ready_url, 90)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import uuid
@@ -74,7 +75,11 @@ def _external_stack(data_dir: Path) -> Iterator[Stack]:
     if missing:
         pytest.fail(f"--stack=external needs these environment variables: {', '.join(missing)}")
     env = os.environ
+    # Users of an authenticating server: a passwords.json as `vssid nats deploy-config` writes.
+    passwords_file = env.get("VSSID_TEST_NATS_PASSWORDS")
+    passwords = json.loads(Path(passwords_file).read_text()) if passwords_file else {}
     yield Stack(
+        nats_passwords=passwords,
         nats_url=env["VSSID_NATS_URL"],
         mongo_url=env["VSSID_MONGO_URL"],
         smtp_url=env["VSSID_SMTP_URL"],

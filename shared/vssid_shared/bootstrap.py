@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sys
 
-import nats
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
@@ -14,11 +13,13 @@ from nats.js.api import (
     RetentionPolicy,
     StorageType,
     StreamConfig,
+    StreamSource,
 )
 from nats.js.errors import NotFoundError
 from nats.js.manager import JetStreamManager
 
 from vssid_shared.logs import configure_logging
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.settings import CommonSettings
 from vssid_shared.subjects import (
     ACK_WAIT_SECONDS,
@@ -28,6 +29,7 @@ from vssid_shared.subjects import (
     MAX_DELIVER,
     STREAM,
     SUBJECT_PREFIX,
+    VIEW_STREAM,
     deadletter_subjects,
 )
 
@@ -42,6 +44,13 @@ def stream_configs() -> list[StreamConfig]:
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_msg_size=1024 * 1024,
+        ),
+        StreamConfig(
+            name=VIEW_STREAM,
+            mirror=StreamSource(name=STREAM),
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
             max_msg_size=1024 * 1024,
         ),
         StreamConfig(
@@ -62,8 +71,8 @@ async def declare_stream(jsm: JetStreamManager, config: StreamConfig) -> None:
         await jsm.update_stream(config)
 
 
-async def declare_all(nats_url: str, ack_wait: float = ACK_WAIT_SECONDS) -> None:
-    nc = await nats.connect(nats_url, connect_timeout=5)
+async def declare_all(login: NatsLogin, ack_wait: float = ACK_WAIT_SECONDS) -> None:
+    nc = await login.connect(connect_timeout=5)
     try:
         jsm = nc.jsm()
         for config in stream_configs():
@@ -89,7 +98,7 @@ async def declare_all(nats_url: str, ack_wait: float = ACK_WAIT_SECONDS) -> None
 def main() -> int:
     settings = CommonSettings()
     configure_logging("bootstrap", settings.log_level)
-    asyncio.run(declare_all(settings.nats_url, settings.ack_wait_seconds))
+    asyncio.run(declare_all(NatsLogin.from_settings(settings), settings.ack_wait_seconds))
     return 0
 
 

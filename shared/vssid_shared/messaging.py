@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
+from vssid_shared.nats_access import consumer_user, inbox_prefix
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 
 log = logging.getLogger(__name__)
@@ -22,10 +24,12 @@ class InvalidMessageError(Exception):
     """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
-def make_broker(url: str) -> NatsBroker:
+def make_broker(login: NatsLogin) -> NatsBroker:
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
     return NatsBroker(
-        url,
+        login.url,
+        security=login.security(),
+        inbox_prefix=login.inbox_prefix(),
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=10.0,
         logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's
@@ -75,6 +79,9 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
         stream=JStream(STREAM, declare=False),
         durable=consumer.durable,
         pull_sub=PullSub(batch_size=1, timeout=5.0),
+        # Pulled messages come to the consumer owner's private inbox (FastStream's default is
+        # the shared `_INBOX.`, which no user may subscribe to).
+        inbox_prefix=f"{inbox_prefix(consumer_user(consumer))}.".encode(),
         ack_policy=AckPolicy.MANUAL,
         title=f"{consumer.durable}:{consumer.filter_subject}",
         description=handler.__doc__,

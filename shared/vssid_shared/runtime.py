@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from vssid_shared.crypto import Keys
 from vssid_shared.messaging import make_broker
 from vssid_shared.mongo import Doc, connect, ping
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.settings import CommonSettings
 
@@ -37,7 +38,7 @@ class Runtime:
             settings=settings,
             client=client,
             db=client[settings.mongo_db],
-            broker=make_broker(settings.nats_url),
+            broker=make_broker(NatsLogin.from_settings(settings)),
             keys=Keys(settings.secret_key.get_secret_value()),
         )
 

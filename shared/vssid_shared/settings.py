@@ -20,6 +20,16 @@ class CommonSettings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
     nats_url: str = "nats://127.0.0.1:4222"
+    # This process's own NATS user (README "NATS credentials and permissions"); the password
+    # directly or from a file (a compose/Kubernetes secret). None: an unauthenticated server.
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_password_file: str | None = None
+    # TLS in production: a `tls://` URL verifies against the system CAs, or this CA bundle;
+    # a client certificate and key if the server asks for one (mutual TLS).
+    nats_ca_file: str | None = None
+    nats_cert_file: str | None = None
+    nats_key_file: str | None = None
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_db: str = "vssid"
     secret_key: SecretStr = SecretStr(DEV_SECRET)

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 STREAM = "DECLARATIONS"
+# A mirror of STREAM (same messages, same sequence numbers) for readers: the staff SSE stream and
+# the tools create their ephemeral consumers here, so that right cannot touch (or redefine) the
+# services' durable consumers on STREAM.
+VIEW_STREAM = "DECLARATIONS_VIEW"
 DEADLETTER_STREAM = "DEADLETTER"
 SUBJECT_PREFIX = "declarations"
 EVENT_TYPE_PREFIX = "vssid.declaration"

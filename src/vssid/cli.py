@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from vssid.commands import agencies, deadletters, events, operators, registry
+from vssid.commands import agencies, deadletters, events, nats_users, operators, registry
 
 
 def parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
     agencies.add_parser(sub)
     deadletters.add_parser(sub)
     events.add_parser(sub)
+    nats_users.add_parser(sub)
     return root
 
 

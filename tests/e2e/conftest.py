@@ -15,6 +15,7 @@ import pytest
 from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.servers import Stack, free_ports
 from vssid.devstack.supervisor import ManagedProcess
+from vssid_shared.nats_login import NatsLogin
 
 SERVICES = ("intake", "review", "ocr_qr", "notifier")
 READY_TIMEOUT = 90.0
@@ -26,12 +27,21 @@ class System:
     intake_url: str
     review_url: str
     mail_api_url: str
+    stack: Stack
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
+    @property
+    def ops(self) -> NatsLogin:
+        """The tools' NATS login (read the streams, replay): what the tests observe with."""
+        return self.stack.nats_login("ops")
+
+    def nats_login(self, user: str) -> NatsLogin:
+        return self.stack.nats_login(user)
+
     def start(self, name: str) -> ManagedProcess:
-        process = ManagedProcess(
-            name, [sys.executable, "-m", f"vssid_{name}"], env=self.env, echo=False
-        )
+        # Each service gets only its own NATS user, as `vssid dev` hands them out.
+        env = {**self.env, **self.stack.nats_login(name).env()}
+        process = ManagedProcess(name, [sys.executable, "-m", f"vssid_{name}"], env=env, echo=False)
         self.processes[name] = process.start()
         if name in ("intake", "review"):
             url = self.intake_url if name == "intake" else self.review_url
@@ -71,7 +81,8 @@ def launch(
     env = {
         **os.environ,
         "VSSID_ENV": "test",
-        "VSSID_NATS_URL": stack.nats_url,
+        # The CLI tools' user; every service process replaces it with its own (System.start).
+        **stack.nats_login("ops").env(),
         "VSSID_MONGO_URL": stack.mongo_url,
         "VSSID_MONGO_DB": f"e2e_{uuid.uuid4().hex[:8]}",
         "VSSID_SMTP_URL": smtp_url or stack.smtp_url,
@@ -88,13 +99,13 @@ def launch(
     }
     subprocess.run(
         [sys.executable, "-m", "vssid_shared.bootstrap"],
-        env=env,
+        env={**env, **stack.nats_login("bootstrap").env()},
         check=True,
         capture_output=True,
         timeout=60,
     )
     system = System(
-        env, f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{review_port}", mail_api
+        env, f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{review_port}", mail_api, stack
     )
     try:
         for name in SERVICES:

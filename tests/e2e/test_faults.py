@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.conftest import System
 from tests.support import applicant as a
 from tests.support.observe import deadletters, mails_about, publish, stream_events
+from vssid_shared.nats_login import NatsLogin
 
 pytestmark = pytest.mark.e2e
 
@@ -26,31 +27,31 @@ def submitted_declaration(system: System, email: str) -> tuple[str, str, str]:
     return declaration_id, token, reference
 
 
-def dead_lettered(nats_url: str, seq: int) -> list[dict[str, object]]:
-    return [d for d in deadletters(nats_url) if d.get("stream_seq") == seq]
+def dead_lettered(ops: NatsLogin, seq: int) -> list[dict[str, object]]:
+    return [d for d in deadletters(ops) if d.get("stream_seq") == seq]
 
 
 def test_the_same_event_delivered_five_times_has_one_effect(system: System) -> None:
-    nats_url = system.env["VSSID_NATS_URL"]
+    ops = system.ops  # the tools' NATS login: reads the streams, may republish
     declaration_id, _, reference = submitted_declaration(system, "five@example.com")
-    [submitted] = stream_events(nats_url, "declarations.4802.submitted", declaration_id)
-    [opened] = stream_events(nats_url, "declarations.4802.awaiting_verification", declaration_id)
+    [submitted] = stream_events(ops, "declarations.4802.submitted", declaration_id)
+    [opened] = stream_events(ops, "declarations.4802.awaiting_verification", declaration_id)
     # New message ids get past JetStream's dedup: to the consumers these are redeliveries.
     for subject, event in (("submitted", submitted), ("awaiting_verification", opened)):
         copies = [(json.dumps(event).encode(), str(uuid.uuid4())) for _ in range(5)]
-        publish(nats_url, f"declarations.4802.{subject}", copies)
+        publish(ops, f"declarations.4802.{subject}", copies)
         # An invalid marker behind the copies: once it is dead-lettered, the copies were handled.
-        [marker] = publish(nats_url, f"declarations.4802.{subject}", [(b"{}", str(uuid.uuid4()))])
-        a.eventually(functools.partial(dead_lettered, nats_url, marker), 60)
+        [marker] = publish(ops, f"declarations.4802.{subject}", [(b"{}", str(uuid.uuid4()))])
+        a.eventually(functools.partial(dead_lettered, ops, marker), 60)
 
-    assert len(stream_events(nats_url, "declarations.4802.scanned", declaration_id)) == 1
+    assert len(stream_events(ops, "declarations.4802.scanned", declaration_id)) == 1
     assert len(mails_about(system.mail_api_url, reference)) == 1
 
 
 def test_a_poison_message_ends_in_the_dead_letters(system: System) -> None:
-    nats_url = system.env["VSSID_NATS_URL"]
-    [seq] = publish(nats_url, "declarations.4802.submitted", [(b"not an event", "poison-1")])
-    [advisory] = a.eventually(functools.partial(dead_lettered, nats_url, seq), 60)
+    ops = system.ops  # the tools' NATS login: reads the streams, may republish
+    [seq] = publish(ops, "declarations.4802.submitted", [(b"not an event", "poison-1")])
+    [advisory] = a.eventually(functools.partial(dead_lettered, ops, seq), 60)
     assert advisory["consumer"] == "ocr_qr-submitted"
     listed = system.cli("deadletters", "list")
     assert f"{seq}\tocr_qr-submitted\tterminated" in listed
@@ -72,9 +73,9 @@ def test_concurrent_verifications_succeed_once(system: System) -> None:
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         codes = list(pool.map(lambda _: verify(), range(6)))
     assert sorted(codes) == [200, 409, 409, 409, 409, 409]
-    nats_url = system.env["VSSID_NATS_URL"]
+    ops = system.ops  # the tools' NATS login: reads the streams, may republish
     verified = a.eventually(
-        lambda: stream_events(nats_url, "declarations.4802.verified", declaration_id)
+        lambda: stream_events(ops, "declarations.4802.verified", declaration_id)
     )
     assert len(verified) == 1
 

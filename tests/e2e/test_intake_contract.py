@@ -89,9 +89,7 @@ def test_concurrent_submits_with_one_key_give_one_reference(
     assert {r.status_code for r in answers} == {202}
     assert len({r.json()["reference"] for r in answers}) == 1
     events = a.eventually(
-        lambda: stream_events(
-            system.env["VSSID_NATS_URL"], "declarations.4802.submitted", declaration_id
-        )
+        lambda: stream_events(system.ops, "declarations.4802.submitted", declaration_id)
     )
     assert len(events) == 1
 

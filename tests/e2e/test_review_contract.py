@@ -153,7 +153,7 @@ def test_a_live_event_arrives_on_the_stream(system: System) -> None:
     )
     thread.start()
     # A poison message on the agency's subjects must not break the stream for staff.
-    publish(system.env["VSSID_NATS_URL"], "declarations.4802.submitted", [(b"{oops", "sse-1")])
+    publish(system.ops, "declarations.4802.submitted", [(b"{oops", "sse-1")])
     with httpx.Client(base_url=system.intake_url, timeout=30) as intake:
         declaration_id, draft_token = a.create_draft(intake, a.unique_bao())
         a.upload_images(intake, declaration_id, draft_token, a.BAO_QR)

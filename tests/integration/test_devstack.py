@@ -15,19 +15,22 @@ from pathlib import Path
 
 import httpx
 import nats
+import nats.errors
 import pytest
 from pymongo import AsyncMongoClient
 
 from tests.support.devrun import HOST, STOP_DEADLINE, DevRun
 from vssid.devstack import ManagedProcess, Stack
 from vssid.devstack.catalog import is_ready_event
+from vssid.devstack.nats_auth import PASSWORDS_FILE, auth_dir
+from vssid_shared.subjects import STREAM
 
 STUBS = Path(__file__).with_name("stubs")
-PROBE_STREAM = "DEVSTACK_PROBE"
+PROBE_SUBJECT = "declarations.0000.submitted"
 
 
 async def test_stack_nats_has_jetstream(stack: Stack) -> None:
-    client = await nats.connect(stack.nats_url)
+    client = await stack.nats_login("bootstrap").connect()
     try:
         info = await client.jetstream().account_info()
         assert info.limits is not None
@@ -127,6 +130,10 @@ def test_dev_runner_serves_stops_cleanly_and_keeps_data(
     assert f"mongodb://{HOST}:{first.ports['VSSID_MONGO_PORT']}" in output
     assert httpx.get(first.url("http", "VSSID_MAIL_HTTP_PORT") + "/health").status_code == 200
     asyncio.run(_write_probe(first))
+    asyncio.run(_anonymous_refused(first))
+    passwords = auth_dir(tmp_path / "data") / PASSWORDS_FILE
+    assert passwords.stat().st_mode & 0o777 == 0o600
+    created = passwords.read_text()
 
     assert first.stop_with(signal.SIGINT) == 0, first.output()
     assert first.open_ports() == [], first.output()
@@ -135,6 +142,7 @@ def test_dev_runner_serves_stops_cleanly_and_keeps_data(
     dev_runs.append(second)
     second.start_until_ready()
     assert asyncio.run(_read_probe(second)) == (1, 1)
+    assert passwords.read_text() == created  # the same users and passwords after a restart
     assert second.stop_with(signal.SIGTERM) == 0, second.output()
     assert second.open_ports() == [], second.output()
 
@@ -171,11 +179,10 @@ def test_dev_runner_names_a_busy_port(tmp_path: Path, dev_runs: list[DevRun]) ->
 
 
 async def _write_probe(run: DevRun) -> None:
-    client = await nats.connect(run.url("nats", "VSSID_NATS_PORT"))
+    # As intake, the one user that may publish a `submitted` event (bootstrap made the stream).
+    client = await run.nats_login("intake").connect()
     try:
-        jetstream = client.jetstream()
-        await jetstream.add_stream(name=PROBE_STREAM, subjects=["devstack.probe"])
-        await jetstream.publish("devstack.probe", b"kept across restarts")
+        await client.jetstream().publish(PROBE_SUBJECT, b"kept across restarts")
     finally:
         await client.close()
     mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(_mongo_url(run))
@@ -185,10 +192,20 @@ async def _write_probe(run: DevRun) -> None:
         await mongo.close()
 
 
+async def _anonymous_refused(run: DevRun) -> None:
+    async def quiet(error: Exception) -> None:
+        """The refusal is asserted on the exception; nats-py need not print it too."""
+
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(
+            run.url("nats", "VSSID_NATS_PORT"), allow_reconnect=False, error_cb=quiet
+        )
+
+
 async def _read_probe(run: DevRun) -> tuple[int, object]:
-    client = await nats.connect(run.url("nats", "VSSID_NATS_PORT"))
+    client = await run.nats_login("bootstrap").connect()
     try:
-        info = await client.jetstream().stream_info(PROBE_STREAM)
+        info = await client.jetstream().stream_info(STREAM)
         messages = info.state.messages
     finally:
         await client.close()

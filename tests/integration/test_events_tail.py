@@ -9,7 +9,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 
-import nats
 import pytest
 
 from vssid.devstack import Stack
@@ -32,7 +31,8 @@ def sample_event(event: Event, agency: str) -> CloudEvent:
 
 
 async def publish(stack: Stack, *events: CloudEvent) -> None:
-    client = await nats.connect(stack.nats_url)
+    # The tools' user: the one allowed to republish any event (deadletters replay).
+    client = await stack.nats_login("ops").connect()
     try:
         js = client.jetstream()
         for event in events:
@@ -44,7 +44,7 @@ async def publish(stack: Stack, *events: CloudEvent) -> None:
 
 @pytest.fixture
 async def streams(stack: Stack) -> Stack:
-    await declare_all(stack.nats_url)
+    await declare_all(stack.nats_login("bootstrap"))
     return stack
 
 
@@ -53,7 +53,7 @@ async def start_tail(stack: Stack, *extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         *argv,
-        env={**os.environ, "VSSID_NATS_URL": stack.nats_url},
+        env={**os.environ, **stack.nats_login("ops").env()},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from vssid.devstack import ManagedProcess, free_ports
+from vssid.devstack import ManagedProcess, free_ports, nats_auth
 from vssid.devstack.config import PORT_VARIABLES
 from vssid.devstack.probes import port_open
+from vssid_shared.nats_login import NatsLogin
 
 HOST = "127.0.0.1"
 READY_TIMEOUT = 120.0
@@ -37,11 +38,17 @@ class DevRun:
             VSSID_DEV_BOOTSTRAP="1" if _module_exists("vssid_shared.bootstrap") else "0",
             PYTHONUNBUFFERED="1",
         )
+        self.data_dir = data_dir
         command = argv or ["-m", "vssid.devstack"]
         self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=False)
 
     def url(self, scheme: str, var: str) -> str:
         return f"{scheme}://{HOST}:{self.ports[var]}"
+
+    def nats_login(self, user: str) -> NatsLogin:
+        """`user`'s login to this run's NATS, from the passwords the run created."""
+        password = nats_auth.load_passwords(self.data_dir)[user]
+        return NatsLogin(self.url("nats", "VSSID_NATS_PORT"), user, password)
 
     def output(self) -> str:
         return "\n".join(self.process.tail())

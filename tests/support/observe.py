@@ -7,14 +7,19 @@ import json
 from typing import Any
 
 import httpx
-import nats
 from nats.errors import TimeoutError as NatsTimeout
 
+from vssid_shared.nats_login import NatsLogin
+from vssid_shared.subjects import DEADLETTER_STREAM, VIEW_STREAM
 
-async def _events(nats_url: str, subject: str) -> list[dict[str, Any]]:
-    nc = await nats.connect(nats_url)
+
+async def _events(
+    login: NatsLogin, subject: str, stream: str = VIEW_STREAM
+) -> list[dict[str, Any]]:
+    nc = await login.connect()
     try:
-        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True)
+        # The stream named: looking it up by subject is a JetStream call the tools' user lacks.
+        sub = await nc.jetstream().subscribe(subject, stream=stream, ordered_consumer=True)
         found: list[dict[str, Any]] = []
         while True:
             try:
@@ -29,9 +34,9 @@ async def _events(nats_url: str, subject: str) -> list[dict[str, Any]]:
         await nc.close()
 
 
-def stream_events(nats_url: str, subject: str, declaration_id: str) -> list[dict[str, Any]]:
+def stream_events(login: NatsLogin, subject: str, declaration_id: str) -> list[dict[str, Any]]:
     """Every event on `subject` about one declaration, as stored in the stream."""
-    events = asyncio.run(_events(nats_url, subject))
+    events = asyncio.run(_events(login, subject))
     return [e for e in events if e.get("subject") == declaration_id]
 
 
@@ -45,8 +50,8 @@ def sms_to(mail_api_url: str, phone: str) -> list[dict[str, Any]]:
     return [m for m in body["messages"] if m["To"] == phone]
 
 
-async def _publish(nats_url: str, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
-    nc = await nats.connect(nats_url)
+async def _publish(login: NatsLogin, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
+    nc = await login.connect()
     try:
         js = nc.jetstream()
         acks = [
@@ -58,11 +63,11 @@ async def _publish(nats_url: str, subject: str, payloads: list[tuple[bytes, str]
     return [ack.seq for ack in acks]
 
 
-def publish(nats_url: str, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
+def publish(login: NatsLogin, subject: str, payloads: list[tuple[bytes, str]]) -> list[int]:
     """Publishes raw messages to the stream, each with its own `Nats-Msg-Id`; their sequences."""
-    return asyncio.run(_publish(nats_url, subject, payloads))
+    return asyncio.run(_publish(login, subject, payloads))
 
 
-def deadletters(nats_url: str) -> list[dict[str, Any]]:
+def deadletters(login: NatsLogin) -> list[dict[str, Any]]:
     """JetStream advisories stored in the DEADLETTER stream."""
-    return asyncio.run(_events(nats_url, "$JS.EVENT.ADVISORY.CONSUMER.>"))
+    return asyncio.run(_events(login, "$JS.EVENT.ADVISORY.CONSUMER.>", DEADLETTER_STREAM))

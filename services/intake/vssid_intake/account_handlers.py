@@ -23,9 +23,11 @@ from vssid_intake.passwords import (
     verify_password,
 )
 from vssid_intake.sin_checks import SinChecks
+from vssid_intake.statuses import Status
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys, new_token, token_hash
 from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.messaging import InvalidMessageError
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.subjects import Event
@@ -62,6 +64,27 @@ class SessionView:
     expires_at: datetime
 
 
+class CaseNotOpenedError(Exception):
+    """`verified` for a declaration intake has not yet seen opened for review: retried."""
+
+
+def check_activation_allowed(doc: dict[str, Any], event: CloudEvent) -> None:
+    """Defense in depth: activate only what intake itself saw review open for verification.
+
+    A `verified` event alone is not enough, whoever could publish it: intake's own copy must
+    be awaiting verification (or verified) and belong to the event's agency. Still `submitted`
+    may be a race with intake's own `awaiting_verification` consumer: retried, then dead
+    letters. A draft, a rejected or an expired declaration is never activated.
+    """
+    if doc.get("agency_code") != event.agency:
+        raise InvalidMessageError("verified event for another agency's declaration")
+    status = doc.get("status")
+    if status == Status.SUBMITTED:
+        raise CaseNotOpenedError("verified before intake saw the case opened for review")
+    if status not in (Status.AWAITING_VERIFICATION, Status.VERIFIED):
+        raise InvalidMessageError(f"verified event for a declaration in status {status!r}")
+
+
 @dataclass
 class Accounts:
     store: AccountStore
@@ -85,6 +108,7 @@ class Accounts:
         doc = await self.declarations.get(event.subject)
         if doc is None:
             raise LookupError("verified event for an unknown declaration")  # retried, then DLQ
+        check_activation_allowed(doc, event)
         fields = self.declarations.open_fields(doc)
         sin = fields["social_insurance_number"]
         existing = await self.store.get(self.store.key(sin))

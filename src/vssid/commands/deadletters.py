@@ -7,13 +7,12 @@ import json
 import uuid
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.errors import NotFoundError
 
-from vssid_shared.settings import CommonSettings
-from vssid_shared.subjects import DEADLETTER_STREAM, STREAM
+from vssid.commands.nats_users import tool_login
+from vssid_shared.subjects import DEADLETTER_STREAM, STREAM, VIEW_STREAM
 
 
 def add_parser(sub: Any) -> None:
@@ -37,7 +36,7 @@ async def advisories(nc: Client) -> list[dict[str, Any]]:
 
 
 async def list_deadletters(args: argparse.Namespace) -> int:
-    nc = await nats.connect(CommonSettings().nats_url)
+    nc = await tool_login().connect()
     try:
         rows = await advisories(nc)
     finally:
@@ -50,10 +49,11 @@ async def list_deadletters(args: argparse.Namespace) -> int:
 
 
 async def replay_deadletter(args: argparse.Namespace) -> int:
-    nc = await nats.connect(CommonSettings().nats_url)
+    nc = await tool_login().connect()
     try:
         try:
-            original = await nc.jsm().get_msg(STREAM, args.stream_seq)
+            # The mirror has the same sequence numbers; the tools' user reads only there.
+            original = await nc.jsm().get_msg(VIEW_STREAM, args.stream_seq)
         except NotFoundError:
             print(f"Không còn thông điệp số {args.stream_seq} trong {STREAM}.")
             return 1

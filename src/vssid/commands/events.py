@@ -9,18 +9,17 @@ import signal
 import sys
 from typing import Any
 
-import nats
 from nats.aio.msg import Msg
 from nats.errors import NoServersError
 from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
+from vssid.commands.nats_users import tool_login
 from vssid.commands.operators import AGENCY
 from vssid_shared.clock import VN_TZ
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.settings import CommonSettings
-from vssid_shared.subjects import STREAM, agency_filter
+from vssid_shared.subjects import VIEW_STREAM, agency_filter
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -82,16 +81,15 @@ async def report(error: Exception) -> None:
 
 
 async def follow(agency: str, from_start: bool) -> int:
-    settings = CommonSettings()
     try:
-        nc = await nats.connect(settings.nats_url, connect_timeout=5, error_cb=report)
+        nc = await tool_login().connect(connect_timeout=5, error_cb=report)
     except NoServersError:
         print("Không kết nối được NATS (VSSID_NATS_URL).", file=sys.stderr)
         return 1
     try:
         sub = await nc.jetstream().subscribe(
             agency_filter(agency),
-            stream=STREAM,
+            stream=VIEW_STREAM,
             ordered_consumer=True,
             deliver_policy=DeliverPolicy.ALL if from_start else DeliverPolicy.NEW,
         )
@@ -99,7 +97,9 @@ async def follow(agency: str, from_start: bool) -> int:
         async for msg in sub.messages:
             print(event_line(msg), flush=True)
     except NotFoundError:
-        print(f"Chưa có stream {STREAM}: chạy python -m vssid_shared.bootstrap.", file=sys.stderr)
+        print(
+            f"Chưa có stream {VIEW_STREAM}: chạy python -m vssid_shared.bootstrap.", file=sys.stderr
+        )
         return 1
     finally:
         await nc.close()

@@ -70,6 +70,8 @@ def ready_table(config: StackConfig, services: list[ServiceSpec]) -> str:
         ("mail UI / API", config.mail_api_url),
         ("SMS API", config.sms_url),
         ("NATS", config.nats_url),
+        # Each service logs in as its own user; the tools' user is `ops` (README).
+        ("NATS users", str(config.data_dir / "nats-auth" / "passwords.json")),
         ("NATS monitor", config.nats_monitor_url),
         ("MongoDB", config.mongo_url),
     ]

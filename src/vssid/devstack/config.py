@@ -40,6 +40,8 @@ class StackConfig:
     services: tuple[str, ...] = DEFAULT_SERVICES
     bootstrap: bool = True
     seed: bool = True
+    # JetStream fsync policy: "always" (before every ack; README has the cost) or a period.
+    nats_sync_interval: str = "always"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
@@ -56,6 +58,7 @@ class StackConfig:
             services=services,
             bootstrap=_flag(source, "VSSID_DEV_BOOTSTRAP"),
             seed=_flag(source, "VSSID_DEV_SEED"),
+            nats_sync_interval=source.get("VSSID_NATS_SYNC_INTERVAL", "").strip() or "always",
             **ports,
         )
 

@@ -13,7 +13,7 @@ from types import FrameType
 
 from vssid.devstack.catalog import ServiceSpec, is_ready_event, ready_table, resolve_services
 from vssid.devstack.config import StackConfig
-from vssid.devstack.servers import busy_port_problem, start_servers
+from vssid.devstack.servers import Stack, busy_port_problem, start_servers
 from vssid.devstack.supervisor import (
     ManagedProcess,
     ProcessFailedError,
@@ -26,6 +26,10 @@ READY_TIMEOUT = 90.0
 STEP_TIMEOUT = 120.0
 # Stop budgets per tier (services, catcher, MongoDB, NATS): 26 s at worst, inside the 30 s promise.
 STOP_GRACE = (10.0, 4.0, 8.0, 4.0)
+
+
+# A login in the caller's shell must not reach every child: each gets only its own.
+NATS_LOGIN_VARIABLES = ("VSSID_NATS_USER", "VSSID_NATS_PASSWORD", "VSSID_NATS_PASSWORD_FILE")
 
 
 class StepFailedError(RuntimeError):
@@ -41,7 +45,8 @@ class DevRunner:
         self.stop_requested = False
         self.servers: list[ManagedProcess] = []
         self.children: list[ManagedProcess] = []  # services and the current one-shot step
-        self.env = {**os.environ, **config.service_env()}
+        inherited = {k: v for k, v in os.environ.items() if k not in NATS_LOGIN_VARIABLES}
+        self.env = {**inherited, **config.service_env()}
 
     def run(self) -> int:
         problem = busy_port_problem(self.config)
@@ -87,7 +92,11 @@ class DevRunner:
         abort = self._aborted
         self.servers = start_servers(self.config, timeout=READY_TIMEOUT, abort=abort)
         if self.config.bootstrap:
-            self._run_step("bootstrap", (sys.executable, "-m", "vssid_shared.bootstrap"))
+            self._run_step(
+                "bootstrap",
+                (sys.executable, "-m", "vssid_shared.bootstrap"),
+                self._nats_env("bootstrap"),
+            )
         for spec in self.services:
             self._start_service(spec)
         self._seed_once()
@@ -95,16 +104,21 @@ class DevRunner:
     def _aborted(self) -> bool:
         return self.stop_requested
 
+    def _nats_env(self, user: str) -> dict[str, str]:
+        """The common env plus `user`'s own NATS login: no child sees another's password."""
+        return {**self.env, **Stack.from_config(self.config).nats_login(user).env()}
+
     def _start_service(self, spec: ServiceSpec) -> None:
-        process = ManagedProcess(spec.name, spec.argv, env=self.env, abort=self._aborted)
+        env = self._nats_env(spec.name)
+        process = ManagedProcess(spec.name, spec.argv, env=env, abort=self._aborted)
         self.children.append(process.start())
         if spec.ready_url is not None:
             process.wait_http(spec.ready_url, READY_TIMEOUT)
         else:
             process.wait_log(is_ready_event, READY_TIMEOUT)
 
-    def _run_step(self, name: str, argv: Sequence[str]) -> None:
-        step = ManagedProcess(name, argv, env=self.env, abort=self._aborted)
+    def _run_step(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
+        step = ManagedProcess(name, argv, env=env or self.env, abort=self._aborted)
         self.children.append(step.start())
         deadline = time.monotonic() + STEP_TIMEOUT
         while step.wait(0.2) is None:

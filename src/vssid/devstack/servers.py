@@ -8,13 +8,16 @@ import socket
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from vssid.devstack import nats_auth
 from vssid.devstack.config import StackConfig
 from vssid.devstack.probes import mongo_answers, port_bindable
 from vssid.devstack.supervisor import ManagedProcess, stop_together
+from vssid_shared.nats_access import USERS
+from vssid_shared.nats_login import NatsLogin
 
 READY_TIMEOUT = 60.0
 
@@ -29,6 +32,8 @@ class Stack:
     mail_api_url: str
     sms_url: str
     data_dir: Path
+    # NATS user -> password; empty for a server without authentication (containers mode).
+    nats_passwords: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: StackConfig) -> Stack:
@@ -39,7 +44,19 @@ class Stack:
             mail_api_url=config.mail_api_url,
             sms_url=config.sms_url,
             data_dir=config.data_dir,
+            nats_passwords=nats_auth.load_passwords(config.data_dir),
         )
+
+    def nats_login(self, user: str) -> NatsLogin:
+        """How `user` connects to this stack's NATS (anonymously if it has no users)."""
+        if user not in self.nats_passwords:
+            return NatsLogin(self.nats_url)
+        return NatsLogin(self.nats_url, user, self.nats_passwords[user])
+
+
+def nats_env(config: StackConfig, user: str) -> dict[str, str]:
+    """The VSSID_NATS_* variables that log a child process in as `user` (and only `user`)."""
+    return Stack.from_config(config).nats_login(user).env()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -101,17 +118,32 @@ def tool_path(name: str) -> str:
     return found
 
 
+def write_nats_config(config: StackConfig, store_dir: Path) -> Path:
+    """Users (created on first start, kept after), permissions and JetStream settings on disk.
+
+    Operator users added by `vssid nats operator-user` are kept: every stored user is written.
+    """
+    passwords = nats_auth.ensure_passwords(config.data_dir, USERS)
+    nats_auth.write_users(config.data_dir, passwords)
+    path = nats_auth.auth_dir(config.data_dir) / nats_auth.SERVER_CONF
+    nats_auth.write_private(
+        path,
+        nats_auth.server_conf(
+            host=config.host,
+            port=config.nats_port,
+            monitor_port=config.nats_monitor_port,
+            store_dir=store_dir,
+            sync_interval=config.nats_sync_interval,
+        ),
+    )
+    return path
+
+
 def nats_process(config: StackConfig, store_dir: Path, **options: Any) -> ManagedProcess:
-    """nats-server with JetStream; `options` go to ManagedProcess."""
-    argv = [
-        tool_path("nats-server"),
-        "-js",
-        "-a", config.host,
-        "-p", str(config.nats_port),
-        "-m", str(config.nats_monitor_port),
-        "-sd", str(store_dir),
-        "--server_name", "vssid-dev",
-    ]  # fmt: skip
+    """nats-server with JetStream, users and permissions; `options` go to ManagedProcess."""
+    conf = write_nats_config(config, store_dir)
+    pid_file = nats_auth.auth_dir(config.data_dir) / nats_auth.PID_FILE
+    argv = [tool_path("nats-server"), "-c", str(conf), "-P", str(pid_file)]
     return ManagedProcess("nats", argv, **options)
 
 

@@ -17,7 +17,8 @@ from pymongo.errors import PyMongoError
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.subjects import STREAM, agency_filter
+from vssid_shared.nats_login import NatsLogin
+from vssid_shared.subjects import VIEW_STREAM, agency_filter
 
 HEARTBEAT_SECONDS = 15.0
 # How often an idle stream looks whether the server is shutting down.
@@ -74,7 +75,7 @@ async def agency_events(
         opt_start_seq=after_seq + 1 if after_seq else None,
     )
     sub = await js.subscribe(
-        agency_filter(agency), stream=STREAM, ordered_consumer=True, config=config
+        agency_filter(agency), stream=VIEW_STREAM, ordered_consumer=True, config=config
     )
     yield f"retry: {RECONNECT_MS}\n\n"
     idle = 0.0
@@ -112,7 +113,7 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
     async def connection() -> Client:
         async with lock:
             if "nc" not in holder or holder["nc"].is_closed:
-                holder["nc"] = await nats.connect(state.runtime.settings.nats_url)
+                holder["nc"] = await NatsLogin.from_settings(state.runtime.settings).connect()
             return holder["nc"]
 
     @api.get("/v1/review/events", tags=["review"], response_class=StreamingResponse)
