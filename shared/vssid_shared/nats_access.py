@@ -30,6 +30,7 @@ JS_API = "$JS.API"
 EVENT_PUBLISHER: dict[Event, str] = {
     Event.SUBMITTED: "intake",
     Event.ACCOUNT_ACTIVATED: "intake",
+    Event.ACCOUNT_HELD: "intake",
     Event.SCANNED: "ocr_qr",
     Event.AWAITING_VERIFICATION: "review",
     Event.VERIFIED: "review",
