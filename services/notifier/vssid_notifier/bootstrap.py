@@ -34,6 +34,7 @@ def build(settings: NotifierSettings) -> App:
         clock=utc_now,
         sender=settings.mail_from,
         locale=settings.locale,
+        record_retry_seconds=settings.delivery_record_retry_seconds,
     )
     broker = runtime.broker
     subscribe(

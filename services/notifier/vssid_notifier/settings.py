@@ -12,3 +12,5 @@ class NotifierSettings(CommonSettings):
     sms_url: str = "http://127.0.0.1:8025/api/v1/sms"
     sms_token: str = ""
     locale: str = "vi"
+    # After a send returned, how long its record is retried (MongoDB down) before giving up.
+    delivery_record_retry_seconds: float = 600.0
