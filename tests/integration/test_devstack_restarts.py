@@ -122,3 +122,18 @@ def test_ocr_qr_pool_processes_die_with_their_parent(ocr_qr: ManagedProcess) -> 
     ocr_qr.wait(STOP_DEADLINE)
 
     a.eventually(lambda: not any(alive(pid) for pid in pool), 30)
+
+
+def test_a_killed_server_comes_back(tmp_path: Path) -> None:
+    """The servers are children like the services: a SIGKILLed MongoDB is restarted too."""
+    run = DevRun(tmp_path / "data")
+    try:
+        run.start_until_ready()
+        assert run.process.pid is not None
+        [mongo] = children(run.process.pid, "secantusd")
+        os.kill(mongo, signal.SIGKILL)
+        run.process.wait_log(lambda line: "vssid dev: mongo is ready again" in line, 120)
+        assert run.process.running, run.output()
+        assert "vssid dev: restarting mongo in 0.5 s" in run.output()
+    finally:
+        run.stop_with(signal.SIGTERM)
