@@ -63,7 +63,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 @pytest.fixture(scope="module")
 def system(servers: Servers) -> Iterator[System]:
-    with launch(Stack.from_config(servers.config)) as running:
+    # The catcher is frozen while the notifier sends: let the sends wait longer than that.
+    patient = {"VSSID_SMTP_TIMEOUT_SECONDS": "120", "VSSID_SMS_TIMEOUT_SECONDS": "120"}
+    with launch(Stack.from_config(servers.config), extra_env=patient) as running:
         yield running
 
 

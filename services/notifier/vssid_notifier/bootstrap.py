@@ -28,7 +28,9 @@ def build(settings: NotifierSettings) -> App:
     notifier = Notifier(
         deliveries=deliveries,
         mailer=SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds),
-        sms=HttpSmsGateway(settings.sms_url, settings.sms_token),
+        sms=HttpSmsGateway(
+            settings.sms_url, settings.sms_token, timeout=settings.sms_timeout_seconds
+        ),
         keys=runtime.keys,
         relay=relay,
         clock=utc_now,
