@@ -159,3 +159,33 @@ def test_a_lost_verified_is_sent_again_by_review(system: System) -> None:
     )
     assert resent
     assert all(e["data"]["reconciled"] >= 1 for e in resent)  # the original was deleted
+
+
+def test_a_lost_copy_receipt_is_sent_again_by_the_notifier(system: System) -> None:
+    """The copy went out but its `copy_mailed` was lost: review's reconciler asks again, the
+    notifier sends no second mail and re-queues the receipt, and review's audit gets it."""
+    declaration_id, token = draft(system, a.unique_bao())
+    system.processes["notifier"].stop(15)
+    try:
+        reference = submit(system, declaration_id, token)
+        status_reached(system, declaration_id, token, "awaiting_verification")
+        system.processes["review"].stop(15)  # the case is open; nobody takes the receipt
+    finally:
+        system.start("notifier")
+    try:
+        delete_event(system, "copy_mailed", declaration_id)
+    finally:
+        system.start("review")
+    operator = system.cli("operators", "add", "--agency", "4802", "--name", "Vũ E")
+    with httpx.Client(base_url=system.review_url, timeout=60) as review:
+
+        def copy_receipts() -> list[dict[str, Any]]:
+            case = review.get(
+                f"/v1/review/declarations/{declaration_id}",
+                headers=a.auth(operator.splitlines()[-1]),
+            )
+            return [e for e in case.json()["audit"] if e["action"] == "delivery:copy"]
+
+        receipts = a.eventually(copy_receipts, 120)
+    assert {r["status"] for r in receipts} == {"sent"}
+    assert len(mails_about(system.mail_api_url, reference)) == 1

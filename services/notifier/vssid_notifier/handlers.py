@@ -22,6 +22,7 @@ from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.outbox import OutboxRelay
+from vssid_shared.reconcile import is_reconciled
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/notifier"
@@ -61,6 +62,10 @@ class Notifier:
         key = delivery_key(event.subject, kind)
         previous = await self.deliveries.get(key)
         if previous is not None and previous.get("status") in DONE:
+            if is_reconciled(event):
+                # Review found no receipt: the first one went missing, send it again.
+                await self.deliveries.requeue(key, self.receipt(event, kind, previous))
+                self.relay.kick()
             return
         if previous is not None:
             log.warning(
@@ -74,8 +79,15 @@ class Notifier:
         except PermanentDeliveryError as exc:
             status, error = "failed", str(exc)
             log.warning("delivery failed for good", extra={"kind": kind, "error": error})
+        receipt = self.receipt(event, kind, {"status": status, "error": error})
+        await self._record_outcome(key, kind, status, receipt, error)
+        self.relay.kick()
+
+    @staticmethod
+    def receipt(event: CloudEvent, kind: str, outcome: dict[str, Any]) -> CloudEvent:
+        """`copy_mailed` or `notified`: what review puts in the case's audit."""
         done = Event.COPY_MAILED if kind == MailKind.COPY else Event.NOTIFIED
-        receipt = new_event(
+        return new_event(
             done,
             source=SOURCE,
             declaration_id=event.subject,
@@ -83,13 +95,11 @@ class Notifier:
             data={
                 "reference": event.data.get("reference"),
                 "kind": kind,
-                "status": status,
-                "error": error,
+                "status": outcome.get("status"),
+                "error": outcome.get("error"),
             },
             correlation_id=event.correlationid,
         )
-        await self._record_outcome(key, kind, status, receipt, error)
-        self.relay.kick()
 
     async def _record_outcome(
         self, key: str, kind: str, status: str, receipt: CloudEvent, error: str | None

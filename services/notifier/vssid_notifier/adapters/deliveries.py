@@ -23,7 +23,12 @@ class DeliveryStore:
         self.collection = db["deliveries"]
 
     async def get(self, key: str) -> Doc | None:
-        return await self.collection.find_one({"_id": key}, {"status": 1, "attempts": 1})
+        return await self.collection.find_one(
+            {"_id": key}, {"status": 1, "attempts": 1, "error": 1}
+        )
+
+    async def requeue(self, key: str, event: CloudEvent) -> None:
+        await self.collection.update_one({"_id": key}, {"$push": {PENDING: pending(event)}})
 
     async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None:
         await self.collection.update_one(
