@@ -1,5 +1,7 @@
 """Broker plumbing: durable pull subscribers with explicit acks and bounded redelivery."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +20,11 @@ from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
+
+# While a handler runs, tell JetStream it is alive this often (well inside the shortest ack wait
+# we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
+# to another worker while it still works on the message.
+IN_PROGRESS_EVERY_SECONDS = 3.0
 
 
 class InvalidMessageError(Exception):
@@ -51,6 +58,7 @@ def parse_event(body: bytes) -> CloudEvent:
 async def settle(msg: NatsMessage, handler: EventHandler) -> None:
     """Run one handler and ack, nak with delay, or terminate by what happened."""
     delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
+    alive = asyncio.create_task(_keep_in_progress(msg))
     try:
         event = parse_event(msg.body)
         correlation_id.set(event.correlationid)
@@ -64,6 +72,19 @@ async def settle(msg: NatsMessage, handler: EventHandler) -> None:
         await msg.nack(delay=delay)
     else:
         await msg.ack()
+    finally:
+        alive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await alive
+
+
+async def _keep_in_progress(msg: NatsMessage) -> None:
+    while True:
+        await asyncio.sleep(IN_PROGRESS_EVERY_SECONDS)
+        try:
+            await msg.in_progress()
+        except Exception:  # a lost connection: the ack wait decides, as without this
+            log.debug("could not extend the ack wait", exc_info=True)
 
 
 def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:

@@ -147,9 +147,11 @@ def test_dev_runner_serves_stops_cleanly_and_keeps_data(
     assert second.open_ports() == [], second.output()
 
 
-def test_dev_runner_stops_everything_when_a_child_dies(
+def test_dev_runner_stops_everything_on_a_crash_loop(
     tmp_path: Path, dev_runs: list[DevRun]
 ) -> None:
+    """The trigger stays: every restart of the stub crashes again, and the fifth crash within
+    a minute stops the stack (a single crash is restarted: test_devstack_restarts.py)."""
     trigger = tmp_path / "exit-now"
     run = DevRun(tmp_path / "data", [str(STUBS / "run_stub_stack.py"), str(trigger)])
     dev_runs.append(run)
@@ -161,6 +163,8 @@ def test_dev_runner_stops_everything_when_a_child_dies(
     assert code == 1, output
     assert "stub exited unexpectedly (exit code 3)" in output
     assert "trigger seen, exiting with 3" in output
+    assert output.count("vssid dev: restarting stub in") == 4, output
+    assert "stub crashed 5 times within 60 s, a crash loop: stopping everything" in output
     assert run.open_ports() == [], output
 
 

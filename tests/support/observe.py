@@ -34,9 +34,11 @@ async def _events(
         await nc.close()
 
 
-def stream_events(login: NatsLogin, subject: str, declaration_id: str) -> list[dict[str, Any]]:
+def stream_events(
+    login: NatsLogin, subject: str, declaration_id: str, stream: str = VIEW_STREAM
+) -> list[dict[str, Any]]:
     """Every event on `subject` about one declaration, as stored in the stream."""
-    events = asyncio.run(_events(login, subject))
+    events = asyncio.run(_events(login, subject, stream))
     return [e for e in events if e.get("subject") == declaration_id]
 
 

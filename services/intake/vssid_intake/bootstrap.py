@@ -19,6 +19,7 @@ from vssid_intake.handlers import Intake
 from vssid_intake.hashing import HashingGate
 from vssid_intake.login_limits import LoginLimits, LoginPolicy
 from vssid_intake.ratelimit import RateLimiter
+from vssid_intake.reconciler import IntakeReconciler
 from vssid_intake.settings import IntakeSettings
 from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import utc_now
@@ -39,6 +40,7 @@ class App:
     limiter: RateLimiter
     catalog: AgencyCatalogStore
     refresh_seconds: float
+    reconciler: IntakeReconciler
 
 
 def login_policy(settings: IntakeSettings) -> LoginPolicy:
@@ -106,8 +108,21 @@ def build(settings: IntakeSettings) -> App:
         runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute
     )
     catalog = AgencyCatalogStore(runtime.db)
+    reconciler = IntakeReconciler(
+        intake,
+        after_seconds=settings.reconcile_after_seconds,
+        interval_seconds=settings.reconcile_interval_seconds,
+        max_attempts=settings.reconcile_max_attempts,
+    )
     return App(
-        runtime, intake, accounts, autofill, limiter, catalog, settings.agency_refresh_seconds
+        runtime,
+        intake,
+        accounts,
+        autofill,
+        limiter,
+        catalog,
+        settings.agency_refresh_seconds,
+        reconciler,
     )
 
 

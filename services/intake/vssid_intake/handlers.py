@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -166,6 +167,8 @@ class Intake:
         reference: str,
         sin_findings: list[dict[str, Any]] | None = None,
         account: dict[str, Any] | None = None,
+        *,
+        submitted_at: datetime | None = None,
     ) -> CloudEvent:
         agency = self.agencies.get(fields["agency_code"])
         images = {
@@ -174,7 +177,7 @@ class Intake:
         }
         data = {
             "reference": reference,
-            "submitted_at": self.clock().isoformat(),
+            "submitted_at": (submitted_at or self.clock()).isoformat(),
             "agency": to_jsonable(agency.public()) if agency else {"code": fields["agency_code"]},
             "send_email_copy": bool(fields.get("send_email_copy")),
             "images": images,
@@ -195,7 +198,8 @@ class Intake:
     async def on_status_event(self, event: CloudEvent) -> None:
         status = STATUS_BY_EVENT[event.event]
         entry = {"status": status, "at": event.time}
-        await self.store.record_event(event.subject, event.id, entry)
+        # Once per status too: a reconciler's re-emit comes under a fresh event id.
+        await self.store.record_event(event.subject, event.id, entry, once_per_status=True)
         await self.store.advance(event.subject, status, PREDECESSORS[status])
 
     async def on_scanned(self, event: CloudEvent) -> None:

@@ -25,3 +25,8 @@ class IntakeSettings(CommonSettings):
     qr_decode_timeout_seconds: float = 20.0
     # Under NATS's default 1 MiB max_payload with room for headers; larger photos go by GridFS.
     qr_inline_max_bytes: int = 900 * 1024
+    # Reconciler: a declaration still `submitted` this long after submission gets its event
+    # again, checked this often, at most this many times.
+    reconcile_after_seconds: float = 900.0
+    reconcile_interval_seconds: float = 60.0
+    reconcile_max_attempts: int = 5

@@ -28,12 +28,15 @@ def build(settings: NotifierSettings) -> App:
     notifier = Notifier(
         deliveries=deliveries,
         mailer=SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds),
-        sms=HttpSmsGateway(settings.sms_url, settings.sms_token),
+        sms=HttpSmsGateway(
+            settings.sms_url, settings.sms_token, timeout=settings.sms_timeout_seconds
+        ),
         keys=runtime.keys,
         relay=relay,
         clock=utc_now,
         sender=settings.mail_from,
         locale=settings.locale,
+        record_retry_seconds=settings.delivery_record_retry_seconds,
     )
     broker = runtime.broker
     subscribe(

@@ -1,13 +1,17 @@
-"""notifier's use cases: each mail or SMS at most once per (declaration, kind)."""
+"""notifier's use cases: each mail or SMS once per (declaration, kind), by a stable key."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from vssid_notifier.adapters.deliveries import DeliveryStore
+from pymongo.errors import PyMongoError
+
+from vssid_notifier.adapters.deliveries import DONE, DeliveryStore, delivery_key
 from vssid_notifier.adapters.sms import SmsGateway
 from vssid_notifier.adapters.smtp import PermanentDeliveryError, SmtpMailer
 from vssid_notifier.compose import agency_of, declaration_copy, mail_context, mime_message
@@ -18,6 +22,7 @@ from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.outbox import OutboxRelay
+from vssid_shared.reconcile import is_reconciled
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/notifier"
@@ -41,23 +46,48 @@ class Notifier:
     clock: Clock
     sender: str
     locale: str
+    # How long a finished send's record is retried before the message is left to redelivery.
+    record_retry_seconds: float = 600.0
 
     async def deliver(
-        self, event: CloudEvent, kind: str, send: Callable[[], Awaitable[None]]
+        self, event: CloudEvent, kind: str, send: Callable[[str], Awaitable[None]]
     ) -> None:
-        """Send once: a record marks the attempt; only a finished one stops a redelivery."""
-        key = f"{event.subject}:{kind}"
-        if await self.deliveries.done(key):
+        """Send once per (declaration, kind), the key every attempt of it carries.
+
+        A record of `sending` marks an attempt whose outcome is unknown (the process died, or the
+        send failed in a way that does not say whether it arrived): the redelivery sends again
+        with the same key, which the receiving side deduplicates. Once a send has returned, its
+        outcome is recorded with retries, never nak'ed into a second send.
+        """
+        key = delivery_key(event.subject, kind)
+        previous = await self.deliveries.get(key)
+        if previous is not None and previous.get("status") in DONE:
+            if is_reconciled(event):
+                # Review found no receipt: the first one went missing, send it again.
+                await self.deliveries.requeue(key, self.receipt(event, kind, previous))
+                self.relay.kick()
             return
+        if previous is not None:
+            log.warning(
+                "outcome of an earlier send unknown; sending again with the same key",
+                extra={"kind": kind, "attempts": previous.get("attempts")},
+            )
         await self.deliveries.attempt(key, event.subject, kind, self.clock())
         status, error = "sent", None
         try:
-            await send()
+            await send(key)
         except PermanentDeliveryError as exc:
             status, error = "failed", str(exc)
             log.warning("delivery failed for good", extra={"kind": kind, "error": error})
+        receipt = self.receipt(event, kind, {"status": status, "error": error})
+        await self._record_outcome(key, kind, status, receipt, error)
+        self.relay.kick()
+
+    @staticmethod
+    def receipt(event: CloudEvent, kind: str, outcome: dict[str, Any]) -> CloudEvent:
+        """`copy_mailed` or `notified`: what review puts in the case's audit."""
         done = Event.COPY_MAILED if kind == MailKind.COPY else Event.NOTIFIED
-        receipt = new_event(
+        return new_event(
             done,
             source=SOURCE,
             declaration_id=event.subject,
@@ -65,13 +95,33 @@ class Notifier:
             data={
                 "reference": event.data.get("reference"),
                 "kind": kind,
-                "status": status,
-                "error": error,
+                "status": outcome.get("status"),
+                "error": outcome.get("error"),
             },
             correlation_id=event.correlationid,
         )
-        await self.deliveries.finish(key, status, self.clock(), receipt, error)
-        self.relay.kick()
+
+    async def _record_outcome(
+        self, key: str, kind: str, status: str, receipt: CloudEvent, error: str | None
+    ) -> None:
+        """Retry the record until it is written (bounded but long): the effect already left."""
+        deadline = time.monotonic() + self.record_retry_seconds
+        delay = 0.5
+        while True:
+            try:
+                await self.deliveries.finish(key, status, self.clock(), receipt, error)
+                return
+            except PyMongoError as exc:
+                if time.monotonic() + delay > deadline:
+                    # Left as `sending`: the redelivery sends again, with the same key.
+                    log.error("gave up recording a finished delivery", extra={"kind": kind})
+                    raise
+                log.warning(
+                    "could not record a finished delivery; retrying",
+                    extra={"kind": kind, "error": type(exc).__name__, "delay": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def on_awaiting_verification(self, event: CloudEvent) -> None:
         """Mail the declaration copy (PDF) when the applicant asked for one."""
@@ -91,7 +141,7 @@ class Notifier:
             kind=MailKind.COPY,
             attachment=(f"to-khai-{copy.reference}.pdf", pdf),
         )
-        await self.deliver(event, MailKind.COPY, lambda: self.mailer.send(message))
+        await self.deliver(event, MailKind.COPY, lambda _key: self.mailer.send(message))
 
     async def on_status(self, event: CloudEvent) -> None:
         """Status mails: verified, rejected, expiring, expired."""
@@ -108,7 +158,7 @@ class Notifier:
         message = mime_message(
             composed, sender=self.sender, to=email, declaration_id=event.subject, kind=kind
         )
-        await self.deliver(event, kind, lambda: self.mailer.send(message))
+        await self.deliver(event, kind, lambda _key: self.mailer.send(message))
 
     async def on_account_activated(self, event: CloudEvent) -> None:
         """The initial password, sealed for the notifier alone, goes to the phone by SMS.
@@ -118,7 +168,9 @@ class Notifier:
         """
         secret: dict[str, Any] = self.keys.passwords.open_json(event.data["sealed"], event.subject)
         text = sms_text_initial_password(secret["password"], self.locale)
-        await self.deliver(event, "sms_password", lambda: self.sms.send(secret["phone"], text))
+        await self.deliver(
+            event, "sms_password", lambda key: self.sms.send(secret["phone"], text, key)
+        )
         if secret.get("reissued") and secret.get("email"):
             await self.mail_reissued(event, secret)
 
@@ -142,4 +194,4 @@ class Notifier:
             declaration_id=event.subject,
             kind=kind,
         )
-        await self.deliver(event, kind, lambda: self.mailer.send(message))
+        await self.deliver(event, kind, lambda _key: self.mailer.send(message))

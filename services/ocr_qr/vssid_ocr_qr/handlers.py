@@ -22,6 +22,7 @@ from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
 from vssid_shared.outbox import OutboxRelay
+from vssid_shared.reconcile import echo, is_reconciled
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/ocr_qr"
@@ -57,7 +58,11 @@ class Scanner:
     async def on_submitted(self, event: CloudEvent) -> None:
         """Check the photos, decode the ID card's QR, cross-check, publish `scanned` once."""
         if await self.store.exists(event.subject):
-            return  # a redelivery: the relay publishes what the first run stored
+            # A redelivery: the relay publishes what the first run stored. A reconciler's copy
+            # means the `scanned` went missing downstream: queue it again, under a fresh id.
+            if is_reconciled(event):
+                await self.resend_scanned(event)
+            return
         typed: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
         qr, findings = await self.scan_photos(event)
         discrepancies = self.compare(typed, qr)
@@ -69,6 +74,11 @@ class Scanner:
             "image_sha256": sorted(i["sha256"] for i in event.data["images"].values()),
         }
         if await self.store.record(event.subject, summary, scanned, self.clock()):
+            self.relay.kick()
+
+    async def resend_scanned(self, submitted: CloudEvent) -> None:
+        stored = await self.store.stored_event(submitted.subject)
+        if stored and await self.store.requeue(submitted.subject, echo(stored, submitted)):
             self.relay.kick()
 
     async def scan_photos(self, event: CloudEvent) -> tuple[dict[str, Any] | None, list[Finding]]:

@@ -16,6 +16,7 @@ from PIL import Image
 
 from vssid_ocr_qr.decoding import LadderDecoder, ScanOutcome, default_ladder
 from vssid_ocr_qr.memory import keep_freed_memory
+from vssid_ocr_qr.parentdeath import die_with_parent
 from vssid_ocr_qr.quality import ImageKind, assess_image
 
 # Phones upload HEIC (iPhone's default): autofill photos reach the pool as the user sent them.
@@ -28,10 +29,12 @@ def _ladder() -> LadderDecoder:
     return default_ladder()  # one per worker process, built on first use
 
 
-def warm_process() -> None:
-    """Pool initializer: build the ladder up front and keep OpenCV to one thread, since the
-    pool already runs one process per core (more threads would only fight over them); keep
-    freed memory for the next photo (see `memory`)."""
+def warm_process(parent_pid: int | None = None) -> None:
+    """Pool initializer: die with the service (see `parentdeath`), build the ladder up front
+    and keep OpenCV to one thread, since the pool already runs one process per core (more
+    threads would only fight over them); keep freed memory for the next photo (see `memory`)."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)  # first: a parent killed during the imports is seen too
     import cv2
 
     cv2.setNumThreads(1)
@@ -96,6 +99,7 @@ class DecodePool:
             max_workers=workers or os.cpu_count() or 1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_process,
+            initargs=(os.getpid(),),
         )
         self._workers = workers or os.cpu_count() or 1
 

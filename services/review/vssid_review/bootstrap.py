@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
 from vssid_review.handlers import Review
+from vssid_review.reconciler import ReviewReconciler
 from vssid_review.settings import ReviewSettings
 from vssid_review.sweeper import Sweeper
 from vssid_shared.clock import utc_now
@@ -45,6 +46,11 @@ def build(settings: ReviewSettings) -> App:
         reminder_days_before=settings.reminder_days_before,
         interval_seconds=settings.sweep_interval_seconds,
         image_retention_days=settings.image_retention_days,
+        reconciler=ReviewReconciler(
+            review,
+            after_seconds=settings.reconcile_after_seconds,
+            max_attempts=settings.reconcile_max_attempts,
+        ),
     )
     return App(runtime, review, OperatorStore(runtime.db), sweeper)
 

@@ -22,7 +22,8 @@ from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import OutboxRelay
+from vssid_shared.outbox import PENDING, OutboxRelay, pending
+from vssid_shared.reconcile import MARK, is_reconciled, marked
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/review"
@@ -72,6 +73,28 @@ class Review:
         }
         opened = self.status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"])
         if await self.cases.open(case, opened):
+            self.relay.kick()
+        elif is_reconciled(event):
+            await self.reopen(event)
+
+    async def reopen(self, scanned: CloudEvent) -> None:
+        """A reconciler's `scanned` for a case already open: its `awaiting_verification` went
+        missing downstream, so it is queued again (fresh id, consumers idempotent)."""
+        case = await self.cases.collection.find_one(
+            {"_id": scanned.subject, "status": CaseStatus.AWAITING_VERIFICATION}
+        )
+        if case is None:
+            return  # decided since: the decision's event moves the declaration on
+        declaration = self.open_sealed(case).get("declaration", {})
+        event = marked(
+            self.status_event(Event.AWAITING_VERIFICATION, case, declaration),
+            int(scanned.data.get(MARK) or 1),
+        )
+        result = await self.cases.collection.update_one(
+            {"_id": case["_id"], "status": CaseStatus.AWAITING_VERIFICATION},
+            {"$push": {PENDING: pending(event)}},
+        )
+        if result.modified_count:
             self.relay.kick()
 
     async def on_delivery(self, event: CloudEvent) -> None:

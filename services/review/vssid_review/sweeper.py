@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
+from vssid_review.reconciler import ReviewReconciler
 from vssid_shared.clock import vn_date
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
@@ -35,6 +36,7 @@ class Sweeper:
     reminder_days_before: int
     interval_seconds: float
     image_retention_days: int = 0
+    reconciler: ReviewReconciler | None = None
 
     async def sweep_once(self) -> Swept:
         """One pass by Vietnam's calendar date; every step is a conditional update, so passes
@@ -124,6 +126,11 @@ class Sweeper:
                 await self.sweep_once()
             except Exception:
                 log.exception("deadline sweep failed; next pass retries")
+            if self.reconciler is not None:
+                try:
+                    await self.reconciler.reconcile_once()
+                except Exception:
+                    log.exception("reconcile pass failed; next pass retries")
             await asyncio.sleep(self.interval_seconds)
 
     def start(self) -> asyncio.Task[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, HTTPException, Query, Response
+from fastapi import Body, FastAPI, Header, HTTPException, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,10 +92,20 @@ def create_app(mail: MailStore, sms: SmsStore) -> FastAPI:
         return Response(content=raw, media_type="text/plain; charset=utf-8")
 
     @app.post("/api/v1/sms", status_code=201)
-    def post_sms(body: SmsIn) -> dict[str, str]:
-        item = sms.add(body.to, body.text)
+    def post_sms(
+        body: SmsIn,
+        idempotency_key: Annotated[
+            str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+        ] = None,
+    ) -> dict[str, str]:
+        # As providers' client references do: a retry with the same key is the same SMS, and
+        # it gets the answer the first request got.
+        item, created = sms.add(body.to, body.text, idempotency_key)
         # The text may carry an initial password; only the id is logged.
-        log.info("stored sms %s", item["ID"])
+        if created:
+            log.info("stored sms %s", item["ID"])
+        else:
+            log.info("sms %s requested again with the same Idempotency-Key; kept once", item["ID"])
         return {"ID": item["ID"]}
 
     @app.get("/api/v1/sms")

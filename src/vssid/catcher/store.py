@@ -19,6 +19,9 @@ from vssid.catcher import mime
 
 log = logging.getLogger(__name__)
 
+SMS_FIELDS = ("ID", "To", "Text", "Created")
+KEY_FIELD = "IdempotencyKey"  # kept on disk, never listed: the API shape is Mailpit's
+
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write to a sibling temp file and rename, so a crash leaves the old file or the new one."""
@@ -28,6 +31,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+
+
+def _message_id(raw: bytes) -> str:
+    """The Message-ID as the summary shows it (no angle brackets), or "" without one."""
+    return str(mime.parse(raw).get("message-id", "")).strip().strip("<>")
 
 
 def _created(received_ns: int) -> str:
@@ -61,6 +69,7 @@ class MailStore:
         self._lock = threading.Lock()
         self._clock = _Clock()
         self._mails: dict[str, StoredMail] = {}
+        self._by_message_id: dict[str, str] = {}
         self._load()
 
     def _load(self) -> None:
@@ -76,6 +85,8 @@ class MailStore:
                 log.warning("skipping unreadable stored mail %s", index_path.stem)
         entries.sort(key=lambda mail: mail.received_ns)
         self._mails = {mail.id: mail for mail in entries}
+        for mail in entries:
+            self._remember(mail)
         self._clock.last = entries[-1].received_ns if entries else 0
         log.info("loaded %d stored mails", len(entries))
 
@@ -85,8 +96,13 @@ class MailStore:
         return StoredMail(meta["id"], meta["received_ns"], head)
 
     def add(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
-        """Store one received mail and return its ID."""
+        """Store one received mail and return its ID; a Message-ID already kept is not stored
+        twice (the ID of the first copy is returned), as a deduplicating receiver would do."""
         with self._lock:
+            message_id = _message_id(raw)
+            if message_id and (first := self._by_message_id.get(message_id)) is not None:
+                log.info("dropped a second copy of mail %s (same Message-ID)", first)
+                return first
             meta = {
                 "id": str(uuid.uuid4()),
                 "received_ns": self._clock.next(),
@@ -97,7 +113,12 @@ class MailStore:
             _write_atomic(self._dir / f"{meta['id']}.json", json.dumps(meta).encode())
             mail = self._entry(raw, meta)
             self._mails[mail.id] = mail
+            self._remember(mail)
             return mail.id
+
+    def _remember(self, mail: StoredMail) -> None:
+        if message_id := mail.summary.get("MessageID"):
+            self._by_message_id.setdefault(message_id, mail.id)
 
     def page(self, start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """Total count and the summaries of one page, newest first."""
@@ -140,7 +161,9 @@ class MailStore:
                 # Index entry first: without it a leftover .eml is never served.
                 (self._dir / f"{msg_id}.json").unlink(missing_ok=True)
                 (self._dir / f"{msg_id}.eml").unlink(missing_ok=True)
-                del self._mails[msg_id]
+                mail = self._mails.pop(msg_id)
+                if self._by_message_id.get(mail.summary.get("MessageID", "")) == msg_id:
+                    del self._by_message_id[mail.summary["MessageID"]]
             return len(doomed)
 
 
@@ -152,6 +175,7 @@ class SmsStore:
         self._path = root / "sms.jsonl"
         self._lock = threading.Lock()
         self._clock = _Clock()
+        self._by_key: dict[str, dict[str, str]] = {}
         self._items: list[dict[str, str]] = self._load()
         log.info("loaded %d stored sms", len(self._items))
 
@@ -168,24 +192,33 @@ class SmsStore:
         for line in data.splitlines():
             with contextlib.suppress(ValueError):
                 item = json.loads(line)
-                if isinstance(item, dict) and {"ID", "To", "Text", "Created"} <= item.keys():
-                    items.append(item)
+                if isinstance(item, dict) and item.keys() >= set(SMS_FIELDS):
+                    shown = {name: item[name] for name in SMS_FIELDS}
+                    items.append(shown)
+                    if isinstance(key := item.get(KEY_FIELD), str):
+                        self._by_key.setdefault(key, shown)
         return items
 
-    def add(self, to: str, text: str) -> dict[str, str]:
+    def add(self, to: str, text: str, key: str | None = None) -> tuple[dict[str, str], bool]:
+        """Record one SMS; with an idempotency key already seen, the first one and False."""
         with self._lock:
+            if key is not None and (first := self._by_key.get(key)) is not None:
+                return first, False
             item = {
                 "ID": str(uuid.uuid4()),
                 "To": to,
                 "Text": text,
                 "Created": _created(self._clock.next()),
             }
+            stored = {**item, KEY_FIELD: key} if key is not None else item
             with self._path.open("ab") as fh:
-                fh.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+                fh.write(json.dumps(stored, ensure_ascii=False).encode() + b"\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             self._items.append(item)
-            return item
+            if key is not None:
+                self._by_key[key] = item
+            return item, True
 
     def newest_first(self) -> list[dict[str, str]]:
         with self._lock:
@@ -196,4 +229,5 @@ class SmsStore:
             count = len(self._items)
             _write_atomic(self._path, b"")
             self._items = []
+            self._by_key = {}
             return count

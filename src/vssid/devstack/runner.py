@@ -13,10 +13,13 @@ from types import FrameType
 
 from vssid.devstack.catalog import ServiceSpec, is_ready_event, ready_table, resolve_services
 from vssid.devstack.config import StackConfig
+from vssid.devstack.probes import http_ok, mongo_answers
 from vssid.devstack.servers import Stack, busy_port_problem, start_servers
 from vssid.devstack.supervisor import (
+    CrashHistory,
     ManagedProcess,
     ProcessFailedError,
+    RestartPolicy,
     WaitAbortedError,
     emit,
     stop_together,
@@ -39,14 +42,21 @@ class StepFailedError(RuntimeError):
 class DevRunner:
     """Owns every child of one `vssid dev` run and stops them in dependency order."""
 
-    def __init__(self, config: StackConfig, services: Sequence[ServiceSpec]) -> None:
+    def __init__(
+        self,
+        config: StackConfig,
+        services: Sequence[ServiceSpec],
+        policy: RestartPolicy | None = None,
+    ) -> None:
         self.config = config
         self.services = list(services)
+        self.policy = policy or RestartPolicy()
         self.stop_requested = False
         self.servers: list[ManagedProcess] = []
         self.children: list[ManagedProcess] = []  # services and the current one-shot step
         inherited = {k: v for k, v in os.environ.items() if k not in NATS_LOGIN_VARIABLES}
         self.env = {**inherited, **config.service_env()}
+        self.ready_checks: dict[str, Callable[[], bool]] = self._server_checks()
 
     def run(self) -> int:
         problem = busy_port_problem(self.config)
@@ -113,9 +123,20 @@ class DevRunner:
         process = ManagedProcess(spec.name, spec.argv, env=env, abort=self._aborted)
         self.children.append(process.start())
         if spec.ready_url is not None:
-            process.wait_http(spec.ready_url, READY_TIMEOUT)
+            url = spec.ready_url
+            self.ready_checks[spec.name] = lambda: http_ok(url)
+            process.wait_http(url, READY_TIMEOUT)
         else:
+            self.ready_checks[spec.name] = lambda: _logged_ready(process)
             process.wait_log(is_ready_event, READY_TIMEOUT)
+
+    def _server_checks(self) -> dict[str, Callable[[], bool]]:
+        config = self.config
+        return {
+            "nats": lambda: http_ok(f"{config.nats_monitor_url}/healthz?js-enabled-only=true"),
+            "mongo": lambda: mongo_answers(config.mongo_url),
+            "mail": lambda: http_ok(f"{config.mail_api_url}/health"),
+        }
 
     def _run_step(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
         step = ManagedProcess(name, argv, env=env or self.env, abort=self._aborted)
@@ -146,13 +167,43 @@ class DevRunner:
         marker.touch()
 
     def _watch(self) -> int:
+        """Restart whatever crashed, after a growing delay; stop all on a crash loop."""
+        crashes: dict[str, CrashHistory] = {}
+        due: dict[ManagedProcess, float] = {}  # crashed, to start again at this monotonic time
+        coming_up: set[ManagedProcess] = set()  # restarted, not yet announced ready
         while not self.stop_requested:
+            now = time.monotonic()
             for process in self.servers + self.children:
-                if process.returncode is not None and not process.expected_exit:
-                    process.finish()  # drain its last lines before reporting them
-                    emit(f"vssid dev: {process.describe_failure('exited unexpectedly')}")
-                    emit("vssid dev: stopping everything (nothing is restarted silently)")
+                if process in due:
+                    if now >= due[process]:
+                        del due[process]
+                        process.start()
+                        coming_up.add(process)
+                        emit(f"vssid dev: restarted {process.name} (pid {process.pid})")
+                    continue
+                if process.returncode is None or process.expected_exit:
+                    continue
+                process.finish()  # drain its last lines before reporting them
+                coming_up.discard(process)
+                history = crashes.setdefault(process.name, CrashHistory(self.policy))
+                delay = history.crashed(now)
+                emit(f"vssid dev: {process.describe_failure('exited unexpectedly', 10)}")
+                if delay is None:
+                    emit(
+                        f"vssid dev: {process.name} crashed {history.recent} times within "
+                        f"{self.policy.window:g} s, a crash loop: stopping everything"
+                    )
                     return 1
+                emit(
+                    f"vssid dev: restarting {process.name} in {delay:g} s "
+                    f"(crash {history.recent} of {self.policy.max_crashes} allowed "
+                    f"within {self.policy.window:g} s)"
+                )
+                due[process] = now + delay
+            for process in list(coming_up):
+                if process.running and self.ready_checks.get(process.name, _always)():
+                    coming_up.discard(process)
+                    emit(f"vssid dev: {process.name} is ready again")
             time.sleep(0.2)
         return 0
 
@@ -164,6 +215,15 @@ class DevRunner:
         for tier, grace in zip(tiers, STOP_GRACE, strict=False):
             stop_together(tier, grace)
         emit("vssid dev: stopped")
+
+
+def _logged_ready(process: ManagedProcess) -> bool:
+    """Whether the process's current life has logged its ready event yet."""
+    return process.output.wait_for(is_ready_event, 0.0, lambda: None) is not None
+
+
+def _always() -> bool:
+    return True
 
 
 def run_dev(config: StackConfig, services: Sequence[ServiceSpec] | None = None) -> int:

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +21,15 @@ from vssid.devstack.probes import http_ok, port_open
 
 _POLL_SECONDS = 0.1
 
-__all__ = ["ManagedProcess", "ProcessFailedError", "WaitAbortedError", "emit", "stop_together"]
+__all__ = [
+    "CrashHistory",
+    "ManagedProcess",
+    "ProcessFailedError",
+    "RestartPolicy",
+    "WaitAbortedError",
+    "emit",
+    "stop_together",
+]
 
 
 class ProcessFailedError(RuntimeError):
@@ -192,6 +202,39 @@ class ManagedProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a crashed child comes back: after a delay doubling per recent crash, unless it
+    crashed `max_crashes` times within `window` seconds, which is a loop, not bad luck."""
+
+    max_crashes: int = 5
+    window: float = 60.0
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+
+
+class CrashHistory:
+    """The recent crashes of one child, to tell a restart's delay from a crash loop."""
+
+    def __init__(self, policy: RestartPolicy) -> None:
+        self.policy = policy
+        self._times: deque[float] = deque()
+
+    @property
+    def recent(self) -> int:
+        return len(self._times)
+
+    def crashed(self, now: float) -> float | None:
+        """Record a crash at `now` (monotonic seconds); the delay before the restart, or None
+        when this crash makes a loop and the child should stay down."""
+        self._times.append(now)
+        while self._times and self._times[0] <= now - self.policy.window:
+            self._times.popleft()
+        if len(self._times) >= self.policy.max_crashes:
+            return None
+        return min(self.policy.max_delay, self.policy.first_delay * 2.0 ** (len(self._times) - 1))
 
 
 def stop_together(processes: Sequence[ManagedProcess], grace: float) -> None:

@@ -97,15 +97,23 @@ class DeclarationStore:
         return result.modified_count == 1
 
     async def record_event(
-        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
+        self,
+        declaration_id: str,
+        event_id: str,
+        entry: Doc,
+        extra: Doc | None = None,
+        *,
+        once_per_status: bool = False,
     ) -> None:
-        """Appends to the timeline once per event id, whatever the redelivery count."""
+        """Appends to the timeline once per event id (and, if asked, once per status),
+        whatever the redelivery count."""
         update: Doc = {"$push": {"timeline": entry, "applied_events": event_id}}
         if extra:
             update["$set"] = extra
-        await self.collection.update_one(
-            {"_id": declaration_id, "applied_events": {"$ne": event_id}}, update
-        )
+        query: Doc = {"_id": declaration_id, "applied_events": {"$ne": event_id}}
+        if once_per_status:
+            query["timeline.status"] = {"$ne": entry["status"]}
+        await self.collection.update_one(query, update)
 
     async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> None:
         sealed = self._keys.records.seal_json(enrichment, declaration_id)

@@ -46,8 +46,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(app_state)
         refreshing = asyncio.create_task(keep_agencies_fresh(app_state))
+        reconciling = asyncio.create_task(app_state.reconciler.run(), name="reconciler")
         announce_ready(log)
         yield
+        await stop_task(reconciling)
         await stop_task(refreshing)
         await app_state.runtime.stop()
         app_state.accounts.hashing.close()

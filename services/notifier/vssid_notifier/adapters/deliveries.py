@@ -13,13 +13,22 @@ from vssid_shared.outbox import PENDING, pending
 DONE = ("sent", "failed")
 
 
+def delivery_key(declaration_id: str, kind: str) -> str:
+    """The record's id and the Idempotency-Key of every attempt: one per (declaration, kind)."""
+    return f"{declaration_id}:{kind}"
+
+
 class DeliveryStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.collection = db["deliveries"]
 
-    async def done(self, key: str) -> bool:
-        doc = await self.collection.find_one({"_id": key}, {"status": 1})
-        return doc is not None and doc["status"] in DONE
+    async def get(self, key: str) -> Doc | None:
+        return await self.collection.find_one(
+            {"_id": key}, {"status": 1, "attempts": 1, "error": 1}
+        )
+
+    async def requeue(self, key: str, event: CloudEvent) -> None:
+        await self.collection.update_one({"_id": key}, {"$push": {PENDING: pending(event)}})
 
     async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None:
         await self.collection.update_one(
@@ -35,8 +44,9 @@ class DeliveryStore:
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
     ) -> None:
+        # Only over `sending`: a retried write whose first try did land changes nothing.
         await self.collection.update_one(
-            {"_id": key},
+            {"_id": key, "status": "sending"},
             {
                 "$set": {"status": status, "updated_at": now, "error": error},
                 "$push": {PENDING: pending(event)},

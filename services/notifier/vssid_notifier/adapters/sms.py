@@ -10,22 +10,27 @@ from vssid_notifier.adapters.smtp import PermanentDeliveryError
 
 
 class SmsGateway(Protocol):
-    async def send(self, to: str, text: str) -> None: ...
+    async def send(self, to: str, text: str, key: str) -> None:
+        """Send once per `key`: a retry with the same key must not become a second SMS."""
+        ...
 
 
 class HttpSmsGateway:
-    """POSTs {"to", "text"} as JSON; 4xx is permanent, 5xx and network errors are retried."""
+    """POSTs {"to", "text"} as JSON with an `Idempotency-Key` header (CONTRACT §6).
+
+    4xx is permanent; 5xx and network errors (a timeout included: the provider may have the
+    SMS) are retried by redelivery, with the same key, so the provider sends it once.
+    """
 
     def __init__(self, url: str, token: str = "", timeout: float = 10.0) -> None:
         self._url = url
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = timeout
 
-    async def send(self, to: str, text: str) -> None:
+    async def send(self, to: str, text: str, key: str) -> None:
+        headers = {**self._headers, "Idempotency-Key": key}
         async with httpx.AsyncClient(timeout=self._timeout) as client:
-            response = await client.post(
-                self._url, json={"to": to, "text": text}, headers=self._headers
-            )
+            response = await client.post(self._url, json={"to": to, "text": text}, headers=headers)
         if 400 <= response.status_code < 500:
             raise PermanentDeliveryError(f"sms gateway {response.status_code}")
         response.raise_for_status()

@@ -59,10 +59,29 @@ class ScanStore:
         self, declaration_id: str, summary: dict[str, Any], event: CloudEvent, now: datetime
     ) -> bool:
         """Stores the scan and its `scanned` event at once; False when a copy got there first."""
+        stored = pending(event)
         try:
             await self.collection.insert_one(
-                {"_id": declaration_id, "created_at": now, **summary, PENDING: [pending(event)]}
+                # The event is kept too: a reconciler's `submitted` gets it again (`requeue`).
+                {
+                    "_id": declaration_id,
+                    "created_at": now,
+                    **summary,
+                    "scanned_event": stored,
+                    PENDING: [stored],
+                },
             )
         except DuplicateKeyError:
             return False
         return True
+
+    async def stored_event(self, declaration_id: str) -> dict[str, Any] | None:
+        doc = await self.collection.find_one({"_id": declaration_id}, {"scanned_event": 1})
+        found: dict[str, Any] | None = (doc or {}).get("scanned_event")
+        return found
+
+    async def requeue(self, declaration_id: str, event: CloudEvent) -> bool:
+        result = await self.collection.update_one(
+            {"_id": declaration_id}, {"$push": {PENDING: pending(event)}}
+        )
+        return result.modified_count == 1

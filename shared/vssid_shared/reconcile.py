@@ -1,0 +1,63 @@
+"""Shared pieces of the reconcilers: which documents are stuck, and how a re-emit is claimed.
+
+A reconciler finds documents of its own service that sat too long in a state another
+service's event should have moved, and queues the event that moves them again, in the same
+conditional update that counts the attempt (so replicas running side by side claim each
+document once per period). Re-emitted events get a fresh id, so JetStream's duplicate window
+cannot drop them, and carry `data.reconciled` = the attempt number: every consumer is
+idempotent by state or key, and a consumer that already handled the original answers a
+reconciled copy by re-queueing what it produced (see ocr_qr and review).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from vssid_shared.envelope import CloudEvent
+from vssid_shared.mongo import Doc
+from vssid_shared.outbox import PENDING, pending
+
+FIELD = "reconcile"  # {"count": n, "at": last re-emit}
+MARK = "reconciled"  # the attempt number, in a re-emitted event's data
+
+
+def stuck(now: datetime, after_seconds: float, max_attempts: int) -> Doc:
+    """Filter: nothing left in the outbox, not re-emitted in the last period, attempts left."""
+    cutoff = now - timedelta(seconds=after_seconds)
+    return {
+        f"{PENDING}.0": {"$exists": False},
+        f"{FIELD}.count": {"$not": {"$gte": max_attempts}},
+        "$or": [{f"{FIELD}.at": {"$exists": False}}, {f"{FIELD}.at": {"$lte": cutoff}}],
+    }
+
+
+def attempt(doc: Doc) -> int:
+    """The number the next re-emit of this document carries."""
+    return int((doc.get(FIELD) or {}).get("count", 0)) + 1
+
+
+def claim(event: CloudEvent, now: datetime) -> Doc:
+    """The update queueing `event` and counting the attempt."""
+    return {
+        "$set": {f"{FIELD}.at": now},
+        "$inc": {f"{FIELD}.count": 1},
+        "$push": {PENDING: pending(event)},
+    }
+
+
+def marked(event: CloudEvent, number: int) -> CloudEvent:
+    """`event` as a reconciler re-emits it."""
+    return event.model_copy(update={"data": {**event.data, MARK: number}})
+
+
+def is_reconciled(event: CloudEvent) -> bool:
+    return bool(event.data.get(MARK))
+
+
+def echo(stored: dict[str, Any], cause: CloudEvent) -> CloudEvent:
+    """A stored output event again, under a fresh id, marked like the re-emit that asked."""
+    original = CloudEvent.model_validate(stored)
+    fresh = original.model_copy(update={"id": str(uuid.uuid4()), "time": cause.time})
+    return marked(fresh, int(cause.data.get(MARK) or 1))
