@@ -45,9 +45,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     config = config_on_free_ports(data_dir)
     with (data_dir / "servers.log").open("a", encoding="utf-8") as log:
         nats = nats_process(config, data_dir / "nats", echo=log)
-        # SIGKILLed below: without a sync per commit SecantusDB may lose writes it acknowledged.
+        # SIGKILLed below: durable only because mongo_process syncs every commit (the default).
         mongo = mongo_process(config, data_dir / "mongo", echo=log)
-        mongo.argv.append("--sync-on-commit")
         mail = catcher_process(config, data_dir / "mail", echo=log)
         processes = [nats.start(), mongo.start(), mail.start()]
         try:

@@ -61,12 +61,16 @@ def test_nats_server_accepts_the_generated_config(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+# A secret the production check accepts (random, 48 bytes of entropy), fixed for repeatability.
+PROD_SECRET = "q7Vx2LmR9tYpK4cNwE8sJ1dHfG6uZa3BnXo5iTrW0yQeMkPl"
+
+
 def test_production_refuses_to_connect_without_a_nats_user() -> None:
     with pytest.raises(ValueError, match="VSSID_NATS_USER"):
-        NatsLogin.from_settings(CommonSettings(env="prod", secret_key=SecretStr("s" * 40)))
+        NatsLogin.from_settings(CommonSettings(env="prod", secret_key=SecretStr(PROD_SECRET)))
     login = NatsLogin.from_settings(
         CommonSettings(
-            env="prod", secret_key=SecretStr("s" * 40), nats_user="intake", nats_password="pw"
+            env="prod", secret_key=SecretStr(PROD_SECRET), nats_user="intake", nats_password="pw"
         )
     )
     assert login.options()["inbox_prefix"] == "_INBOX_intake"

@@ -155,6 +155,8 @@ def mongo_process(config: StackConfig, storage: Path, **options: Any) -> Managed
         "--port", str(config.mongo_port),
         "--storage-path", str(storage),
     ]  # fmt: skip
+    if config.mongo_sync:
+        argv.append("--sync-on-commit")
     return ManagedProcess("mongo", argv, **options)
 
 
