@@ -20,6 +20,9 @@ class CommonSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_db: str = "vssid"
+    # How long a request waits for a reachable MongoDB before it answers 503: short, so that
+    # during an outage requests fail fast instead of piling up.
+    mongo_server_selection_timeout_ms: int = 2500
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
     # How long JetStream waits for an ack before redelivering: longer than the slowest handler.

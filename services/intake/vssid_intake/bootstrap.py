@@ -13,6 +13,7 @@ from vssid_intake.adapters.agencies import AgencyCatalogStore
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
 from vssid_intake.autofill import Autofill
+from vssid_intake.decode_gate import DecodeGate
 from vssid_intake.domain.agencies import AgencyCatalog
 from vssid_intake.handlers import Intake
 from vssid_intake.ratelimit import RateLimiter
@@ -35,6 +36,7 @@ class App:
     limiter: RateLimiter
     catalog: AgencyCatalogStore
     refresh_seconds: float
+    decode_gate: DecodeGate
 
 
 def build(settings: IntakeSettings) -> App:
@@ -71,14 +73,31 @@ def build(settings: IntakeSettings) -> App:
         registry=RegistryStore(runtime.db, runtime.keys),
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
-        max_pixels=settings.max_image_pixels,
+        max_pixels=settings.decode_max_pixels,
+    )
+    # Its own collection: the decode budget and the lookup budget never share a counter.
+    decode_gate = DecodeGate(
+        RateLimiter(
+            runtime.db["decode_rate_limits"],
+            runtime.keys.lookup,
+            utc_now,
+            settings.decode_rate_per_minute,
+        ),
+        settings.decode_in_flight_per_client,
     )
     limiter = RateLimiter(
         runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute
     )
     catalog = AgencyCatalogStore(runtime.db)
     return App(
-        runtime, intake, accounts, autofill, limiter, catalog, settings.agency_refresh_seconds
+        runtime,
+        intake,
+        accounts,
+        autofill,
+        limiter,
+        catalog,
+        settings.agency_refresh_seconds,
+        decode_gate,
     )
 
 
@@ -102,5 +121,6 @@ async def start(app: App) -> None:
     await app.accounts.store.ensure_indexes()
     await app.autofill.registry.ensure_indexes()
     await app.limiter.ensure_indexes()
+    await app.decode_gate.limiter.ensure_indexes()
     await refresh_agencies(app)
     await app.runtime.start()
