@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ def assert_error_shape(response: httpx.Response | RawAnswer, status: int | None 
     if status is not None:
         assert code == status, (code, response.text[:300])
     body = json.loads(response.text)
-    assert isinstance(body["detail"], list) and body["detail"], body
+    assert isinstance(body["detail"], list), body
+    assert body["detail"], body
     for item in body["detail"]:
         assert isinstance(item["loc"], list), item
-        assert isinstance(item["code"], str) and item["code"], item
+        assert isinstance(item["code"], str), item
+        assert item["code"], item
         message = item["message"]
         assert unicodedata.is_normalized("NFC", message), message
         assert any(ord(c) > 127 for c in message), message  # Vietnamese has diacritics
@@ -59,7 +62,7 @@ async def _send_hostile(
     headers: dict[str, str],
     body_size: int,
     chunked: bool,
-    timeout: float,
+    patience: float,
     prefix: bytes,
 ) -> RawAnswer:
     parts = urlsplit(url)
@@ -94,20 +97,16 @@ async def _send_hostile(
 
         pumping = asyncio.create_task(pump())
         try:
-            status, answer_headers, text = await asyncio.wait_for(_read_answer(reader), timeout)
+            status, answer_headers, text = await asyncio.wait_for(_read_answer(reader), patience)
         finally:
             pumping.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, OSError):
                 await pumping
-            except (asyncio.CancelledError, OSError):
-                pass
         return RawAnswer(status, answer_headers, text, sent)
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
-        except OSError:
-            pass
 
 
 def send_hostile(
