@@ -33,7 +33,11 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: CommonSettings) -> Runtime:
-        client = connect(settings.mongo_url, timeout_ms=settings.mongo_server_selection_timeout_ms)
+        client = connect(
+            settings.mongo_url,
+            timeout_ms=settings.mongo_server_selection_timeout_ms,
+            socket_timeout_ms=settings.mongo_socket_timeout_ms,
+        )
         return cls(
             settings=settings,
             client=client,

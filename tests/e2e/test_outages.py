@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,27 @@ def test_every_route_answers_503_while_mongodb_is_down(outage: Outage) -> None:
     )
     assert listed.status_code == 200, listed.text
     assert declaration_id in {c["id"] for c in listed.json()}
+
+
+def test_a_frozen_mongodb_is_503_too(outage: Outage) -> None:
+    """SIGSTOP: connections stay open but nothing answers; the socket timeout bounds each wait."""
+    frozen = [
+        (outage.system.intake_url, "POST", "/v1/declarations"),
+        (outage.system.intake_url, "GET", "/v1/declarations/{declaration_id}"),
+        (outage.system.review_url, "GET", "/v1/review/queue"),
+        (outage.system.review_url, "POST", "/v1/review/declarations/{case_id}/reject"),
+    ]
+    outage.mongo.signal(signal.SIGSTOP)
+    try:
+        for base, method, path in frozen:
+            assert_unavailable(call(base, method, path, outage), f"{method} {path} (frozen)")
+        for base in (outage.system.intake_url, outage.system.review_url):
+            ready = httpx.get(f"{base}/ready", timeout=60)
+            assert_unavailable(ready, "/ready (frozen)")
+            assert ready.json()["mongo"] == "down"
+    finally:
+        outage.mongo.signal(signal.SIGCONT)
+    assert a.eventually(lambda: httpx.get(f"{outage.system.review_url}/ready").is_success, 60)
 
 
 def test_decode_answers_503_and_submit_is_kept_while_nats_is_down(outage: Outage) -> None:
