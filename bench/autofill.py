@@ -82,7 +82,13 @@ def main() -> None:
     images = photos(args.n, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         config = config_on_free_ports(Path(tmp))
-        env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
+        env = {
+            **os.environ,
+            **config.service_env(),
+            "VSSID_ENV": "test",
+            # One client sends every photo back to back: lift the per-client decode budget.
+            "VSSID_DECODE_RATE_PER_MINUTE": "100000",
+        }
         servers = start_servers(config, echo=False)
         services: list[ManagedProcess] = []
         try:

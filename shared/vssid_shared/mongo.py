@@ -10,8 +10,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 Doc = dict[str, Any]
 
 
-def connect(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[Doc]:
-    return AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
+def connect(
+    url: str, *, timeout_ms: int = 5000, socket_timeout_ms: int | None = None
+) -> AsyncMongoClient[Doc]:
+    """`socket_timeout_ms` bounds a wait on an open connection to a server that stopped
+    answering without closing it (frozen, partitioned): pymongo's default waits forever."""
+    return AsyncMongoClient(
+        url,
+        serverSelectionTimeoutMS=timeout_ms,
+        socketTimeoutMS=socket_timeout_ms,
+        tz_aware=True,
+    )
 
 
 async def ping(db: AsyncDatabase[Doc]) -> bool:

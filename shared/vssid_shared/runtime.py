@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,11 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: CommonSettings) -> Runtime:
-        client = connect(settings.mongo_url)
+        client = connect(
+            settings.mongo_url,
+            timeout_ms=settings.mongo_server_selection_timeout_ms,
+            socket_timeout_ms=settings.mongo_socket_timeout_ms,
+        )
         return cls(
             settings=settings,
             client=client,
@@ -58,4 +63,15 @@ class Runtime:
         await self.client.close()
 
     async def ready(self) -> bool:
-        return await self.broker.ping(timeout=2.0) and await ping(self.db)
+        return all((await self.checks()).values())
+
+    async def checks(self) -> dict[str, bool]:
+        """Whether each dependency answers right now (both asked at once: fail fast)."""
+        nats_ok, mongo_ok = await asyncio.gather(self.nats_answers(), ping(self.db))
+        return {"mongo": mongo_ok, "nats": nats_ok}
+
+    async def nats_answers(self) -> bool:
+        try:
+            return bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            return False

@@ -32,6 +32,13 @@ class CommonSettings(BaseSettings):
     nats_key_file: str | None = None
     mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_db: str = "vssid"
+    # How long a request waits for a reachable MongoDB before it answers 503: short, so that
+    # during an outage requests fail fast instead of piling up.
+    mongo_server_selection_timeout_ms: int = 2500
+    # How long one operation waits on a server that accepted it but does not answer (frozen):
+    # then 503, rather than a request hanging until the client gives up. Far above any
+    # operation of ours, even on a loaded machine.
+    mongo_socket_timeout_ms: int = 15000
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     log_level: str = "INFO"
     # How long JetStream waits for an ack before redelivering: longer than the slowest handler.

@@ -109,3 +109,5 @@ QR_UPLOAD_KIND = "qr_upload"
 # A photo small enough for one NATS message travels inline, marked by this header; larger ones
 # go by claim-check through GridFS (the default NATS max_payload is 1 MiB).
 RPC_INLINE_PHOTO_HEADER = "Vssid-Inline-Photo"
+# Unix time after which nobody waits for the decode's answer: the worker skips it then.
+RPC_DEADLINE_HEADER = "Vssid-Deadline"

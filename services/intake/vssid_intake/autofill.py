@@ -18,7 +18,13 @@ from vssid_intake.domain.images import check_pixels
 from vssid_intake.errors import IntakeError
 from vssid_intake.registry import match_material
 from vssid_shared.images import ImageVault
-from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, RPC_QR_DECODE
+from vssid_shared.outage import DependencyDownError
+from vssid_shared.subjects import (
+    QR_UPLOAD_KIND,
+    RPC_DEADLINE_HEADER,
+    RPC_INLINE_PHOTO_HEADER,
+    RPC_QR_DECODE,
+)
 
 NO_RESPONDER_RETRY_SECONDS = 0.25
 
@@ -50,13 +56,19 @@ class Autofill:
     async def ask(
         self, request: dict[str, Any] | bytes, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
+        if not self.broker.connection.is_connected:
+            # Published while disconnected, the request would wait out the whole timeout.
+            raise DependencyDownError("nats")
         body = request if isinstance(request, bytes) else json.dumps(request).encode()
         deadline = time.monotonic() + self.timeout
+        # The worker drops a request whose deadline passed before it could start (wall clock:
+        # it is compared in another process); nobody would be waiting for that answer.
+        stamped = {**(headers or {}), RPC_DEADLINE_HEADER: f"{time.time() + self.timeout:.3f}"}
         while True:
             left = deadline - time.monotonic()
             try:
                 reply = await self.broker.request(
-                    body, RPC_QR_DECODE, headers=headers, timeout=max(left, 0.001)
+                    body, RPC_QR_DECODE, headers=stamped, timeout=max(left, 0.001)
                 )
                 break
             except NoRespondersError as exc:

@@ -14,6 +14,7 @@ from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
 from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
 from vssid_intake.autofill import Autofill
+from vssid_intake.decode_gate import DecodeGate
 from vssid_intake.domain.agencies import AgencyCatalog
 from vssid_intake.handlers import Intake
 from vssid_intake.hashing import HashingGate
@@ -41,6 +42,7 @@ class App:
     catalog: AgencyCatalogStore
     refresh_seconds: float
     reconciler: IntakeReconciler
+    decode_gate: DecodeGate
 
 
 def login_policy(settings: IntakeSettings) -> LoginPolicy:
@@ -102,7 +104,17 @@ def build(settings: IntakeSettings) -> App:
         registry=registry,
         timeout=settings.qr_decode_timeout_seconds,
         inline_max_bytes=settings.qr_inline_max_bytes,
-        max_pixels=settings.max_image_pixels,
+        max_pixels=settings.decode_max_pixels,
+    )
+    # Its own collection: the decode budget and the lookup budget never share a counter.
+    decode_gate = DecodeGate(
+        RateLimiter(
+            runtime.db["decode_rate_limits"],
+            runtime.keys.lookup,
+            utc_now,
+            settings.decode_rate_per_minute,
+        ),
+        settings.decode_in_flight_per_client,
     )
     limiter = RateLimiter(
         runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute
@@ -123,6 +135,7 @@ def build(settings: IntakeSettings) -> App:
         catalog,
         settings.agency_refresh_seconds,
         reconciler,
+        decode_gate,
     )
 
 
@@ -161,5 +174,6 @@ async def start(app: App) -> None:
     await app.autofill.registry.ensure_indexes()
     await migrate_clear_ids(app)
     await app.limiter.ensure_indexes()
+    await app.decode_gate.limiter.ensure_indexes()
     await refresh_agencies(app)
     await app.runtime.start()

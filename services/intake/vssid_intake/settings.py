@@ -23,6 +23,13 @@ class IntakeSettings(CommonSettings):
     session_absolute_minutes: float = 12 * 60
     agency_refresh_seconds: float = 60.0
     qr_decode_timeout_seconds: float = 20.0
+    # Autofill photos are phone photos (12-20 MP; 24 MP allows a 6000x4000 camera), not the
+    # 50 MP a stored upload may have: a decode's cost grows with the pixels it must search.
+    decode_max_pixels: int = 24_000_000
+    # Per client address: decodes per minute (shared by replicas, in MongoDB), and decodes in
+    # flight at once (per replica), so one client never holds every decoder process.
+    decode_rate_per_minute: int = 20
+    decode_in_flight_per_client: int = 1
     # Under NATS's default 1 MiB max_payload with room for headers; larger photos go by GridFS.
     qr_inline_max_bytes: int = 900 * 1024
     # Reconciler: a declaration still `submitted` this long after submission gets its event

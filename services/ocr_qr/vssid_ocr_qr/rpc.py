@@ -19,7 +19,8 @@ def failure(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-Decode = Callable[[bytes], Awaitable[dict[str, Any] | None]]
+EXPIRED = {"code": "expired", "message": "Hết thời gian chờ đọc mã QR, vui lòng thử lại."}
+Decode = Callable[[bytes, float | None], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass
@@ -27,17 +28,21 @@ class DecodeService:
     vault: ImageVault
     decode: Decode
 
-    async def handle_photo(self, data: bytes) -> dict[str, Any]:
-        found = await self.decode(data)
+    async def handle_photo(self, data: bytes, deadline: float | None = None) -> dict[str, Any]:
+        found = await self.decode(data, deadline)
         if found is None:
             return {"error": NOT_FOUND}
+        if found.get("expired"):
+            return {"error": EXPIRED}
         if found.get("unreadable"):
             return {"error": UNREADABLE}
         if rejected := found.get("rejected"):
             return {"error": rejected}
         return {"kind": found["kind"], "fields": found["fields"]}
 
-    async def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+    async def handle(
+        self, request: dict[str, Any], deadline: float | None = None
+    ) -> dict[str, Any]:
         if isinstance(request.get("payload"), str):
             return self.parse_text(request["payload"])
         upload_id = request.get("upload_id")
@@ -48,7 +53,7 @@ class DecodeService:
             data = await self.vault.get(file_id, upload_id, QR_UPLOAD_KIND)
         except ImageNotFoundError:
             return failure("upload_missing", "Ảnh tải lên đã hết hạn, vui lòng gửi lại.")
-        return await self.handle_photo(data)
+        return await self.handle_photo(data, deadline)
 
     @staticmethod
     def parse_text(text: str) -> dict[str, Any]:

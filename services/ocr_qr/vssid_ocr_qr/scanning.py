@@ -7,6 +7,7 @@ import functools
 import io
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from typing import Any, cast
@@ -64,6 +65,17 @@ def decode_card_bytes(data: bytes) -> dict[str, Any] | None:
     return card
 
 
+EXPIRED: dict[str, Any] = {"expired": True}
+
+
+def decode_unless_late(deadline: float | None, data: bytes) -> dict[str, Any] | None:
+    """Runs inside a pool process: skip a photo whose asker stopped waiting while it queued
+    (Unix time, as the asker's clock and ours are one machine's or NTP-synchronised)."""
+    if deadline is not None and time.time() > deadline:
+        return EXPIRED
+    return decode_card_bytes(data)
+
+
 def inspect_photo(kind: str, data: bytes, *, want_qr: bool) -> dict[str, Any]:
     """Runs inside a pool process: quality findings for any photo, the card QR if asked."""
     try:
@@ -119,9 +131,9 @@ class DecodePool:
         job = functools.partial(inspect_photo, kind, data, want_qr=want_qr)
         return await loop.run_in_executor(self._pool, job)
 
-    async def decode(self, data: bytes) -> dict[str, Any] | None:
+    async def decode(self, data: bytes, deadline: float | None = None) -> dict[str, Any] | None:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, decode_card_bytes, data)
+        return await loop.run_in_executor(self._pool, decode_unless_late, deadline, data)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

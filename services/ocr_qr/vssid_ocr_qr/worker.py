@@ -15,5 +15,5 @@ app = worker_app(
     description="Kiểm tra ảnh, đọc mã QR trên CCCD/BHYT và đối chiếu với tờ khai.",
     log=configure_logging("ocr_qr", settings.log_level),
     on_start=state.start,
-    on_stop=state.pool.close,
+    on_stop=state.close,
 )

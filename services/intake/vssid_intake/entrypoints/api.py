@@ -30,6 +30,7 @@ from vssid_intake.errors import IntakeError
 from vssid_intake.settings import IntakeSettings
 from vssid_shared.clock import vn_date
 from vssid_shared.headers import SecurityHeaders
+from vssid_shared.http_errors import ready_answer
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
@@ -61,11 +62,17 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
-    install_error_handlers(api)
+    install_error_handlers(api, settings.max_image_bytes)
     api.add_middleware(SecurityHeaders)
     register_routes(api, app_state)
     register_auth_routes(api, app_state.accounts)
-    register_autofill_routes(api, app_state.autofill, app_state.limiter, settings.max_image_bytes)
+    register_autofill_routes(
+        api,
+        app_state.autofill,
+        app_state.limiter,
+        settings.max_image_bytes,
+        app_state.decode_gate,
+    )
     return api
 
 
@@ -78,8 +85,7 @@ def register_routes(api: FastAPI, app: App) -> None:
 
     @api.get("/ready", tags=["ops"])
     async def ready() -> JSONResponse:
-        ok = await app.runtime.ready()
-        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+        return await ready_answer(app.runtime)
 
     @api.get("/v1/agencies", response_model=list[AgencyOut], tags=["agencies"])
     async def agencies(province_code: str | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel
 
 from vssid_intake.autofill import Autofill
+from vssid_intake.decode_gate import DecodeGate
 from vssid_intake.entrypoints.openapi import body_with_file
 from vssid_intake.entrypoints.upload import read_file_field
 from vssid_intake.errors import IntakeError
@@ -19,6 +20,9 @@ class TooManyRequestsError(IntakeError):
     status = 429
     code = "rate_limited"
     message = "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau một phút."
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "60"}  # CONTRACT §4a: every 429 says when to come back
 
 
 class QrOut(BaseModel):
@@ -36,24 +40,35 @@ class LookupOut(BaseModel):
     matches: list[LookupMatch]
 
 
+MAX_PAYLOAD_CHARS = 4096  # a QR code holds at most 2953 bytes; room for escapes
 DECODE_BODY = body_with_file(
     **{
         "application/json": {
             "schema": {
                 "type": "object",
                 "required": ["payload"],
-                "properties": {"payload": {"type": "string", "maxLength": 4096}},
+                "properties": {"payload": {"type": "string", "maxLength": MAX_PAYLOAD_CHARS}},
             }
         }
     }
 )
 
 
+class PayloadTooLongError(IntakeError):
+    status = 422
+    code = "payload_too_long"
+    message = f"Nội dung mã QR dài quá {MAX_PAYLOAD_CHARS} ký tự."
+
+
 def register_autofill_routes(
-    api: FastAPI, autofill: Autofill, limiter: RateLimiter, max_bytes: int
+    api: FastAPI, autofill: Autofill, limiter: RateLimiter, max_bytes: int, gate: DecodeGate
 ) -> None:
     @api.post("/v1/qr/decode", response_model=QrOut, openapi_extra=DECODE_BODY, tags=["autofill"])
     async def decode(request: Request) -> dict[str, Any]:
+        async with gate.admit(request.client.host if request.client else "unknown"):
+            return await decode_request(request)
+
+    async def decode_request(request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("application/json"):
             try:
@@ -63,6 +78,8 @@ def register_autofill_routes(
             payload = body.get("payload") if isinstance(body, dict) else None
             if not isinstance(payload, str) or not payload.strip():
                 raise IntakeError('Cần gửi ảnh (trường \'file\') hoặc JSON {"payload": "..."}.')
+            if len(payload) > MAX_PAYLOAD_CHARS:
+                raise PayloadTooLongError
             return await autofill.decode_payload(payload)
         data = await read_file_field(
             content_type, request.headers.get("content-length"), request.stream(), limit=max_bytes

@@ -16,7 +16,9 @@ from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.settings import ReviewSettings
 from vssid_review.views import detail_view, summary_view
+from vssid_shared.body_limit import JSON_BODY_LIMIT
 from vssid_shared.headers import SecurityHeaders
+from vssid_shared.http_errors import install_error_handlers, ready_answer
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
 
@@ -59,10 +61,8 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         description="Hồ sơ đăng ký giao dịch điện tử cho cán bộ cơ quan BHXH.",
     )
 
-    @api.exception_handler(CaseError)
-    async def case_error(_: Request, exc: CaseError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
-
+    # Every review route takes small JSON (a note, a reason) or none.
+    install_error_handlers(api, body_limit=lambda _: JSON_BODY_LIMIT)
     api.add_middleware(SecurityHeaders)
     register_routes(api, state)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
@@ -93,8 +93,7 @@ def register_routes(api: FastAPI, state: App) -> None:
 
     @api.get("/ready", tags=["ops"])
     async def ready() -> JSONResponse:
-        ok = await state.runtime.ready()
-        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+        return await ready_answer(state.runtime)
 
     async def detail(op: Operator, case: dict[str, Any]) -> dict[str, Any]:
         sealed = review.open_sealed(case)

@@ -1,0 +1,94 @@
+"""A pure ASGI middleware refusing a request body over its route's limit before it is read whole.
+
+A declared `Content-Length` over the limit is answered 413 at once, without reading a byte of
+the body; a chunked (or lying) body is counted as it streams and the read that passes the limit
+raises `BodyTooLargeError`, which the error installer turns into the same 413. Nothing upstream
+ever holds more than the limit (plus one chunk) in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vssid_shared.http_problem import problem_bytes
+
+KIB = 1024
+JSON_BODY_LIMIT = 64 * KIB  # every JSON route: declarations, reasons and payloads are small
+
+# The limit for one request, from its scope (method, path, headers).
+LimitFor = Callable[[Scope], int]
+
+
+def too_large_message(limit: int) -> str:
+    size = f"{limit // KIB} KiB" if limit >= KIB else f"{limit} byte"
+    return f"Nội dung yêu cầu vượt quá giới hạn {size} của địa chỉ này."
+
+
+class BodyTooLargeError(HTTPException):
+    """A body passed its route's limit while streaming. An HTTPException, so FastAPI's body
+    parsing re-raises it as it is rather than turning it into a plain 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_message(limit))
+        self.limit = limit
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def declared_length(scope: Scope) -> int | None:
+    value = header(scope, b"content-length")
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit_for: LimitFor) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        length = declared_length(scope)
+        if length is not None and length > limit:
+            await refuse(send, limit)
+            return
+        await self.app(scope, counting(receive, limit), send)
+
+
+def counting(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def receive_counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLargeError(limit)
+        return message
+
+    return receive_counted
+
+
+async def refuse(send: Send, limit: int) -> None:
+    body = problem_bytes("body_too_large", too_large_message(limit))
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        # The unread body cannot be skipped cheaply: end the connection after this answer.
+        (b"connection", b"close"),
+    ]
+    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
