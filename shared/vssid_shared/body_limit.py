@@ -8,7 +8,10 @@ ever holds more than the limit (plus one chunk) in memory.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,6 +21,12 @@ from vssid_shared.http_problem import problem_bytes
 
 KIB = 1024
 JSON_BODY_LIMIT = 64 * KIB  # every JSON route: declarations, reasons and payloads are small
+# After a 413 the server reads and drops the rest of the body for a moment before it closes
+# ("lingering close", as nginx does): closing with unread bytes makes the kernel send a reset,
+# which can destroy the 413 before a client still sending has read it. Bounded in time and
+# bytes, and nothing is kept, so it costs no memory.
+LINGER_SECONDS = 1.0
+LINGER_BYTES = 8 * KIB * KIB
 
 # The limit for one request, from its scope (method, path, headers).
 LimitFor = Callable[[Scope], int]
@@ -61,12 +70,21 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope)
         length = declared_length(scope)
         if length is not None and length > limit:
-            await refuse(send, limit)
+            await refuse(lingering(send, receive, Overflow(True)), limit)
             return
-        await self.app(scope, counting(receive, limit), send)
+        overflow = Overflow()
+        counted = counting(receive, limit, overflow)
+        await self.app(scope, counted, lingering(send, receive, overflow))
 
 
-def counting(receive: Receive, limit: int) -> Receive:
+@dataclass
+class Overflow:
+    """Whether this request's body went over its limit (its answer then lingers)."""
+
+    happened: bool = False
+
+
+def counting(receive: Receive, limit: int, overflow: Overflow) -> Receive:
     seen = 0
 
     async def receive_counted() -> Message:
@@ -75,10 +93,41 @@ def counting(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
+                overflow.happened = True
                 raise BodyTooLargeError(limit)
         return message
 
     return receive_counted
+
+
+def lingering(send: Send, receive: Receive, overflow: Overflow) -> Send:
+    """`send`, except that the last part of an answer to an over-limit body is held back while
+    the rest of the body is dropped (see LINGER_SECONDS): the answer is complete on the wire
+    (Content-Length), only the connection's close waits."""
+
+    async def send_lingering(message: Message) -> None:
+        last = message["type"] == "http.response.body" and not message.get("more_body", False)
+        if not (last and overflow.happened):
+            await send(message)
+            return
+        await send({**message, "more_body": True})
+        await drop_rest(receive)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return send_lingering
+
+
+async def drop_rest(receive: Receive) -> None:
+    deadline = time.monotonic() + LINGER_SECONDS
+    dropped = 0
+    while dropped <= LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+        try:
+            message = await asyncio.wait_for(receive(), left)
+        except TimeoutError:
+            return
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        dropped += len(message.get("body", b""))
 
 
 async def refuse(send: Send, limit: int) -> None:

@@ -94,7 +94,8 @@ def ocr_qr(stack: Stack) -> Iterator[ManagedProcess]:
         "VSSID_ENV": "test",
         "VSSID_MONGO_URL": stack.mongo_url,
         "VSSID_MONGO_DB": f"pool_{uuid.uuid4().hex[:8]}",
-        "VSSID_SCAN_WORKERS": "2",
+        "VSSID_SCAN_WORKERS": "1",  # and one decode process: two pool processes in all
+        "VSSID_DECODE_WORKERS": "1",
         "PYTHONUNBUFFERED": "1",
     }
     subprocess.run(
