@@ -28,12 +28,15 @@ from vssid.devstack.supervisor import ManagedProcess
 SERVICES = ("ocr_qr", "intake", "review")
 
 
-def start_services(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
+def start_services(
+    config: StackConfig, env: dict[str, str], names: tuple[str, ...] = SERVICES
+) -> list[ManagedProcess]:
+    """Bootstrap, then start `names` in order, each once ready; returned in stop order."""
     argv = [sys.executable, "-m", "vssid_shared.bootstrap"]
     ManagedProcess("boot", argv, env=env, echo=False).start().wait(60)
     specs = default_services(config)
     started = []
-    for name in SERVICES:
+    for name in names:
         spec = specs[name]
         process = ManagedProcess(spec.name, spec.argv, env=env, echo=False).start()
         started.append(process)

@@ -1,0 +1,285 @@
+"""Bench: what the whole pipeline costs per declaration, against the photo work it exists for.
+
+Starts the embedded stack on free ports (NATS, the MongoDB-protocol server, the catcher, then
+intake, review, ocr_qr and notifier as processes, as `make dev` does) and drives N declarations
+through the HTTP contract, K in flight: draft, portrait and both ID sides as phone photos,
+submit, poll until `awaiting_verification`; half of them ask for the email copy (a PDF).
+
+The CPU seconds of every process of the stack (pool processes included) are read from /proc
+before and after, once everything has gone quiet again (the copy is mailed after the status
+the bench waits for). Prints throughput, submit → awaiting_verification p50/p95, CPU seconds
+per declaration per part, the photo-work ceiling (cores ÷ ocr_qr CPU per declaration) and the
+ratio of throughput to it; then p50/p95 with declarations arriving at half the measured
+throughput; then the photo work alone, in this process: ms per photo for checks and decode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+from PIL import Image
+from pymongo import MongoClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
+
+from bench.proccpu import tree_cpu
+from bench.scans import start_services
+from tests.support import applicant as a
+from tests.support.cards import render_card_photo, render_portrait
+from vssid.devstack.config import StackConfig
+from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
+from vssid.devstack.supervisor import ManagedProcess
+
+SERVICES = ("ocr_qr", "notifier", "intake", "review")
+POLL = 0.1  # seconds between status polls: latencies are good to about this much
+Photos = dict[str, bytes]
+
+
+@dataclass
+class Run:
+    """One phase: wall time, per-declaration latencies, CPU per part, MongoDB op counts."""
+
+    count: int
+    wall: float
+    latencies: list[float]
+    cpu: dict[str, float]
+    ops: dict[str, int] | None
+
+
+def photo_sets(count: int) -> list[Photos]:
+    """`count` distinct photo triples (phone-quality ID sides, both carrying the CCCD QR)."""
+    return [
+        {
+            "portrait": render_portrait(seed),
+            "id_front": render_card_photo(a.BAO_QR, "phone", 2 * seed + 1),
+            "id_back": render_card_photo(a.BAO_QR, "phone", 2 * seed + 2),
+        }
+        for seed in range(count)
+    ]
+
+
+def declare(intake: httpx.Client, photos: Photos, copy: bool) -> float:
+    """One declaration through the contract; seconds from submit to `awaiting_verification`."""
+    fields = {**a.unique_bao(), "send_email_copy": copy}
+    declaration_id, token = a.create_draft(intake, fields)
+    for kind, data in photos.items():
+        response = intake.put(
+            f"/v1/declarations/{declaration_id}/images/{kind}",
+            files={"file": (f"{kind}.jpg", data, "image/jpeg")},
+            headers=a.auth(token),
+        )
+        assert response.status_code == 201, response.text
+    submitted = time.perf_counter()
+    a.submit(intake, declaration_id, token)
+    while a.status_of(intake, declaration_id, token)["status"] != "awaiting_verification":
+        if time.perf_counter() - submitted > 300:
+            raise TimeoutError(f"{declaration_id} not awaiting_verification after 300 s")
+        time.sleep(POLL)
+    return time.perf_counter() - submitted
+
+
+class Stack:
+    """The running processes, by part name, and how to read what they have spent."""
+
+    def __init__(self, config: StackConfig, processes: dict[str, ManagedProcess]) -> None:
+        self.config = config
+        self.processes = processes
+        self._mongo: MongoClient[dict[str, Any]] = MongoClient(config.mongo_url)
+
+    def cpu(self) -> dict[str, float]:
+        roots = {name: p.pid for name, p in self.processes.items() if p.pid is not None}
+        return tree_cpu(roots)
+
+    def ops(self) -> dict[str, int] | None:
+        """The server's op counters, if it keeps them (serverStatus.opcounters)."""
+        try:
+            status = self._mongo.admin.command("serverStatus")
+        except Exception:
+            return None
+        counters = status.get("opcounters")
+        return {k: int(v) for k, v in counters.items()} if isinstance(counters, dict) else None
+
+    def settle(self, quiet: float = 0.05, every: float = 1.0, limit: float = 120) -> None:
+        """Wait until the stack spends under `quiet` CPU seconds per second (mails are out)."""
+        deadline = time.monotonic() + limit
+        before = sum(self.cpu().values())
+        while time.monotonic() < deadline:
+            time.sleep(every)
+            now = sum(self.cpu().values())
+            if now - before < quiet * every:
+                return
+            before = now
+
+    def close(self) -> None:
+        self._mongo.close()
+
+
+def measure(stack: Stack, count: int, body: Callable[[], list[float]]) -> Run:
+    stack.settle()
+    cpu0, ops0 = stack.cpu(), stack.ops()
+    start = time.perf_counter()
+    latencies = body()
+    wall = time.perf_counter() - start
+    stack.settle()
+    cpu1, ops1 = stack.cpu(), stack.ops()
+    cpu = {name: cpu1[name] - cpu0.get(name, 0.0) for name in cpu1}
+    ops = {k: ops1[k] - ops0.get(k, 0) for k in ops1} if ops0 and ops1 else None
+    return Run(count, wall, latencies, cpu, ops)
+
+
+def closed_loop(stack: Stack, sets: list[Photos], count: int, in_flight: int) -> Run:
+    """`count` declarations, `in_flight` at a time, as fast as the stack takes them."""
+
+    def body() -> list[float]:
+        with (
+            httpx.Client(base_url=stack.config.intake_url, timeout=120) as intake,
+            ThreadPoolExecutor(in_flight) as pool,
+        ):
+            jobs = [
+                pool.submit(declare, intake, sets[i % len(sets)], i % 2 == 0) for i in range(count)
+            ]
+            return [job.result() for job in jobs]
+
+    return measure(stack, count, body)
+
+
+def open_loop(stack: Stack, sets: list[Photos], count: int, rate: float) -> Run:
+    """`count` declarations arriving `rate` per second, however long each one takes."""
+
+    def body() -> list[float]:
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def one(i: int) -> None:
+            latency = declare(intake, sets[i % len(sets)], i % 2 == 0)
+            with lock:
+                latencies.append(latency)
+
+        with (
+            httpx.Client(base_url=stack.config.intake_url, timeout=120) as intake,
+            ThreadPoolExecutor(64) as pool,
+        ):
+            start = time.perf_counter()
+            jobs = []
+            for i in range(count):
+                time.sleep(max(0.0, start + i / rate - time.perf_counter()))
+                jobs.append(pool.submit(one, i))
+            for job in jobs:
+                job.result()
+        return latencies
+
+    return measure(stack, count, body)
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def report_run(title: str, run: Run) -> float:
+    rate = run.count / run.wall
+    p50, p95 = percentile(run.latencies, 50), percentile(run.latencies, 95)
+    print(f"\n{title}: {run.count} declarations in {run.wall:.1f} s = {rate:.2f} declarations/s")
+    print(f"  submit -> awaiting_verification  p50 {p50:.2f} s   p95 {p95:.2f} s")
+    return rate
+
+
+def report_cpu(run: Run, cores: int) -> None:
+    per = {name: cpu / run.count for name, cpu in run.cpu.items()}
+    total = sum(per.values())
+    print("  CPU seconds per declaration:")
+    for name, value in sorted(per.items(), key=lambda item: -item[1]):
+        print(f"    {name:<10} {value:7.3f}")
+    print(
+        f"    {'total':<10} {total:7.3f}   (overhead / photo work: "
+        f"{(total - per['ocr_qr']) / per['ocr_qr']:.2f}x)"
+    )
+    ceiling = cores / per["ocr_qr"]
+    rate = run.count / run.wall
+    print(
+        f"  photo-work ceiling {ceiling:.2f} declarations/s ({cores} cores / ocr_qr CPU); "
+        f"throughput / ceiling = {rate / ceiling:.2f}"
+    )
+    print(f"  whole-stack CPU ceiling {cores / total:.2f} declarations/s")
+    if run.ops is not None:
+        counts = ", ".join(f"{k} {v / run.count:.1f}" for k, v in run.ops.items() if v)
+        print(f"  MongoDB ops per declaration (serverStatus opcounters): {counts}")
+
+
+def photo_work(sets: list[Photos]) -> None:
+    """ms of CPU per photo for the checks and for the QR decode, as a pool process does them."""
+    from vssid_ocr_qr.quality import ImageKind, assess_image
+    from vssid_ocr_qr.scanning import _ladder
+
+    checks: list[float] = []
+    decodes: list[float] = []
+    _ladder()
+    for photos in sets:
+        for kind, data in photos.items():
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                start = time.process_time()
+                assess_image(cast(ImageKind, kind), image)
+                checks.append(time.process_time() - start)
+                if kind != "portrait":
+                    start = time.process_time()
+                    _ladder().scan(image)
+                    decodes.append(time.process_time() - start)
+    print(f"\nphoto work in one process ({len(checks)} photos, {len(decodes)} ID sides):")
+    print(f"  checks  {1000 * statistics.mean(checks):6.1f} ms per photo")
+    print(f"  decode  {1000 * statistics.mean(decodes):6.1f} ms per ID side")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=60, help="declarations at full load")
+    parser.add_argument("--k", type=int, default=8, help="declarations in flight")
+    parser.add_argument("--half-n", type=int, default=None, help="at half load (default n/2)")
+    parser.add_argument("--sets", type=int, default=6, help="distinct photo triples to cycle")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    sets = photo_sets(args.sets)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = config_on_free_ports(Path(tmp))
+        env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
+        servers = start_servers(config, echo=False)
+        services: list[ManagedProcess] = []
+        try:
+            services = start_services(config, env, SERVICES)
+            named = dict(zip(("nats", "mongo", "catcher"), servers, strict=True))
+            named |= {p.name: p for p in services}
+            stack = Stack(config, named)
+            closed_loop(stack, sets, 2, 2)  # warm-up: first imports, connections, indexes
+            full = closed_loop(stack, sets, args.n, args.k)
+            print(
+                f"machine: {platform.machine()}, {cores} cores, Python "
+                f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
+                "half with the email copy"
+            )
+            rate = report_run("full load", full)
+            report_cpu(full, cores)
+            half = open_loop(stack, sets, args.half_n or max(args.n // 2, 2), rate / 2)
+            report_run(f"half load ({rate / 2:.2f} arriving per second)", half)
+            stack.close()
+        finally:
+            for process in services:
+                process.stop(10)
+            stop_servers(servers)
+    photo_work(sets)
+
+
+if __name__ == "__main__":
+    main()
