@@ -76,6 +76,37 @@ def photo_sets(count: int) -> list[Photos]:
     ]
 
 
+class PhotoSource:
+    """A fresh triple for every declaration: the same photo twice is a reused-image finding,
+    which a bench cycling a few photos would pay for on every declaration (and more, the more
+    declarations have used it). Cards are rendered once, then made unique by a corner patch."""
+
+    def __init__(self, sets: list[Photos]) -> None:
+        self.sets = sets
+        self._next = itertools.count(1000)
+
+    def take(self, count: int) -> list[Photos]:
+        return [self._one(next(self._next)) for _ in range(count)]
+
+    def _one(self, n: int) -> Photos:
+        base = self.sets[n % len(self.sets)]
+        return {
+            "portrait": render_portrait(n),
+            "id_front": _marked(base["id_front"], n),
+            "id_back": _marked(base["id_back"], n),
+        }
+
+
+def _marked(jpeg: bytes, n: int) -> bytes:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        rgb = image.convert("RGB")
+    # A 6x6 patch whose colour encodes n: survives intake's re-encode, away from the card.
+    rgb.paste((n % 256, n // 256 % 256, 128), (0, 0, 6, 6))
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def declare(intake: httpx.Client, photos: Photos, copy: bool) -> float:
     """One declaration through the contract; seconds from submit to `awaiting_verification`."""
     fields = {**a.unique_bao(), "send_email_copy": copy}
@@ -157,31 +188,31 @@ def measure(stack: Stack, count: int, body: Callable[[], list[float]]) -> Run:
     return Run(count, wall, latencies, cpu, ops, next(POLLS) - polls0 - 1)
 
 
-def closed_loop(stack: Stack, sets: list[Photos], count: int, in_flight: int) -> Run:
-    """`count` declarations, `in_flight` at a time, as fast as the stack takes them."""
+def closed_loop(stack: Stack, photos: list[Photos], in_flight: int) -> Run:
+    """One declaration per photo triple, `in_flight` at a time, as fast as the stack takes them."""
+    count = len(photos)
 
     def body() -> list[float]:
         with (
             httpx.Client(base_url=stack.config.intake_url, timeout=120) as intake,
             ThreadPoolExecutor(in_flight) as pool,
         ):
-            jobs = [
-                pool.submit(declare, intake, sets[i % len(sets)], i % 2 == 0) for i in range(count)
-            ]
+            jobs = [pool.submit(declare, intake, photos[i], i % 2 == 0) for i in range(count)]
             return [job.result() for job in jobs]
 
     return measure(stack, count, body)
 
 
-def open_loop(stack: Stack, sets: list[Photos], count: int, rate: float) -> Run:
-    """`count` declarations arriving `rate` per second, however long each one takes."""
+def open_loop(stack: Stack, photos: list[Photos], rate: float) -> Run:
+    """One declaration per photo triple, arriving `rate` per second, however long each takes."""
+    count = len(photos)
 
     def body() -> list[float]:
         latencies: list[float] = []
         lock = threading.Lock()
 
         def one(i: int) -> None:
-            latency = declare(intake, sets[i % len(sets)], i % 2 == 0)
+            latency = declare(intake, photos[i], i % 2 == 0)
             with lock:
                 latencies.append(latency)
 
@@ -201,10 +232,11 @@ def open_loop(stack: Stack, sets: list[Photos], count: int, rate: float) -> Run:
     return measure(stack, count, body)
 
 
-def mongo_round_trips(stack: Stack, sets: list[Photos], count: int, in_flight: int) -> None:
+def mongo_round_trips(stack: Stack, photos: list[Photos], in_flight: int) -> None:
     """Every operation the services send, per declaration, by collection and kind."""
+    count = len(photos)
     stack.profile(2)
-    closed_loop(stack, sets, count, in_flight)
+    closed_loop(stack, photos, in_flight)
     stack.profile(0)
     table: dict[tuple[str, str], list[float]] = {}
     for entry in stack.profiled():
@@ -314,6 +346,10 @@ def main() -> None:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     sets = photo_sets(args.sets)
+    source = PhotoSource(sets)
+    half_n = args.half_n or max(args.n // 2, 2)
+    warm, full_photos, half_photos = source.take(2), source.take(args.n), source.take(half_n)
+    profiled = source.take(args.mongo_profile)
     with tempfile.TemporaryDirectory() as tmp:
         config = config_on_free_ports(Path(tmp))
         env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
@@ -324,11 +360,11 @@ def main() -> None:
             named = dict(zip(("nats", "mongo", "catcher"), servers, strict=True))
             named |= {p.name: p for p in services}
             stack = Stack(config, named)
-            closed_loop(stack, sets, 2, 2)  # warm-up: first imports, connections, indexes
+            closed_loop(stack, warm, 2)  # warm-up: first imports, connections, indexes
             if args.mongo_profile:
-                mongo_round_trips(stack, sets, args.mongo_profile, args.k)
+                mongo_round_trips(stack, profiled, args.k)
                 return
-            full = closed_loop(stack, sets, args.n, args.k)
+            full = closed_loop(stack, full_photos, args.k)
             print(
                 f"machine: {platform.machine()}, {cores} cores, Python "
                 f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
@@ -336,7 +372,7 @@ def main() -> None:
             )
             rate = report_run("full load", full)
             report_cpu(full, cores, poll_cost(stack))
-            half = open_loop(stack, sets, args.half_n or max(args.n // 2, 2), rate / 2)
+            half = open_loop(stack, half_photos, rate / 2)
             report_run(f"half load ({rate / 2:.2f} arriving per second)", half)
             stack.close()
         finally:
