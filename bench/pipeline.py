@@ -20,13 +20,14 @@ import io
 import itertools
 import os
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -46,6 +47,8 @@ from vssid.devstack.servers import config_on_free_ports, start_servers, stop_ser
 from vssid.devstack.supervisor import ManagedProcess
 
 SERVICES = ("ocr_qr", "notifier", "intake", "review")
+BAO_ID_DOCUMENT = cast(dict[str, str], a.BAO["id_document"])
+BAO_CCCD = BAO_ID_DOCUMENT["number"]
 DB = "vssid"  # Settings.mongo_db
 POLL = 0.2  # seconds between status polls: latencies are good to about this much
 POLLS = itertools.count()  # status polls made, all threads (next() is atomic in CPython)
@@ -64,54 +67,40 @@ class Run:
     polls: int
 
 
-def photo_sets(count: int) -> list[Photos]:
-    """`count` distinct photo triples (phone-quality ID sides, both carrying the CCCD QR)."""
+@dataclass(frozen=True)
+class Applicant:
+    """One declaration's person and photos."""
+
+    fields: dict[str, Any]
+    photos: Photos
+
+
+def _person_card(n: int) -> tuple[dict[str, Any], bytes, bytes]:
+    """Runs in a helper process: Bảo with CCCD number n, and both sides of his card."""
+    number = f"04809{n:07d}"  # province 048, a man born in 1990 (G=0, YY=90)
+    qr = a.BAO_QR.replace(BAO_CCCD, number)
+    fields = {**a.unique_bao(), "id_document": {**BAO_ID_DOCUMENT, "number": number}}
+    return fields, render_card_photo(qr, "phone", 2 * n + 1), render_card_photo(qr, "phone", 2 * n)
+
+
+def applicants(count: int, first: int) -> list[Applicant]:
+    """`count` different people: the same CCCD twice is a duplicate-person finding that reads
+    every earlier case, and the same photo twice a reused-image one, so a bench that cycled a
+    few would pay more per declaration the more it ran (no real applicant base looks so)."""
+    with ProcessPoolExecutor() as pool:
+        people = list(pool.map(_person_card, range(first, first + count)))
     return [
-        {
-            "portrait": render_portrait(seed),
-            "id_front": render_card_photo(a.BAO_QR, "phone", 2 * seed + 1),
-            "id_back": render_card_photo(a.BAO_QR, "phone", 2 * seed + 2),
-        }
-        for seed in range(count)
+        Applicant(
+            fields, {"portrait": render_portrait(first + i), "id_front": front, "id_back": back}
+        )
+        for i, (fields, front, back) in enumerate(people)
     ]
 
 
-class PhotoSource:
-    """A fresh triple for every declaration: the same photo twice is a reused-image finding,
-    which a bench cycling a few photos would pay for on every declaration (and more, the more
-    declarations have used it). Cards are rendered once, then made unique by a corner patch."""
-
-    def __init__(self, sets: list[Photos]) -> None:
-        self.sets = sets
-        self._next = itertools.count(1000)
-
-    def take(self, count: int) -> list[Photos]:
-        return [self._one(next(self._next)) for _ in range(count)]
-
-    def _one(self, n: int) -> Photos:
-        base = self.sets[n % len(self.sets)]
-        return {
-            "portrait": render_portrait(n),
-            "id_front": _marked(base["id_front"], n),
-            "id_back": _marked(base["id_back"], n),
-        }
-
-
-def _marked(jpeg: bytes, n: int) -> bytes:
-    with Image.open(io.BytesIO(jpeg)) as image:
-        rgb = image.convert("RGB")
-    # A 6x6 patch whose colour encodes n: survives intake's re-encode, away from the card.
-    rgb.paste((n % 256, n // 256 % 256, 128), (0, 0, 6, 6))
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-def declare(intake: httpx.Client, photos: Photos, copy: bool) -> float:
+def declare(intake: httpx.Client, person: Applicant, copy: bool) -> float:
     """One declaration through the contract; seconds from submit to `awaiting_verification`."""
-    fields = {**a.unique_bao(), "send_email_copy": copy}
-    declaration_id, token = a.create_draft(intake, fields)
-    for kind, data in photos.items():
+    declaration_id, token = a.create_draft(intake, {**person.fields, "send_email_copy": copy})
+    for kind, data in person.photos.items():
         response = intake.put(
             f"/v1/declarations/{declaration_id}/images/{kind}",
             files={"file": (f"{kind}.jpg", data, "image/jpeg")},
@@ -188,31 +177,31 @@ def measure(stack: Stack, count: int, body: Callable[[], list[float]]) -> Run:
     return Run(count, wall, latencies, cpu, ops, next(POLLS) - polls0 - 1)
 
 
-def closed_loop(stack: Stack, photos: list[Photos], in_flight: int) -> Run:
-    """One declaration per photo triple, `in_flight` at a time, as fast as the stack takes them."""
-    count = len(photos)
+def closed_loop(stack: Stack, people: list[Applicant], in_flight: int) -> Run:
+    """One declaration per applicant, `in_flight` at a time, as fast as the stack takes them."""
+    count = len(people)
 
     def body() -> list[float]:
         with (
             httpx.Client(base_url=stack.config.intake_url, timeout=120) as intake,
             ThreadPoolExecutor(in_flight) as pool,
         ):
-            jobs = [pool.submit(declare, intake, photos[i], i % 2 == 0) for i in range(count)]
+            jobs = [pool.submit(declare, intake, people[i], i % 2 == 0) for i in range(count)]
             return [job.result() for job in jobs]
 
     return measure(stack, count, body)
 
 
-def open_loop(stack: Stack, photos: list[Photos], rate: float) -> Run:
-    """One declaration per photo triple, arriving `rate` per second, however long each takes."""
-    count = len(photos)
+def open_loop(stack: Stack, people: list[Applicant], rate: float) -> Run:
+    """One declaration per applicant, arriving `rate` per second, however long each takes."""
+    count = len(people)
 
     def body() -> list[float]:
         latencies: list[float] = []
         lock = threading.Lock()
 
         def one(i: int) -> None:
-            latency = declare(intake, photos[i], i % 2 == 0)
+            latency = declare(intake, people[i], i % 2 == 0)
             with lock:
                 latencies.append(latency)
 
@@ -232,11 +221,11 @@ def open_loop(stack: Stack, photos: list[Photos], rate: float) -> Run:
     return measure(stack, count, body)
 
 
-def mongo_round_trips(stack: Stack, photos: list[Photos], in_flight: int) -> None:
+def mongo_round_trips(stack: Stack, people: list[Applicant], in_flight: int) -> None:
     """Every operation the services send, per declaration, by collection and kind."""
-    count = len(photos)
+    count = len(people)
     stack.profile(2)
-    closed_loop(stack, photos, in_flight)
+    closed_loop(stack, people, in_flight)
     stack.profile(0)
     table: dict[tuple[str, str], list[float]] = {}
     for entry in stack.profiled():
@@ -335,7 +324,6 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=60, help="declarations at full load")
     parser.add_argument("--k", type=int, default=8, help="declarations in flight")
     parser.add_argument("--half-n", type=int, default=None, help="at half load (default n/2)")
-    parser.add_argument("--sets", type=int, default=6, help="distinct photo triples to cycle")
     parser.add_argument(
         "--mongo-profile",
         type=int,
@@ -345,11 +333,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    sets = photo_sets(args.sets)
-    source = PhotoSource(sets)
     half_n = args.half_n or max(args.n // 2, 2)
-    warm, full_photos, half_photos = source.take(2), source.take(args.n), source.take(half_n)
-    profiled = source.take(args.mongo_profile)
+    people = applicants(2 + args.n + half_n + args.mongo_profile, first=secrets.randbelow(10**6))
+    warm, full_people, rest = people[:2], people[2 : 2 + args.n], people[2 + args.n :]
+    half_people, profiled = rest[:half_n], rest[half_n:]
     with tempfile.TemporaryDirectory() as tmp:
         config = config_on_free_ports(Path(tmp))
         env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
@@ -364,7 +351,7 @@ def main() -> None:
             if args.mongo_profile:
                 mongo_round_trips(stack, profiled, args.k)
                 return
-            full = closed_loop(stack, full_photos, args.k)
+            full = closed_loop(stack, full_people, args.k)
             print(
                 f"machine: {platform.machine()}, {cores} cores, Python "
                 f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
@@ -372,14 +359,14 @@ def main() -> None:
             )
             rate = report_run("full load", full)
             report_cpu(full, cores, poll_cost(stack))
-            half = open_loop(stack, half_photos, rate / 2)
+            half = open_loop(stack, half_people, rate / 2)
             report_run(f"half load ({rate / 2:.2f} arriving per second)", half)
             stack.close()
         finally:
             for process in services:
                 process.stop(10)
             stop_servers(servers)
-    photo_work(sets)
+    photo_work([person.photos for person in people[:6]])
 
 
 if __name__ == "__main__":
