@@ -42,6 +42,7 @@ from bench.proccpu import tree_cpu
 from bench.scans import start_services
 from tests.support import applicant as a
 from tests.support.cards import render_card_photo, render_portrait
+from vssid.devstack.catalog import default_services, is_ready_event
 from vssid.devstack.config import StackConfig
 from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
@@ -127,7 +128,11 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         roots = {name: p.pid for name, p in self.processes.items() if p.pid is not None}
-        return tree_cpu(roots)
+        parts: dict[str, float] = {}
+        for name, cpu in tree_cpu(roots).items():
+            part = name.split("#")[0]  # extra ocr_qr workers count as ocr_qr
+            parts[part] = parts.get(part, 0.0) + cpu
+        return parts
 
     def ops(self) -> dict[str, int] | None:
         """The server's op counters, if it keeps them (serverStatus.opcounters)."""
@@ -323,6 +328,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=60, help="declarations at full load")
     parser.add_argument("--k", type=int, default=8, help="declarations in flight")
+    parser.add_argument(
+        "--ocr-workers",
+        type=int,
+        default=1,
+        help="ocr_qr processes on the one durable consumer (compare 1 with 2 for scaling)",
+    )
     parser.add_argument("--half-n", type=int, default=None, help="at half load (default n/2)")
     parser.add_argument(
         "--mongo-profile",
@@ -346,6 +357,12 @@ def main() -> None:
             services = start_services(config, env, SERVICES)
             named = dict(zip(("nats", "mongo", "catcher"), servers, strict=True))
             named |= {p.name: p for p in services}
+            for n in range(2, args.ocr_workers + 1):
+                spec = default_services(config)["ocr_qr"]
+                extra = ManagedProcess(f"ocr_qr#{n}", spec.argv, env=env, echo=False).start()
+                services.insert(0, extra)
+                extra.wait_log(is_ready_event, 90)
+                named[extra.name] = extra
             stack = Stack(config, named)
             closed_loop(stack, warm, 2)  # warm-up: first imports, connections, indexes
             if args.mongo_profile:
@@ -355,6 +372,7 @@ def main() -> None:
             print(
                 f"machine: {platform.machine()}, {cores} cores, Python "
                 f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
+                f"{args.ocr_workers} ocr_qr worker(s), "
                 "half with the email copy"
             )
             rate = report_run("full load", full)
