@@ -85,9 +85,8 @@ def _person_card(n: int) -> tuple[dict[str, Any], bytes, bytes]:
 
 
 def applicants(count: int, first: int) -> list[Applicant]:
-    """`count` different people: the same CCCD twice is a duplicate-person finding that reads
-    every earlier case, and the same photo twice a reused-image one, so a bench that cycled a
-    few would pay more per declaration the more it ran (no real applicant base looks so)."""
+    """`count` different people, as real traffic is: a repeated CCCD number or photo would
+    add duplicate-person and reused-image findings work that real declarations do not cause."""
     with ProcessPoolExecutor() as pool:
         people = list(pool.map(_person_card, range(first, first + count)))
     return [
