@@ -28,13 +28,16 @@ from vssid.devstack.supervisor import ManagedProcess
 SERVICES = ("ocr_qr", "intake", "review")
 
 
-def start_services(config: StackConfig, env: dict[str, str]) -> list[ManagedProcess]:
+def start_services(
+    config: StackConfig, env: dict[str, str], names: tuple[str, ...] = SERVICES
+) -> list[ManagedProcess]:
+    """Bootstrap, then start `names` in order, each once ready; returned in stop order."""
     argv = [sys.executable, "-m", "vssid_shared.bootstrap"]
     boot_env = {**env, **nats_env(config, "bootstrap")}
     ManagedProcess("boot", argv, env=boot_env, echo=False).start().wait(60)
     specs = default_services(config)
     started = []
-    for name in SERVICES:
+    for name in names:
         spec = specs[name]
         own = {**env, **nats_env(config, spec.name)}
         process = ManagedProcess(spec.name, spec.argv, env=own, echo=False).start()

@@ -41,6 +41,15 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._indexed = False
+
+    async def ensure_indexes(self) -> None:
+        """A sparse index on the first pending event: a drain finds the few documents with
+        events to send without scanning every document (a full scan per pass and per kick
+        made the server's CPU grow with the number of declarations ever stored)."""
+        for collection in self._collections:
+            await collection.create_index(f"{PENDING}.0", sparse=True, name="outbox_pending")
+        self._indexed = True
 
     def kick(self) -> None:
         """Called after a write that queued events, so they leave at once, not at the next poll."""
@@ -76,6 +85,8 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
+                if not self._indexed:
+                    await self.ensure_indexes()
                 await self.drain_all()
             except Exception:
                 log.exception("outbox relay pass failed; retrying")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -21,9 +20,15 @@ from vssid_notifier.copy_model import (
     to_vietnam_time,
     what_to_bring,
 )
+from vssid_notifier.pdf_fonts import (
+    FAMILY,
+    STYLES,
+    SmallFontsOutput,
+    add_small_fonts,
+    all_drawn,
+    full_font_path,
+)
 
-_FONTS = Path(__file__).parent / "fonts"
-_FAMILY = "DejaVu"
 _MOTTO = "Độc lập - Tự do - Hạnh phúc"
 _TEXT_WIDTH = 180.0  # A4 (210 mm) minus 15 mm margins
 _COLUMNS = (70.0, 110.0)
@@ -87,13 +92,21 @@ def _t(key: str, locale: str, sep: str = " / ") -> str:
 def render_declaration_pdf(copy: DeclarationCopy, *, locale: str = "vi") -> bytes:
     """The declaration copy as PDF bytes; identical input gives identical bytes."""
     copy = _normalized(copy)
-    pdf = _new_document(copy, locale)
+    pdf = _laid_out(copy, locale, small_fonts=True)
+    if all_drawn(pdf):
+        return bytes(pdf.output(output_producer_class=SmallFontsOutput))
+    # A character the small fonts lack: the full fonts, with shaping for leftover marks.
+    return bytes(_laid_out(copy, locale, small_fonts=False).output())
+
+
+def _laid_out(copy: DeclarationCopy, locale: str, *, small_fonts: bool) -> FPDF:
+    pdf = _new_document(copy, locale, small_fonts)
     _draw_header(pdf, copy, locale)
     _draw_table(pdf, _t("s1", locale), _applicant_rows(copy, locale))
     _draw_table(pdf, _t("s2", locale), _agency_rows(copy, locale))
     _draw_table(pdf, _t("s3", locale), _visit_rows(copy, locale))
     _draw_closing(pdf, copy, locale)
-    return bytes(pdf.output())
+    return pdf
 
 
 def _normalized(copy: DeclarationCopy) -> DeclarationCopy:
@@ -106,14 +119,19 @@ def _normalized(copy: DeclarationCopy) -> DeclarationCopy:
     return dataclasses.replace(copy, **changes)
 
 
-def _new_document(copy: DeclarationCopy, locale: str) -> FPDF:
+def _new_document(copy: DeclarationCopy, locale: str, small_fonts: bool) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(15, 10, 15)
     pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.add_font(_FAMILY, "", str(_FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(_FAMILY, "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
-    # Shaping positions stacked Vietnamese marks; ligatures off so "fi" stays two letters.
-    pdf.set_text_shaping(use_shaping_engine=True, features={"liga": False, "clig": False})
+    if small_fonts:
+        # NFC text in Latin and Vietnamese is one precomposed glyph per character: nothing
+        # to shape, and shaping every measured fragment was a third of a render.
+        add_small_fonts(pdf)
+    else:
+        for style in STYLES:
+            pdf.add_font(FAMILY, style, str(full_font_path(style)))
+        # Shaping positions stacked marks; ligatures off so "fi" stays two letters.
+        pdf.set_text_shaping(use_shaping_engine=True, features={"liga": False, "clig": False})
     # A fixed date keeps the bytes reproducible; only the reference identifies the file.
     pdf.set_creation_date(copy.submitted_at)
     pdf.set_title(f"Tờ khai đăng ký giao dịch điện tử BHXH - {copy.reference}")
@@ -150,7 +168,7 @@ def _draw_header(pdf: FPDF, copy: DeclarationCopy, locale: str) -> None:
 
 def _text(pdf: FPDF, text: str, *, size: float, style: str = "", **cell: Any) -> None:
     """One paragraph; `x`, `w`, `height` and `align` default to a full-width left block."""
-    pdf.set_font(_FAMILY, style, size)
+    pdf.set_font(FAMILY, style, size)
     pdf.set_x(cell.get("x", pdf.l_margin))
     pdf.multi_cell(
         cell.get("w", 0),
@@ -209,7 +227,7 @@ def _visit_rows(copy: DeclarationCopy, locale: str) -> list[tuple[str, str]]:
 def _draw_table(pdf: FPDF, heading: str, rows: list[tuple[str, str]]) -> None:
     pdf.ln(2)
     _text(pdf, heading, size=10, style="B", height=5.5)
-    pdf.set_font(_FAMILY, "", 9.5)
+    pdf.set_font(FAMILY, "", 9.5)
     with pdf.table(
         col_widths=_COLUMNS,
         width=_TEXT_WIDTH,
