@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vssid_review.adapters.cases import CaseStore
+from vssid_review.adapters.cases import CaseStore, queue_key
 from vssid_review.adapters.operators import Operator
 from vssid_review.domain import (
     CaseConflictError,
@@ -22,8 +22,15 @@ from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.subjects import Event
+from vssid_shared.text import name_key
 
 SOURCE = "vssid/review"
+
+
+def name_hash(keys: Keys, full_name: str | None) -> str | None:
+    """The keyed hash staff search a name by: accent- and case-insensitive, never clear text."""
+    key = name_key(full_name) if full_name else ""
+    return keys.lookup(f"name:{key}") if key else None
 
 
 @dataclass
@@ -40,13 +47,15 @@ class Review:
         sealed = self.keys.events.open_json(event.data["sealed"], event.subject)
         now = self.clock()
         deadline = visit_deadline(vn_date(now), self.visit_window_days)
-        id_number = ((sealed.get("declaration") or {}).get("id_document") or {}).get("number")
+        declaration = sealed.get("declaration") or {}
+        id_number = (declaration.get("id_document") or {}).get("number")
         case = {
             "_id": event.subject,
             "agency_code": event.agency,
             "reference": event.data["reference"],
             "status": CaseStatus.AWAITING_VERIFICATION,
             "opened_at": now,
+            "queue_key": queue_key(now, event.subject),
             "deadline": deadline.isoformat(),
             "agency": event.data.get("agency"),
             "send_email_copy": event.data.get("send_email_copy", False),
@@ -55,16 +64,16 @@ class Review:
             "qr": event.data.get("qr"),
             "findings": event.data.get("findings", []),
             "id_number_hash": self.keys.lookup(id_number) if id_number else None,
+            "name_hash": name_hash(self.keys, declaration.get("full_name")),
             "sealed": self.keys.records.seal_json(sealed, event.subject),
-            "audit": [],
         }
         opened = self.status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"])
         if await self.cases.open(case, opened):
             self.relay.kick()
 
     async def on_delivery(self, event: CloudEvent) -> None:
-        """Mail and SMS receipts join the audit trail, so the clerk sees a failed delivery."""
-        entry = {
+        """Mail and SMS receipts join the case's history, so the clerk sees a failed delivery."""
+        receipt = {
             "at": event.time,
             "event_id": event.id,
             "operator": None,
@@ -72,7 +81,7 @@ class Review:
             "status": event.data.get("status"),
             "error": event.data.get("error"),
         }
-        await self.cases.audit_once(event.subject, entry)
+        await self.cases.delivered(event.subject, receipt)
 
     def status_event(
         self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
@@ -127,9 +136,11 @@ class Review:
         contact = {k: declaration.get(k) for k in ("full_name", "email", "social_insurance_number")}
         event_name = Event.VERIFIED if status == CaseStatus.VERIFIED else Event.REJECTED
         event = self.status_event(event_name, case, {**contact, "note": note})
-        entry = self.audit_entry(op, status.value, note=note)
-        if not await self.cases.decide(case_id, op.agency_code, status, entry, event):
+        if not await self.cases.decide(case_id, op.agency_code, status, event):
             raise CaseConflictError
+        # After the decision, once (keyed by case): the trail never shows a decision not taken.
+        entry = self.audit_entry(op, status.value, note=note)
+        await self.cases.audit(case_id, entry, entry_id=f"{case_id}:decision")
         self.relay.kick()
         fresh = await self.cases.get(case_id, op.agency_code)
         assert fresh is not None

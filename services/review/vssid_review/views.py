@@ -22,7 +22,9 @@ def summary_view(case: Doc) -> dict[str, Any]:
     }
 
 
-def detail_view(case: Doc, sealed: dict[str, Any], duplicates: list[Doc]) -> dict[str, Any]:
+def detail_view(
+    case: Doc, sealed: dict[str, Any], duplicates: list[Doc], history: list[Doc]
+) -> dict[str, Any]:
     timeline = [{"status": "awaiting_verification", "at": case["opened_at"]}]
     if case.get("decided_at"):
         timeline.append({"status": case["status"], "at": case["decided_at"]})
@@ -47,5 +49,6 @@ def detail_view(case: Doc, sealed: dict[str, Any], duplicates: list[Doc]) -> dic
         ],
         "images": images,
         "timeline": timeline,
-        "audit": case.get("audit", []),
+        # Kept in their own collections (append-only, by case), shown here together.
+        "audit": history,
     }
