@@ -36,16 +36,23 @@ class ScanStore:
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
         """References of other declarations that were submitted with any of these photos."""
+        # By hash alone, the declaration itself skipped here: a second condition in the filter
+        # would keep the server from answering it from the index (a scan of every sighting).
         seen = self.sightings.find(
-            {"sha256": {"$in": hashes}, "declaration_id": {"$ne": declaration_id}},
-            {"reference": 1, "declaration_id": 1},
+            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1}
         )
-        found = {doc.get("reference") or doc["declaration_id"] async for doc in seen}
+        found = {
+            doc.get("reference") or doc["declaration_id"]
+            async for doc in seen
+            if doc["declaration_id"] != declaration_id
+        }
         # Scans finished before sightings existed are only in the scan records.
-        older = self.collection.find(
-            {"image_sha256": {"$in": hashes}, "_id": {"$ne": declaration_id}}, {"reference": 1}
-        )
-        found |= {doc.get("reference") or doc["_id"] async for doc in older}
+        older = self.collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
+        found |= {
+            doc.get("reference") or doc["_id"]
+            async for doc in older
+            if doc["_id"] != declaration_id
+        }
         return sorted(found)
 
     async def exists(self, declaration_id: str) -> bool:
