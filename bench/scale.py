@@ -68,10 +68,10 @@ def start_services(config: StackConfig, env: dict[str, str]) -> list[ManagedProc
     return started
 
 
-def cpu_seconds(groups: set[int]) -> float:
-    """User+system time of every live process in these process groups (ManagedProcess starts
-    each server and service as a group leader, so pool children are counted too)."""
-    total = 0
+def cpu_seconds(groups: set[int]) -> dict[int, float]:
+    """User+system seconds of every live process in these process groups, by group
+    (ManagedProcess starts each server and service as a group leader, so pool children count)."""
+    totals = dict.fromkeys(groups, 0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -80,16 +80,21 @@ def cpu_seconds(groups: set[int]) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) in groups:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+        group = int(fields[2])  # pgrp
+        if group in totals:
+            totals[group] += int(fields[11]) + int(fields[12])  # utime, stime
+    return {group: ticks / TICKS for group, ticks in totals.items()}
 
 
-def idle_cores(groups: set[int], settle: float, seconds: float) -> float:
+def idle_cores(processes: list[ManagedProcess], settle: float, seconds: float) -> dict[str, float]:
+    """Cores used while nothing happens, by process and in total."""
+    names = {p.pid: p.name for p in processes if p.pid is not None}
     time.sleep(settle)
-    before, start = cpu_seconds(groups), time.monotonic()
+    before, start = cpu_seconds(set(names)), time.monotonic()
     time.sleep(seconds)
-    return (cpu_seconds(groups) - before) / (time.monotonic() - start)
+    after, elapsed = cpu_seconds(set(names)), time.monotonic() - start
+    used = {names[g]: (after[g] - before[g]) / elapsed for g in names}
+    return {"idle cores": sum(used.values()), **{f"  {n}": c for n, c in used.items()}}
 
 
 def timed_ms(call: Callable[[int], httpx.Response], n: int) -> tuple[float, float]:
@@ -170,8 +175,11 @@ async def run(args: argparse.Namespace) -> list[tuple[int, dict[str, float]]]:
                 print(f"filled {size} declarations in {took:.0f} s", flush=True)
                 services = start_services(config, env)
                 try:
-                    groups = {p.pid for p in servers + services if p.pid is not None}
-                    figures = {"idle cores": idle_cores(groups, args.settle, args.idle_seconds)}
+                    idle = idle_cores(servers + services, args.settle, args.idle_seconds)
+                    print(
+                        size, "idle by process", {k.strip(): round(v, 3) for k, v in idle.items()}
+                    )
+                    figures = {"idle cores": idle["idle cores"]}
                     figures |= measure(config, token, size, args)
                     figures["sweep ms"] = await sweep_ms(db, keys)
                 finally:
@@ -189,7 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--settle", type=float, default=10.0, help="seconds before idle CPU")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds before idle CPU")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     args = parser.parse_args()
     results = asyncio.run(run(args))

@@ -34,6 +34,11 @@ class UnauthorizedError(CaseError):
     message = "Thiếu hoặc sai mã truy cập của cán bộ."
 
 
+Q_HELP = (
+    "A reference, a full name (accents, case and spacing ignored) or an ID number; names and "
+    "numbers are compared by keyed hash, the whole name, not a part of it."
+)
+CURSOR_HELP = "Opaque: taken from the `Link` header of the previous page, never built by hand."
 QUEUE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One page of the agency's declarations, oldest first.",
@@ -130,9 +135,9 @@ def register_routes(api: FastAPI, state: App) -> None:
         request: Request,
         op: Op,
         status: str | None = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(max_length=400)] = None,
+        q: Annotated[str | None, Query(max_length=200, description=Q_HELP)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(max_length=400, description=CURSOR_HELP)] = None,
     ) -> JSONResponse:
         after = decode_cursor(cursor) if cursor else None
         text = (q or "").strip()
