@@ -89,10 +89,15 @@ class OutboxRelay:
         return sum([await self.drain(c) for c in self._collections])
 
     async def _run(self) -> None:
-        wait = self._poll
+        wait, indexed = self._poll, False
         while True:
             self._wake.clear()
             try:
+                # Here, not in each service's start-up: every way a service starts runs this
+                # task, and without the index each pass would scan every document ever stored.
+                if not indexed:
+                    await self.ensure_indexes()
+                    indexed = True
                 sent = await self.drain_all()
             except Exception:
                 log.exception("outbox relay pass failed; retrying")

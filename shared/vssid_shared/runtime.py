@@ -48,7 +48,6 @@ class Runtime:
     async def start(self) -> None:
         await self.broker.start()
         if self.relay:
-            await self.relay.ensure_indexes()
             self.relay.start()
 
     async def stop(self) -> None:

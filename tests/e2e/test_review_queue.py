@@ -140,3 +140,18 @@ def test_cases_keep_no_clear_name_or_id_number_and_history_apart(
         assert db["case_audit"].count_documents({"case_id": stored["_id"]}) >= 1
     finally:
         client.close()
+
+
+def test_every_service_relay_finds_its_outbox_through_an_index(
+    system: System, references: list[str]
+) -> None:
+    """The workers (ocr_qr, notifier) start their relay another way than the HTTP services:
+    without the sparse index each relay pass scanned every scan and delivery ever stored."""
+    client: MongoClient[dict[str, Any]] = MongoClient(system.env["VSSID_MONGO_URL"])
+    try:
+        db = client[system.env["VSSID_MONGO_DB"]]
+        for name in ("declarations", "accounts", "scans", "deliveries", "cases"):
+            keys = [dict(ix["key"]) for ix in db[name].list_indexes()]
+            assert {"pending_events.id": 1} in keys, (name, keys)
+    finally:
+        client.close()
