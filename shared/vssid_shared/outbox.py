@@ -1,4 +1,11 @@
-"""The outbox relay: publishes events stored in `pending_events` and removes each once acked."""
+"""The outbox relay: publishes events stored in `pending_events` and removes each once acked.
+
+Events stay in the document whose state change they announce (one atomic update, no second
+write to lose). The relay finds them through a sparse index on `pending_events.id`: a document
+whose array is empty has no key in it, so a pass costs the same with ten documents or a year of
+them. Between passes it sleeps; a local write `kick()`s it awake, and the idle wait doubles up
+to `idle_seconds` as a safety net for events written by another process (a replica, a crash).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from faststream.nats import NatsBroker
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from vssid_shared.envelope import CloudEvent
@@ -19,6 +27,8 @@ from vssid_shared.subjects import STREAM
 log = logging.getLogger(__name__)
 
 PENDING = "pending_events"
+# The filter the sparse index serves (SecantusDB and mongod both answer `$exists` from it).
+PENDING_FILTER = {f"{PENDING}.id": {"$exists": True}}
 
 
 def pending(event: CloudEvent) -> dict[str, Any]:
@@ -35,21 +45,18 @@ class OutboxRelay:
         collections: Sequence[AsyncCollection[Doc]],
         *,
         poll_seconds: float = 1.0,
+        idle_seconds: float = 8.0,
     ) -> None:
         self._broker = broker
         self._collections = collections
         self._poll = poll_seconds
+        self._idle = max(idle_seconds, poll_seconds)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._indexed = False
 
     async def ensure_indexes(self) -> None:
-        """A sparse index on the first pending event: a drain finds the few documents with
-        events to send without scanning every document (a full scan per pass and per kick
-        made the server's CPU grow with the number of declarations ever stored)."""
         for collection in self._collections:
-            await collection.create_index(f"{PENDING}.0", sparse=True, name="outbox_pending")
-        self._indexed = True
+            await collection.create_index([(f"{PENDING}.id", ASCENDING)], sparse=True)
 
     def kick(self) -> None:
         """Called after a write that queued events, so they leave at once, not at the next poll."""
@@ -68,7 +75,7 @@ class OutboxRelay:
 
     async def drain(self, collection: AsyncCollection[Doc]) -> int:
         sent = 0
-        cursor = collection.find({f"{PENDING}.0": {"$exists": True}}, {PENDING: 1})
+        cursor = collection.find(PENDING_FILTER, {PENDING: 1})
         async for doc in cursor:
             for stored in doc[PENDING]:
                 await self.publish(stored)
@@ -82,16 +89,23 @@ class OutboxRelay:
         return sum([await self.drain(c) for c in self._collections])
 
     async def _run(self) -> None:
+        wait, indexed = self._poll, False
         while True:
             self._wake.clear()
             try:
-                if not self._indexed:
+                # Here, not in each service's start-up: every way a service starts runs this
+                # task, and without the index each pass would scan every document ever stored.
+                if not indexed:
                     await self.ensure_indexes()
-                await self.drain_all()
+                    indexed = True
+                sent = await self.drain_all()
             except Exception:
                 log.exception("outbox relay pass failed; retrying")
+                sent = 1  # retry soon: the broker or the database is likely coming back
+            # Nothing to send: wait longer each time (a kick still wakes it at once).
+            wait = self._poll if sent else min(wait * 2, self._idle)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vssid_review.adapters.case_migration import migrate
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
 from vssid_review.handlers import Review
@@ -57,5 +58,6 @@ def build(settings: ReviewSettings) -> App:
 
 async def start(app: App) -> None:
     await app.review.cases.ensure_indexes()
+    await migrate(app.review.cases)
     await app.operators.ensure_indexes()
     await app.runtime.start()

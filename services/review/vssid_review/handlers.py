@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vssid_review.adapters.cases import CaseStore
+from vssid_review.adapters.cases import CaseStore, queue_key
 from vssid_review.adapters.operators import Operator
 from vssid_review.domain import (
     DECIDABLE,
@@ -25,8 +25,15 @@ from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, OutboxRelay, pending
 from vssid_shared.reconcile import MARK, is_reconciled, marked
 from vssid_shared.subjects import Event
+from vssid_shared.text import name_key
 
 SOURCE = "vssid/review"
+
+
+def name_hash(keys: Keys, full_name: str | None) -> str | None:
+    """The keyed hash staff search a name by: accent- and case-insensitive, never clear text."""
+    key = name_key(full_name) if full_name else ""
+    return keys.lookup(f"name:{key}") if key else None
 
 
 @dataclass
@@ -43,7 +50,8 @@ class Review:
         sealed = self.keys.events.open_json(event.data["sealed"], event.subject)
         now = self.clock()
         deadline = visit_deadline(vn_date(now), self.visit_window_days)
-        id_number = ((sealed.get("declaration") or {}).get("id_document") or {}).get("number")
+        declaration = sealed.get("declaration") or {}
+        id_number = (declaration.get("id_document") or {}).get("number")
         # intake's view of the typed social-insurance number: registry match, active account.
         account = None
         if event.data.get("account_sealed"):
@@ -55,6 +63,7 @@ class Review:
             "reference": event.data["reference"],
             "status": CaseStatus.AWAITING_VERIFICATION,
             "opened_at": now,
+            "queue_key": queue_key(now, event.subject),
             "deadline": deadline.isoformat(),
             "agency": event.data.get("agency"),
             "send_email_copy": event.data.get("send_email_copy", False),
@@ -68,8 +77,8 @@ class Review:
             "image_sha256": sorted(
                 {ref["sha256"] for ref in (event.data.get("images") or {}).values()}
             ),
+            "name_hash": name_hash(self.keys, declaration.get("full_name")),
             "sealed": self.keys.records.seal_json({**sealed, "account": account}, event.subject),
-            "audit": [],
         }
         opened = self.status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"])
         if await self.cases.open(case, opened):
@@ -98,8 +107,8 @@ class Review:
             self.relay.kick()
 
     async def on_delivery(self, event: CloudEvent) -> None:
-        """Mail and SMS receipts join the audit trail, so the clerk sees a failed delivery."""
-        entry = {
+        """Mail and SMS receipts join the case's history, so the clerk sees a failed delivery."""
+        receipt = {
             "at": event.time,
             "event_id": event.id,
             "operator": None,
@@ -107,7 +116,7 @@ class Review:
             "status": event.data.get("status"),
             "error": event.data.get("error"),
         }
-        await self.cases.audit_once(event.subject, entry)
+        await self.cases.delivered(event.subject, receipt)
 
     async def on_account_held(self, event: CloudEvent) -> None:
         """intake verified but left an existing account's password alone: the case says so."""
@@ -118,7 +127,7 @@ class Review:
             "action": "account:held",
             "reason": event.data.get("reason"),
         }
-        await self.cases.audit_once(event.subject, entry)
+        await self.cases.audit(event.subject, entry, entry_id=event.id)
         await self.cases.mark_account_held(event.subject, event.data.get("reason"))
 
     def status_event(
@@ -192,9 +201,11 @@ class Review:
         event_name = Event.VERIFIED if status == CaseStatus.VERIFIED else Event.REJECTED
         extra = {"reissue_password": True} if reissue_password else {}
         event = self.status_event(event_name, case, {**contact, "note": note}, **extra)
-        entry = self.audit_entry(op, status.value, note=note, **extra)
-        if not await self.cases.decide(case_id, op.agency_code, status, entry, event):
+        if not await self.cases.decide(case_id, op.agency_code, status, event):
             raise CaseConflictError
+        # After the decision, once (keyed by case): the trail never shows a decision not taken.
+        entry = self.audit_entry(op, status.value, note=note, **extra)
+        await self.cases.audit(case_id, entry, entry_id=f"{case_id}:decision")
         self.relay.kick()
         fresh = await self.cases.get(case_id, op.agency_code)
         assert fresh is not None

@@ -1,16 +1,17 @@
 """Review's reconciler: cases whose next step never showed up in review's own data.
 
-Review sees, in each case's audit, the notifier's receipts (`copy_mailed`, `notified`): they
-are the evidence that its events were acted on. A case waiting for its declaration copy
-longer than the reconcile period gets `awaiting_verification` again; a verified case whose
-initial-password SMS never got a receipt gets `verified` again (intake activates the account
-once per declaration, the notifier sends once per key). Runs in the sweeper's loop.
+Review sees, in each case's delivery history (`case_deliveries`), the notifier's receipts
+(`copy_mailed`, `notified`): they are the evidence that its events were acted on. A case
+waiting for its declaration copy longer than the reconcile period gets
+`awaiting_verification` again; a verified case whose initial-password SMS never got a receipt
+gets `verified` again (intake activates the account once per declaration, the notifier sends
+once per key). Runs in the sweeper's loop.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[Doc], CloudEvent | None]
+Builder = Callable[[Doc], Awaitable[CloudEvent | None]]
 
 
 @dataclass
@@ -43,9 +44,9 @@ class ReviewReconciler:
                     "status": CaseStatus.AWAITING_VERIFICATION,
                     "send_email_copy": True,
                     "opened_at": {"$lte": cutoff},
-                    "audit.action": {"$ne": "delivery:copy"},
                     **stuck,
                 },
+                "delivery:copy",
                 self._copy_event,
                 now,
             ),
@@ -53,9 +54,9 @@ class ReviewReconciler:
                 {
                     "status": CaseStatus.VERIFIED,
                     "decided_at": {"$lte": cutoff},
-                    "audit.action": {"$ne": "delivery:sms_password"},
                     **stuck,
                 },
+                "delivery:sms_password",
                 self._verified_event,
                 now,
             ),
@@ -70,11 +71,15 @@ class ReviewReconciler:
             self.review.relay.kick()
         return counts
 
-    async def _resend(self, query: Doc, build: Builder, now: datetime) -> int:
+    async def _resend(self, query: Doc, receipt: str, build: Builder, now: datetime) -> int:
+        """Cases matching `query` with no `receipt` in their delivery history get `build`'s
+        event again."""
         cases = self.review.cases.collection
         claimed = 0
         for case in await cases.find(query).to_list(None):
-            event = build(case)
+            if await self.review.cases.has_receipt(case["_id"], receipt):
+                continue
+            event = await build(case)
             if event is None:
                 continue
             number = reconcile.attempt(case)
@@ -89,15 +94,16 @@ class ReviewReconciler:
             claimed += result.modified_count
         return claimed
 
-    def _copy_event(self, case: Doc) -> CloudEvent | None:
+    async def _copy_event(self, case: Doc) -> CloudEvent | None:
         declaration = self.review.open_sealed(case).get("declaration", {})
         if not declaration.get("email"):
             return None  # no address: no copy will ever be mailed, nothing is stuck
         return self.review.status_event(Event.AWAITING_VERIFICATION, case, declaration)
 
-    def _verified_event(self, case: Doc) -> CloudEvent:
+    async def _verified_event(self, case: Doc) -> CloudEvent:
         declaration = self.review.open_sealed(case).get("declaration", {})
         contact = {k: declaration.get(k) for k in ("full_name", "email", "social_insurance_number")}
-        decided = [e for e in case.get("audit", []) if e.get("action") == CaseStatus.VERIFIED]
-        note = decided[-1].get("note") if decided else None
-        return self.review.status_event(Event.VERIFIED, case, {**contact, "note": note})
+        decision = await self.review.cases.decision(case["_id"])
+        note = decision.get("note") if decision else None
+        extra = {"reissue_password": True} if decision and decision.get("reissue_password") else {}
+        return self.review.status_event(Event.VERIFIED, case, {**contact, "note": note}, **extra)

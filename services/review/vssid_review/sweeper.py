@@ -51,16 +51,22 @@ class Sweeper:
             self.review.relay.kick()
         return Swept(reminded, expired, purged)
 
-    async def _due(self, query: Doc) -> list[Doc]:
+    async def _due(self, deadline: Doc) -> list[Doc]:
+        """Open cases by deadline: the (status, deadline) index serves exactly this filter."""
         cases = self.review.cases.collection
-        return await cases.find({"status": CaseStatus.AWAITING_VERIFICATION, **query}).to_list(None)
+        query = {"status": CaseStatus.AWAITING_VERIFICATION, "deadline": deadline}
+        return await cases.find(query).to_list(None)
 
     async def _remind(self, today: date) -> int:
         last_reminder_day = (today + timedelta(days=self.reminder_days_before)).isoformat()
         # A reminder for a deadline already past would arrive together with the expiry: skip it.
         window = {"$lte": last_reminder_day, "$gte": today.isoformat()}
         claimed = 0
-        for case in await self._due({"deadline": window, "reminded": {"$ne": True}}):
+        # Already-reminded cases are skipped here, not in the query: they are few (open cases
+        # within days of their deadline) and a second condition would leave the index unused.
+        for case in await self._due(window):
+            if case.get("reminded"):
+                continue
             event = self.review.status_event(Event.EXPIRING, case, self._contact(case))
             result = await self.review.cases.collection.update_one(
                 {
@@ -75,32 +81,32 @@ class Sweeper:
 
     async def _expire(self, today: date, now: datetime) -> int:
         claimed = 0
-        for case in await self._due({"deadline": {"$lt": today.isoformat()}}):
+        for case in await self._due({"$lt": today.isoformat()}):
             event = self.review.status_event(Event.EXPIRED, case, self._contact(case))
             result = await self.review.cases.collection.update_one(
                 {"_id": case["_id"], "status": CaseStatus.AWAITING_VERIFICATION},
                 {
                     # The review clock, not the event's wall time: retention counts from here.
-                    "$set": {"status": CaseStatus.EXPIRED, "decided_at": now},
-                    "$push": {
-                        PENDING: pending(event),
-                        "audit": {"at": now, "action": "expired", "operator": None},
-                    },
+                    "$set": {"status": CaseStatus.EXPIRED, "decided_at": now, "purge_from": now},
+                    "$push": {PENDING: pending(event)},
                 },
             )
+            if result.modified_count:
+                entry = {"at": now, "action": "expired", "operator": None}
+                await self.review.cases.audit(case["_id"], entry, entry_id=f"{case['_id']}:expired")
             claimed += result.modified_count
         return claimed
 
     async def _purge_images(self, now: datetime) -> int:
         """Deletes the photos of rejected and expired cases once their retention is over."""
         cases = self.review.cases.collection
-        query = {
-            "status": {"$in": list(PURGEABLE)},
-            "decided_at": {"$lte": now - timedelta(days=self.image_retention_days)},
-            "images_purged": {"$ne": True},
-        }
+        # `purge_from` is set when a case closes as rejected or expired and removed once its
+        # photos are gone: its sparse index holds only the cases still to purge.
+        query = {"purge_from": {"$lte": now - timedelta(days=self.image_retention_days)}}
         purged = 0
-        for case in await cases.find(query, {"images": 1}).to_list(None):
+        for case in await cases.find(query, {"images": 1, "status": 1}).to_list(None):
+            if case.get("status") not in PURGEABLE:
+                continue
             # ImageVault belongs to intake, the only writer; deleting by id when retention ends
             # is the agreed exception. Delete before marking: a crash in between leaves the case
             # for the next pass, and deleting a file already gone is a no-op.
@@ -108,11 +114,11 @@ class Sweeper:
                 await self.review.vault.delete(ref["file_id"])
             result = await cases.update_one(
                 {"_id": case["_id"], "images_purged": {"$ne": True}},
-                {
-                    "$set": {"images_purged": True},
-                    "$push": {"audit": {"at": now, "action": "images_purged", "operator": None}},
-                },
+                {"$set": {"images_purged": True}, "$unset": {"purge_from": ""}},
             )
+            if result.modified_count:
+                entry = {"at": now, "action": "images_purged", "operator": None}
+                await self.review.cases.audit(case["_id"], entry, entry_id=f"{case['_id']}:purged")
             purged += result.modified_count
         return purged
 

@@ -47,6 +47,7 @@ def detail_view(
     sealed: dict[str, Any],
     duplicates: list[Doc],
     agency_code: str,
+    history: list[Doc],
     same_photos: list[Doc] | None = None,
 ) -> dict[str, Any]:
     timeline = [{"status": "awaiting_verification", "at": case["opened_at"]}]
@@ -76,5 +77,6 @@ def detail_view(
         "account_held": case.get("account_held"),
         "images": images,
         "timeline": timeline,
-        "audit": case.get("audit", []),
+        # Kept in their own collections (append-only, by case), shown here together.
+        "audit": history,
     }

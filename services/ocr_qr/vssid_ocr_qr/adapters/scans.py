@@ -40,16 +40,23 @@ class ScanStore:
         Only references (agency-prefixed), never a declaration id: a finding may be shown to
         another agency, which must not learn the id of a case it cannot open.
         """
+        # By hash alone, the declaration itself skipped here: a second condition in the filter
+        # would keep the server from answering it from the index (a scan of every sighting).
         seen = self.sightings.find(
-            {"sha256": {"$in": hashes}, "declaration_id": {"$ne": declaration_id}},
-            {"reference": 1, "declaration_id": 1},
+            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1}
         )
-        found = {doc["reference"] async for doc in seen if doc.get("reference")}
+        found = {
+            doc["reference"]
+            async for doc in seen
+            if doc.get("reference") and doc["declaration_id"] != declaration_id
+        }
         # Scans finished before sightings existed are only in the scan records.
-        older = self.collection.find(
-            {"image_sha256": {"$in": hashes}, "_id": {"$ne": declaration_id}}, {"reference": 1}
-        )
-        found |= {doc["reference"] async for doc in older if doc.get("reference")}
+        older = self.collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
+        found |= {
+            doc["reference"]
+            async for doc in older
+            if doc.get("reference") and doc["_id"] != declaration_id
+        }
         return sorted(found)
 
     async def exists(self, declaration_id: str) -> bool:

@@ -1,10 +1,19 @@
-"""MongoDB adapter for cases: conditional transitions, audit trail and outbox in one document."""
+"""MongoDB adapter for cases: conditional transitions with their outbox in one document.
+
+Every query here has the shape of one index (SecantusDB, like mongod, serves a filter from an
+index only when the index covers its fields: equalities then one range), so its cost follows
+what it returns, not how many cases the office ever had. What grows without bound lives in
+collections of its own, appended to and read by case: the audit trail (`case_audit`) and the
+delivery receipts (`case_deliveries`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -13,18 +22,48 @@ from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
 
-LIST_FIELDS = {"sealed": 0, PENDING: 0, "audit": 0}
+LIST_FIELDS = {"sealed": 0, PENDING: 0}
+# How much of a case's history its detail view carries: the newest entries.
+HISTORY_LIMIT = 200
+
+
+def queue_key(opened_at: datetime, case_id: str) -> str:
+    """The queue's sort key, oldest first: one indexed field, so a page starts by a range on it.
+
+    ISO time in UTC with microseconds sorts as text; the id breaks ties between equal times.
+    """
+    return f"{opened_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}|{case_id}"
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Doc]
+    total: int
+    next_key: str | None
 
 
 class CaseStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.collection = db["cases"]
+        self.audit_log = db["case_audit"]
+        self.deliveries = db["case_deliveries"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("agency_code", ASCENDING), ("opened_at", ASCENDING)])
-        await self.collection.create_index([("reference", ASCENDING)], unique=True)
-        await self.collection.create_index([("id_number_hash", ASCENDING)])
-        await self.collection.create_index([("image_sha256", ASCENDING)])
+        cases = self.collection
+        await cases.create_index([("agency_code", ASCENDING), ("queue_key", ASCENDING)])
+        await cases.create_index(
+            [("agency_code", ASCENDING), ("status", ASCENDING), ("queue_key", ASCENDING)]
+        )
+        await cases.create_index([("reference", ASCENDING)], unique=True)
+        await cases.create_index([("id_number_hash", ASCENDING)])
+        await cases.create_index([("name_hash", ASCENDING)])
+        await cases.create_index([("image_sha256", ASCENDING)])
+        # The sweeper: open cases by deadline, and closed cases whose photos are still kept
+        # (the field exists only until they are purged, so the index holds only those).
+        await cases.create_index([("status", ASCENDING), ("deadline", ASCENDING)])
+        await cases.create_index([("purge_from", ASCENDING)], sparse=True)
+        await self.audit_log.create_index([("case_id", ASCENDING), ("at", DESCENDING)])
+        await self.deliveries.create_index([("case_id", ASCENDING), ("at", DESCENDING)])
 
     async def open(self, case: Doc, event: CloudEvent) -> bool:
         try:
@@ -34,44 +73,103 @@ class CaseStore:
         return True
 
     async def get(self, case_id: str, agency_code: str) -> Doc | None:
-        return await self.collection.find_one(
-            {"_id": case_id, "agency_code": agency_code}, {PENDING: 0}
-        )
+        case = await self.collection.find_one({"_id": case_id}, {PENDING: 0})
+        # By id alone, then the agency: the `_id` lookup is the one every server serves directly.
+        return case if case is not None and case["agency_code"] == agency_code else None
 
     async def by_reference(self, reference: str, agency_code: str) -> Doc | None:
-        return await self.collection.find_one(
-            {"reference": reference, "agency_code": agency_code}, {PENDING: 0}
-        )
+        case = await self.collection.find_one({"reference": reference}, {PENDING: 0})
+        return case if case is not None and case["agency_code"] == agency_code else None
 
-    async def queue(self, agency_code: str, status: str | None) -> list[Doc]:
+    async def queue(
+        self, agency_code: str, status: str | None, *, limit: int, after: str | None
+    ) -> QueuePage:
+        """One page of the agency's cases, oldest first, after the key of the last one seen."""
         query: Doc = {"agency_code": agency_code}
         if status:
             query["status"] = status
-        cursor = self.collection.find(query, LIST_FIELDS).sort("opened_at", ASCENDING)
-        return await cursor.to_list(None)
+        total = await self.collection.count_documents(query)
+        if after is not None:
+            query["queue_key"] = {"$gt": after}
+        cursor = self.collection.find(query, LIST_FIELDS).sort("queue_key", ASCENDING)
+        found = await cursor.limit(limit + 1).to_list(None)
+        return self._page(found, total, limit)
+
+    async def search(
+        self,
+        agency_code: str,
+        status: str | None,
+        *,
+        reference: str,
+        hashes: dict[str, str],
+        limit: int,
+        after: str | None,
+    ) -> QueuePage:
+        """Cases found by reference or by a keyed hash: one indexed equality each, merged here.
+
+        (An `$or` of them would be one query, but no server serves an `$or` from one index.)
+        """
+        found: dict[str, Doc] = {}
+        lookups = [{"reference": reference}, *({k: v} for k, v in hashes.items())]
+        for lookup in lookups:
+            async for case in self.collection.find(lookup, LIST_FIELDS):
+                if case["agency_code"] == agency_code and (not status or case["status"] == status):
+                    found[case["_id"]] = case
+        ordered = sorted(found.values(), key=lambda c: str(c.get("queue_key", "")))
+        later = [c for c in ordered if after is None or str(c.get("queue_key", "")) > after]
+        return self._page(later[: limit + 1], len(ordered), limit)
+
+    @staticmethod
+    def _page(found: list[Doc], total: int, limit: int) -> QueuePage:
+        items = found[:limit]
+        more = len(found) > limit and items
+        return QueuePage(items, total, items[-1]["queue_key"] if more else None)
 
     async def decide(
-        self, case_id: str, agency_code: str, status: CaseStatus, audit: Doc, event: CloudEvent
+        self, case_id: str, agency_code: str, status: CaseStatus, event: CloudEvent
     ) -> bool:
         """A conditional update: of two concurrent decisions exactly one matches."""
+        update: Doc = {"status": status, "decided_at": event.time}
+        if status == CaseStatus.REJECTED:
+            update["purge_from"] = event.time
         result = await self.collection.update_one(
             {"_id": case_id, "agency_code": agency_code, "status": {"$in": list(DECIDABLE)}},
-            {
-                "$set": {"status": status, "decided_at": event.time},
-                "$push": {"audit": audit, PENDING: pending(event)},
-            },
+            {"$set": update, "$push": {PENDING: pending(event)}},
         )
         return result.modified_count == 1
 
-    async def audit(self, case_id: str, entry: Doc) -> None:
-        await self.collection.update_one({"_id": case_id}, {"$push": {"audit": entry}})
+    async def audit(self, case_id: str, entry: Doc, *, entry_id: str | None = None) -> None:
+        """Appends to the case's audit trail; an `entry_id` makes the append happen once."""
+        doc = {**entry, "case_id": case_id}
+        if entry_id is not None:
+            doc["_id"] = entry_id
+        # A duplicate is the same entry, written by a pass that ran before.
+        with contextlib.suppress(DuplicateKeyError):
+            await self.audit_log.insert_one(doc)
 
-    async def audit_once(self, case_id: str, entry: Doc) -> None:
-        """Appends an entry keyed by its event id once, however often the event comes."""
-        await self.collection.update_one(
-            {"_id": case_id, "audit.event_id": {"$ne": entry["event_id"]}},
-            {"$push": {"audit": entry}},
-        )
+    async def delivered(self, case_id: str, receipt: Doc) -> None:
+        """Records a delivery receipt once per event, however often the event comes."""
+        doc = {**receipt, "_id": receipt["event_id"], "case_id": case_id}
+        with contextlib.suppress(DuplicateKeyError):
+            await self.deliveries.insert_one(doc)
+
+    async def has_receipt(self, case_id: str, action: str) -> bool:
+        """Whether a delivery receipt (`delivery:<kind>`) reached this case's history."""
+        found = self.deliveries.find({"case_id": case_id}, {"action": 1})
+        return any([d.get("action") == action async for d in found])
+
+    async def decision(self, case_id: str) -> Doc | None:
+        """The decision's audit entry (written once per case, see `Review.decide`)."""
+        return await self.audit_log.find_one({"_id": f"{case_id}:decision"})
+
+    async def history(self, case_id: str) -> list[Doc]:
+        """The audit trail and delivery receipts of one case, oldest first, newest kept."""
+        entries: list[Doc] = []
+        for collection in (self.audit_log, self.deliveries):
+            cursor = collection.find({"case_id": case_id}, {"_id": 0, "case_id": 0})
+            entries += await cursor.sort("at", DESCENDING).limit(HISTORY_LIMIT).to_list(None)
+        entries.sort(key=lambda e: e["at"])
+        return entries[-HISTORY_LIMIT:]
 
     async def mark_account_held(self, case_id: str, reason: str | None) -> None:
         await self.collection.update_one(
@@ -79,20 +177,20 @@ class CaseStore:
         )
 
     async def others_with_id_number(self, id_number_hash: str, case_id: str) -> list[Doc]:
-        query: dict[str, Any] = {
-            "id_number_hash": id_number_hash,
-            "_id": {"$ne": case_id},
-            "status": {"$in": [CaseStatus.AWAITING_VERIFICATION, CaseStatus.VERIFIED]},
-        }
-        shown = {"reference": 1, "status": 1, "agency_code": 1}
-        return await self.collection.find(query, shown).to_list(None)
+        # By the hash alone (answered from its index); the rest is checked on the few found.
+        open_or_done = (CaseStatus.AWAITING_VERIFICATION, CaseStatus.VERIFIED)
+        cursor = self.collection.find(
+            {"id_number_hash": id_number_hash}, {"reference": 1, "status": 1, "agency_code": 1}
+        )
+        return [c async for c in cursor if c["_id"] != case_id and c["status"] in open_or_done]
 
     async def others_with_images(
         self, hashes: list[str], case_id: str, limit: int = 20
     ) -> list[Doc]:
         """Other cases submitted with any of these photo bytes (by sha256), the latest first;
         at most `limit`: a photo reused that often is a finding whatever the exact count."""
-        query: dict[str, Any] = {"image_sha256": {"$in": hashes}, "_id": {"$ne": case_id}}
-        shown = {"reference": 1, "status": 1, "agency_code": 1, "image_sha256": 1}
-        cursor = self.collection.find(query, shown).sort("opened_at", -1).limit(limit)
-        return await cursor.to_list(None)
+        shown = {"reference": 1, "status": 1, "agency_code": 1, "image_sha256": 1, "opened_at": 1}
+        cursor = self.collection.find({"image_sha256": {"$in": hashes}}, shown)
+        others = [c async for c in cursor.limit(limit + 1) if c["_id"] != case_id]
+        others.sort(key=lambda c: c["opened_at"], reverse=True)
+        return others[:limit]

@@ -44,8 +44,9 @@ class OperatorStore:
         return op, token
 
     async def by_token(self, token: str) -> Operator | None:
-        doc = await self.collection.find_one({"token_hash": token_hash(token), "active": True})
-        if doc is None:
+        # By the hash alone (its unique index answers it), then whether the operator is active.
+        doc = await self.collection.find_one({"token_hash": token_hash(token)})
+        if doc is None or doc.get("active") is not True:
             return None
         return Operator(doc["_id"], doc["name"], doc["agency_code"])
 

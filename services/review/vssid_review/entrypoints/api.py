@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -14,6 +15,13 @@ from vssid_review.bootstrap import App, build, start
 from vssid_review.domain import CaseError
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
+from vssid_review.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    decode_cursor,
+    encode_cursor,
+    search_hashes,
+)
 from vssid_review.settings import ReviewSettings
 from vssid_review.views import detail_view, summary_view
 from vssid_shared.body_limit import JSON_BODY_LIMIT
@@ -27,6 +35,30 @@ class UnauthorizedError(CaseError):
     status = 401
     code = "unauthorized"
     message = "Thiếu hoặc sai mã truy cập của cán bộ."
+
+
+Q_HELP = (
+    "A reference, a full name (accents, case and spacing ignored) or an ID number; names and "
+    "numbers are compared by keyed hash, the whole name, not a part of it."
+)
+CURSOR_HELP = "Opaque: taken from the `Link` header of the previous page, never built by hand."
+QUEUE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One page of the agency's declarations, oldest first.",
+        "headers": {
+            "X-Total-Count": {
+                "description": "How many declarations match, over all pages.",
+                "schema": {"type": "integer"},
+            },
+            "Link": {
+                "description": 'RFC 8288: `<url>; rel="next"` while there is a next page.',
+                "schema": {"type": "string"},
+            },
+        },
+        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+    },
+    422: {"description": "`limit` out of range or a `cursor` this server did not hand out."},
+}
 
 
 class VerifyIn(BaseModel):
@@ -103,11 +135,37 @@ def register_routes(api: FastAPI, state: App) -> None:
         photos = []
         if case.get("image_sha256"):
             photos = await review.cases.others_with_images(case["image_sha256"], case["_id"])
-        return detail_view(case, sealed, dups, op.agency_code, photos)
+        history = await review.cases.history(case["_id"])
+        return detail_view(case, sealed, dups, op.agency_code, history, photos)
 
-    @api.get("/v1/review/queue", tags=["review"])
-    async def queue(op: Op, status: str | None = None) -> list[dict[str, Any]]:
-        return [summary_view(c) for c in await review.cases.queue(op.agency_code, status)]
+    @api.get("/v1/review/queue", tags=["review"], responses=QUEUE_RESPONSES)
+    async def queue(
+        request: Request,
+        op: Op,
+        status: str | None = None,
+        q: Annotated[str | None, Query(max_length=200, description=Q_HELP)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(max_length=400, description=CURSOR_HELP)] = None,
+    ) -> JSONResponse:
+        after = decode_cursor(cursor) if cursor else None
+        text = (q or "").strip()
+        if text:
+            page = await review.cases.search(
+                op.agency_code,
+                status,
+                reference=text.upper(),
+                hashes=search_hashes(review.keys, text),
+                limit=limit,
+                after=after,
+            )
+        else:
+            page = await review.cases.queue(op.agency_code, status, limit=limit, after=after)
+        headers = {"X-Total-Count": str(page.total)}
+        if page.next_key is not None:
+            following = request.url.include_query_params(cursor=encode_cursor(page.next_key))
+            headers["Link"] = f'<{following}>; rel="next"'
+        body = [summary_view(c) for c in page.items]
+        return JSONResponse(jsonable_encoder(body), headers=headers)
 
     @api.get("/v1/review/declarations/by-reference/{reference}", tags=["review"])
     async def by_reference(reference: str, op: Op) -> dict[str, Any]:

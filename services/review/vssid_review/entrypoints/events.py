@@ -4,10 +4,10 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import nats
-from fastapi import Depends, FastAPI, Header
+from fastapi import Depends, FastAPI, Header, Query
 from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -61,17 +61,28 @@ def public_event(raw: bytes) -> dict[str, Any] | None:
     return shown
 
 
+def deliver_policy(after_seq: int | None, only_new: bool) -> DeliverPolicy:
+    """Resume after `Last-Event-ID`; else from now (the staff page: it has just loaded the
+    queue, and replaying the agency's whole history on every page load costs what history
+    weighs), else from the start."""
+    if after_seq:
+        return DeliverPolicy.BY_START_SEQUENCE
+    return DeliverPolicy.NEW if only_new else DeliverPolicy.ALL
+
+
 async def agency_events(
     nc: Client,
     agency: str,
     after_seq: int | None,
     gate: StreamGate,
     still_allowed: Callable[[], Awaitable[bool]],
+    *,
+    only_new: bool = False,
 ) -> AsyncIterator[str]:
     """The agency's events as SSE text, until shutdown or until `still_allowed` says no."""
     js = nc.jetstream()
     config = ConsumerConfig(
-        deliver_policy=DeliverPolicy.BY_START_SEQUENCE if after_seq else DeliverPolicy.ALL,
+        deliver_policy=deliver_policy(after_seq, only_new),
         opt_start_seq=after_seq + 1 if after_seq else None,
     )
     sub = await js.subscribe(
@@ -120,6 +131,7 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
     async def events(
         op: Annotated[Operator, Depends(operator)],
         last_event_id: Annotated[str | None, Header()] = None,
+        since: Annotated[Literal["start", "now"], Query()] = "start",
     ) -> StreamingResponse:
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
 
@@ -129,7 +141,14 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
             except PyMongoError:
                 return False  # fail closed: the client reconnects and is asked again
 
-        stream = agency_events(await connection(), op.agency_code, after, gate, still_allowed)
+        stream = agency_events(
+            await connection(),
+            op.agency_code,
+            after,
+            gate,
+            still_allowed,
+            only_new=since == "now",
+        )
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 

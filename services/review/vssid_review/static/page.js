@@ -15,11 +15,52 @@ async function api(path, options = {}) {
   if (!res.ok) { const body = await res.json().catch(() => ({})); throw new Error((body.detail && body.detail[0] && body.detail[0].message) || res.status); }
   return res;
 }
-async function loadQueue() {
-  const q = $("only-open").checked ? "?status=awaiting_verification" : "";
-  const rows = await (await api("/v1/review/queue" + q)).json();
-  $("queue").innerHTML = rows.map((c) => `<tr class="case" data-id="${esc(c.id)}"><td>${esc(c.reference)}</td><td>${esc(LABELS[c.status] || c.status)}</td><td>${esc(c.deadline)}</td></tr>`).join("");
+// The queue as loaded so far (page by page, oldest first), kept up to date from the live events:
+// an event changes one row here, it never refetches the queue.
+const queue = {rows: new Map(), next: null, total: 0};
+const OPEN = "awaiting_verification";
+const CASE_STATUSES = [OPEN, "verified", "rejected", "expired", "withdrawn"];
+function renderQueue() {
+  $("queue").innerHTML = [...queue.rows.values()].map((c) => `<tr class="case" data-id="${esc(c.id)}"><td>${esc(c.reference)}</td><td>${esc(LABELS[c.status] || c.status)}</td><td>${esc(c.deadline)}</td></tr>`).join("");
   document.querySelectorAll("tr.case").forEach((tr) => tr.onclick = () => showCase(tr.dataset.id));
+  $("shown").textContent = `${queue.rows.size} / ${queue.total} hồ sơ`;
+  $("more").hidden = !queue.next;
+}
+function nextPage(res) {
+  const m = /<([^>]*)>\s*;\s*rel="next"/.exec(res.headers.get("Link") || "");
+  if (!m) return null;
+  const url = new URL(m[1], location.href);
+  return url.pathname + url.search;
+}
+async function loadPage(path) {
+  const res = await api(path);
+  for (const c of await res.json()) queue.rows.set(c.id, c);
+  queue.next = nextPage(res);
+  queue.total = Number(res.headers.get("X-Total-Count") || queue.rows.size);
+  renderQueue();
+}
+async function loadQueue() {
+  queue.rows.clear(); queue.next = null;
+  await loadPage("/v1/review/queue" + ($("only-open").checked ? "?status=" + OPEN : ""));
+}
+function applyRow(c) {
+  const known = queue.rows.get(c.id);
+  const onlyOpen = $("only-open").checked;
+  if (known) {
+    if (onlyOpen && c.status !== OPEN) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
+  } else if (c.status === OPEN || !onlyOpen) {
+    // Oldest first: a new case belongs at the end, so only once the last page is loaded.
+    queue.total += 1;
+    if (!queue.next) queue.rows.set(c.id, c);
+  }
+  renderQueue();
+}
+function applyEvent(ev) {
+  const status = ev.type.split(".")[2];
+  if (!CASE_STATUSES.includes(status)) return;
+  const known = queue.rows.get(ev.subject);
+  if (!known && status !== OPEN) return;
+  applyRow({...(known || {}), id: ev.subject, reference: ev.data.reference, deadline: ev.data.deadline, status});
 }
 async function showCase(id, byRef) {
   const c = await (await api(byRef ? "/v1/review/declarations/by-reference/" + encodeURIComponent(id) : "/v1/review/declarations/" + id)).json();
@@ -65,13 +106,13 @@ async function showCase(id, byRef) {
 }
 async function decide(id, action, body) {
   try {
-    await api(`/v1/review/declarations/${id}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-    await loadQueue(); await showCase(id);
+    const res = await api(`/v1/review/declarations/${id}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    applyRow(await res.json()); await showCase(id);
     $("msg").textContent = action === "verify" ? "Đã xác minh." : "Đã từ chối.";
   } catch (e) { $("msg").textContent = "Lỗi: " + e.message; }
 }
 async function streamEvents() {
-  const res = await api("/v1/review/events");
+  const res = await api("/v1/review/events?since=now");
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";
   for (;;) {
@@ -83,12 +124,14 @@ async function streamEvents() {
       if (!data) continue;
       const ev = JSON.parse(data);
       $("events").textContent = `${ev.time} ${ev.type.split(".")[2]} ${ev.data.reference || ""}\n` + $("events").textContent;
-      loadQueue();
+      applyEvent(ev);
     }
   }
 }
 $("login").onclick = () => { token = $("token").value.trim(); sessionStorage.setItem("token", token); start(); };
 $("only-open").onchange = loadQueue;
+$("more").onclick = () => queue.next && loadPage(queue.next).catch((e) => alert(e.message));
 $("find").onsubmit = (e) => { e.preventDefault(); showCase($("ref").value.trim(), true).catch((x) => alert(x.message)); };
-function start() { loadQueue().catch((e) => alert(e.message)); streamEvents().catch(() => {}); }
+// The stream first, from now: an event that happens while the queue loads is applied after.
+function start() { streamEvents().catch(() => {}); loadQueue().catch((e) => alert(e.message)); }
 if (token) start();
