@@ -62,7 +62,12 @@ async def accounts(stack: Stack, mongo_db_name: str) -> AsyncIterator[Accounts]:
 
 async def declaration(accounts: Accounts, phone: str, email: str) -> str:
     declaration_id = str(uuid.uuid4())
-    fields = {"social_insurance_number": SIN, "full_name": "Nguyễn Văn Bảo", "phone": phone}
+    fields = {
+        "social_insurance_number": SIN,
+        "full_name": "Nguyễn Văn Bảo",
+        "phone": phone,
+        "agency_code": "4802",  # intake activates only for the agency the event names
+    }
     store = accounts.declarations
     await store.insert(
         {
