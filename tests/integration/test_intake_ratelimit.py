@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tests.support.clock import START, FrozenClock
 from vssid.devstack import Stack
 from vssid_intake.ratelimit import RateLimiter
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 
 KEYS = Keys("x" * 40)
-START = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
-
-
-class FrozenClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

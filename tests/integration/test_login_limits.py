@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from vssid.devstack import Stack
+from tests.support.clock import START, FrozenClock
 from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
 from vssid_intake.login_limits import LoginLimits, LoginPolicy, TooManyLoginsError
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 
 KEYS = Keys("x" * 40)
-START = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
 POLICY = LoginPolicy(
     client_max_failures=8,
     client_window=timedelta(minutes=10),
@@ -28,21 +25,9 @@ POLICY = LoginPolicy(
 )
 
 
-class FrozenClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-async def db(stack: Stack, mongo_db_name: str) -> AsyncIterator[AsyncDatabase[Doc]]:
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
-    try:
-        yield client[mongo_db_name]
-    finally:
-        await client.close()
+def db(aware_db: AsyncDatabase[Doc]) -> AsyncDatabase[Doc]:
+    return aware_db
 
 
 async def outcome(limits: LoginLimits, login_id: str, client: str) -> str:

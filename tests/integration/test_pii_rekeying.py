@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from vssid.devstack import Stack
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.registry import RegistryStore
 from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
@@ -24,12 +21,8 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(stack: Stack, mongo_db_name: str) -> AsyncIterator[AsyncDatabase[Doc]]:
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
-    try:
-        yield client[mongo_db_name]
-    finally:
-        await client.close()
+def db(aware_db: AsyncDatabase[Doc]) -> AsyncDatabase[Doc]:
+    return aware_db
 
 
 async def test_old_accounts_registry_rows_and_sessions_are_rekeyed(
