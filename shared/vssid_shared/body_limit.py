@@ -21,11 +21,14 @@ from vssid_shared.http_problem import problem_bytes
 
 KIB = 1024
 JSON_BODY_LIMIT = 64 * KIB  # every JSON route: declarations, reasons and payloads are small
-# After a 413 the server reads and drops the rest of the body for a moment before it closes
-# ("lingering close", as nginx does): closing with unread bytes makes the kernel send a reset,
-# which can destroy the 413 before a client still sending has read it. Bounded in time and
-# bytes, and nothing is kept, so it costs no memory.
-LINGER_SECONDS = 1.0
+# After a 413 the server waits a moment before it closes ("lingering close", as nginx does):
+# closing with unread bytes makes the kernel send a reset, which destroys the 413 in the
+# client's receive buffer if it has not read it yet. For the first LINGER_BYTES the rest of the
+# body is read and dropped (a client that sends everything before reading then gets its answer
+# with no reset at all); past that the server stops reading but keeps the connection open until
+# LINGER_SECONDS, so a client reading while it sends has that long to take the answer. Nothing
+# is kept, so it costs no memory; the time bound caps what one connection can hold.
+LINGER_SECONDS = 1.5
 LINGER_BYTES = 8 * KIB * KIB
 
 # The limit for one request, from its scope (method, path, headers).
@@ -126,8 +129,11 @@ async def drop_rest(receive: Receive) -> None:
         except TimeoutError:
             return
         if message["type"] != "http.request" or not message.get("more_body", False):
-            return
+            return  # the body ended or the client went away: close now, nothing unread
         dropped += len(message.get("body", b""))
+    # Still sending past the byte bound: stop reading, but do not reset the connection under
+    # an answer the client may not have read yet.
+    await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 
 
 async def refuse(send: Send, limit: int) -> None:
