@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint fmt bench env system-deps clean
+.PHONY: dev test test-containers lint fmt bench env system-deps clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -22,6 +22,10 @@ dev: env
 test: env
 	@scripts/system-deps.sh poppler-utils chromium chromium-driver
 	.venv/bin/pytest $(PYTEST_ARGS)
+
+# The system in containers without an image registry (deploy/local/): needs root; see README.
+test-containers: env
+	scripts/test-containers.sh
 
 lint: env
 	.venv/bin/ruff check .

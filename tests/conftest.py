@@ -9,7 +9,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from hypothesis import settings
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from tests.support import containers
 from vssid.devstack.servers import (
     Stack,
-    catcher_process,
     config_on_free_ports,
     free_port,
     start_servers,
@@ -57,6 +56,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mode = config.getoption("--stack")
+    if mode == "local":
+        return
+    skip = pytest.mark.skip(reason=f"needs the stack's servers as local processes, not {mode}")
+    for item in items:
+        if item.get_closest_marker("local_servers") is not None:
+            item.add_marker(skip)
+
+
 @contextmanager
 def _local_stack(data_dir: Path) -> Iterator[Stack]:
     config = config_on_free_ports(data_dir)
@@ -89,40 +98,13 @@ def _external_stack(data_dir: Path) -> Iterator[Stack]:
     )
 
 
-def _docker_problem() -> str | None:
-    try:
-        from testcontainers.core.docker_client import DockerClient
-
-        DockerClient().client.ping()
-    except Exception as error:  # any failure here means "no usable engine"
-        return f"{type(error).__name__}: {error}"
-    return None
-
-
 @contextmanager
 def _containers_stack(data_dir: Path) -> Iterator[Stack]:
-    # No registry for Ryuk's image on these machines; the context managers clean up instead.
-    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-    problem = _docker_problem()
+    problem = containers.docker_problem()
     if problem is not None:
         pytest.skip(f"--stack=containers needs a reachable Docker engine ({problem})")
-    from testcontainers.community.mongodb import MongoDbContainer
-    from testcontainers.community.nats import NatsContainer
-
-    config = config_on_free_ports(data_dir)
-    nats: Any = NatsContainer("nats:2.11", jetstream=True)
-    mongo: Any = MongoDbContainer("mongo:8")
-    with nats, mongo, (data_dir / "catcher.log").open("a", encoding="utf-8") as log:
-        catcher = catcher_process(config, data_dir / "mail", echo=log).start()
-        try:
-            catcher.wait_http(f"{config.mail_api_url}/health", READY_TIMEOUT)
-            yield replace(
-                Stack.from_config(config),
-                nats_url=nats.nats_uri(),
-                mongo_url=mongo.get_connection_url(),
-            )
-        finally:
-            catcher.stop(5.0)
+    with containers.containers_stack(data_dir) as ready:
+        yield ready
 
 
 @pytest.fixture(scope="session")

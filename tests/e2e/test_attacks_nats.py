@@ -206,6 +206,7 @@ async def connected_after_reload(login: NatsLogin) -> Client:
                 await asyncio.sleep(0.2)
 
 
+@pytest.mark.local_servers  # `vssid nats operator-user` reloads the server by its PID file
 async def test_an_operator_reads_its_agency_only_and_publishes_nothing(system: System) -> None:
     login = create_operator_user(system, "4802")
     nc = await connected_after_reload(login)
