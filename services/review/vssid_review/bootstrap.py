@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from vssid_review.adapters.case_migration import migrate
 from vssid_review.adapters.cases import CaseStore
@@ -11,6 +12,7 @@ from vssid_review.handlers import Review
 from vssid_review.reconciler import ReviewReconciler
 from vssid_review.settings import ReviewSettings
 from vssid_review.sweeper import Sweeper
+from vssid_review.withdrawal import on_withdrawn
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
@@ -40,6 +42,7 @@ def build(settings: ReviewSettings) -> App:
     )
     subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
     subscribe(runtime.broker, consumer("review", Event.ACCOUNT_HELD), review.on_account_held)
+    subscribe(runtime.broker, consumer("review", Event.WITHDRAWN), partial(on_withdrawn, review))
     for receipt in (Event.COPY_MAILED, Event.NOTIFIED):
         subscribe(runtime.broker, consumer("review", receipt), review.on_delivery)
     sweeper = Sweeper(
