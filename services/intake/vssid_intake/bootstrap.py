@@ -26,6 +26,7 @@ from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
+from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
 from vssid_shared.subjects import Event, consumer
 
@@ -125,6 +126,7 @@ def build(settings: IntakeSettings) -> App:
         after_seconds=settings.reconcile_after_seconds,
         interval_seconds=settings.reconcile_interval_seconds,
         max_attempts=settings.reconcile_max_attempts,
+        retention=Retention(),
     )
     return App(
         runtime,

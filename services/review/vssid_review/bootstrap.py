@@ -16,6 +16,7 @@ from vssid_review.withdrawal import on_withdrawn
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
+from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
 from vssid_shared.subjects import Event, consumer
 
@@ -55,6 +56,7 @@ def build(settings: ReviewSettings) -> App:
             after_seconds=settings.reconcile_after_seconds,
             max_attempts=settings.reconcile_max_attempts,
         ),
+        retention=Retention(),
     )
     return App(runtime, review, OperatorStore(runtime.db), sweeper)
 
