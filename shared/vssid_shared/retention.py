@@ -8,12 +8,12 @@ the hour it happened, so the boundary never depends on the server's time zone.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vssid_shared.clock import vn_date
+from vssid_shared.clock import VN_TZ, vn_date
 
 DAY_SECONDS = 24 * 3600
 
@@ -30,8 +30,9 @@ class Retention(BaseSettings):
     verified_days: int = Field(365, ge=0, description="declaration once the account exists")
     images_days: int = Field(0, ge=0, description="ID photos after reject/expire")
     audit_days: int = Field(5 * 365, ge=0, description="who read or decided what (no PII)")
-    deliveries_days: int = Field(365, ge=0, description="mail/SMS delivery records")
-    rate_limit_days: int = Field(1, ge=0, description="keyed-hash counters of client addresses")
+    deliveries_days: int = Field(365, ge=1, description="mail/SMS delivery records")
+    # Rate-limit counters (keyed hashes of client addresses) are no row here: each expires at
+    # the end of its own window (minutes) through the TTL index on `expires_at`.
     # The streams keep events (sealed under the data keys) for replay and audit; longer than
     # the visit window (30 days) plus a reminder cycle, so a replay still finds a case's start.
     stream_days: int = Field(45, ge=1, description="DECLARATIONS and its mirror, DEADLETTER")
@@ -50,3 +51,10 @@ def is_due(outcome_at: datetime, days: int, now: datetime) -> bool:
     if days == 0:
         return True
     return vn_date(now) > vn_date(outcome_at) + timedelta(days=days)
+
+
+def cutoff(days: int, now: datetime) -> datetime:
+    """The instant before which a record kept `days` Vietnam days is due (see `is_due`):
+    the start of the local day `days` days before today, as an index-friendly bound."""
+    first_kept = vn_date(now) - timedelta(days=days)
+    return datetime.combine(first_kept, time(0), VN_TZ)

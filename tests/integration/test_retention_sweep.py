@@ -15,7 +15,7 @@ from tests.support.clock import FrozenClock
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.retention_sweep import sweep_drafts
 from vssid_review.adapters.cases import CaseStore
-from vssid_review.retention_sweep import shred_due_cases
+from vssid_review.retention_sweep import expire_records, shred_due_cases
 from vssid_shared.crypto import Keys
 from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
@@ -101,3 +101,18 @@ async def test_a_closed_case_is_shredded_when_its_retention_ends(
         other_process.events.open_json(sealed_event, DECLARATION)
     history = await cases.history(DECLARATION)
     assert [e["action"] for e in history] == ["shredded"]
+
+
+@pytest.mark.asyncio
+async def test_audit_entries_go_on_the_first_local_day_after_their_retention(
+    aware_db: AsyncDatabase[Doc],
+) -> None:
+    cases = CaseStore(aware_db)
+    at = FrozenClock().now  # 2026-03-01 15:00 in Vietnam
+    await cases.audit(DECLARATION, {"at": at, "action": "read"}, entry_id="a1")
+    await cases.delivered(DECLARATION, {"at": at, "event_id": "e1", "action": "delivery:copy"})
+    review = cast(Any, SimpleNamespace(cases=cases, keys=_keys(aware_db)))
+    retention = Retention(audit_days=30, deliveries_days=30)
+    assert await expire_records(review, retention, LAST_SECOND) == 0
+    assert await expire_records(review, retention, FIRST_SECOND) == 2
+    assert await cases.history(DECLARATION) == []

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
-from vssid_shared.retention import Retention, is_due
+from vssid_shared.retention import Retention, cutoff, is_due
 from vssid_shared.shredding import destroy_key
 
 CLOSED = (CaseStatus.VERIFIED, CaseStatus.REJECTED, CaseStatus.EXPIRED, CaseStatus.WITHDRAWN)
@@ -37,3 +37,21 @@ async def shred_due_cases(review: Review, retention: Retention, now: datetime) -
                 await review.cases.audit(case["_id"], entry, entry_id=f"{case['_id']}:shredded")
             shredded += result.modified_count
     return shredded
+
+
+async def expire_records(review: Review, retention: Retention, now: datetime) -> int:
+    """The audit trail and delivery receipts (no personal data in them) past their rows."""
+    audit = await review.cases.audit_log.delete_many(
+        {"at": {"$lt": cutoff(retention.audit_days, now)}}
+    )
+    receipts = await review.cases.deliveries.delete_many(
+        {"at": {"$lt": cutoff(retention.deliveries_days, now)}}
+    )
+    return audit.deleted_count + receipts.deleted_count
+
+
+async def enforce_retention(review: Review, retention: Retention, now: datetime) -> int:
+    """One sweeper pass of review's rows of the retention table."""
+    return await shred_due_cases(review, retention, now) + await expire_records(
+        review, retention, now
+    )

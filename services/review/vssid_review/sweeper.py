@@ -11,7 +11,7 @@ from typing import NamedTuple
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
 from vssid_review.reconciler import ReviewReconciler
-from vssid_review.retention_sweep import shred_due_cases
+from vssid_review.retention_sweep import enforce_retention
 from vssid_shared.clock import vn_date
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
@@ -51,7 +51,7 @@ class Sweeper:
         # After expiry, so that with no retention an expired case's photos go in the same pass.
         purged = await self._purge_images(now)
         if self.retention is not None:
-            await shred_due_cases(self.review, self.retention, now)
+            await enforce_retention(self.review, self.retention, now)
         if reminded or expired:
             self.review.relay.kick()
         return Swept(reminded, expired, purged)
