@@ -28,7 +28,7 @@ class Retention(BaseSettings):
     expired_days: int = Field(30, ge=0, description="the applicant did not come in")
     withdrawn_days: int = Field(0, ge=0, description="the applicant asked: at once")
     verified_days: int = Field(365, ge=0, description="declaration once the account exists")
-    images_days: int = Field(0, ge=0, description="ID photos after reject/expire")
+    # ID photos of rejected/expired cases: review's VSSID_IMAGE_RETENTION_DAYS (its purge).
     audit_days: int = Field(5 * 365, ge=0, description="who read or decided what (no PII)")
     deliveries_days: int = Field(365, ge=1, description="mail/SMS delivery records")
     # Rate-limit counters (keyed hashes of client addresses) are no row here: each expires at
