@@ -14,7 +14,9 @@ import pytest
 
 from tests.unit.test_notifier_pdf import HUONG
 from vssid_intake.consent import ConsentCatalog, consent_problems, consent_record, take_consent
-from vssid_notifier.compose import consent_line
+from vssid_notifier.compose import consent_line, message_id
+from vssid_notifier.copy_model import MailContext
+from vssid_notifier.mails import MailKind, compose_mail
 from vssid_notifier.pdf import render_declaration_pdf
 from vssid_shared.crypto import Keys
 from vssid_shared.shredding import (
@@ -107,3 +109,21 @@ def test_the_copy_prints_the_consent_in_vietnam_time(tmp_path: Path) -> None:
     text = " ".join(unicodedata.normalize("NFC", out.stdout.decode()).split())
     assert "Đồng ý xử lý dữ liệu cá nhân" in text
     assert "2026-01" in text
+
+
+def test_the_withdrawal_mail_confirms_in_both_languages() -> None:
+    ctx = MailContext(
+        reference="4802-ABC123",
+        full_name="Lê Ngọc Hân",
+        social_insurance_number="4890012345",
+        agency_code="4802",
+        agency_name="BHXH quận Thanh Khê",
+        agency_address="Đà Nẵng",
+        agency_phone="0236.3721163",
+    )
+    vi = compose_mail(MailKind.WITHDRAWN, ctx, "vi")
+    assert "rút lại" in vi.subject
+    assert "4802-ABC123" in vi.subject
+    assert "đã bị xóa" in vi.text
+    assert "withdrawn" in compose_mail(MailKind.WITHDRAWN, ctx, "en").subject
+    assert message_id("d1", MailKind.WITHDRAWN.value) == "<withdrawn.d1@vssid.local>"
