@@ -10,6 +10,7 @@ from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
 from vssid_review.handlers import Review
 from vssid_review.reconciler import ReviewReconciler
+from vssid_review.retention_sweep import ensure_retention_indexes
 from vssid_review.settings import ReviewSettings
 from vssid_review.sweeper import Sweeper
 from vssid_review.withdrawal import on_withdrawn
@@ -63,6 +64,7 @@ def build(settings: ReviewSettings) -> App:
 
 async def start(app: App) -> None:
     await app.review.cases.ensure_indexes()
+    await ensure_retention_indexes(app.review)
     await migrate(app.review.cases)
     await app.operators.ensure_indexes()
     await app.runtime.start()

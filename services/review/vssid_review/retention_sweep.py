@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pymongo import ASCENDING
+
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
 from vssid_shared.retention import Retention, cutoff, is_due
 from vssid_shared.shredding import destroy_key
 
 CLOSED = (CaseStatus.VERIFIED, CaseStatus.REJECTED, CaseStatus.EXPIRED, CaseStatus.WITHDRAWN)
+
+
+async def ensure_retention_indexes(review: Review) -> None:
+    """Closed cases by decision time, audit and receipts by time: the sweeps' filters."""
+    await review.cases.collection.create_index([("status", ASCENDING), ("decided_at", ASCENDING)])
+    await review.cases.audit_log.create_index([("at", ASCENDING)])
+    await review.cases.deliveries.create_index([("at", ASCENDING)])
 
 
 async def shred_due_cases(review: Review, retention: Retention, now: datetime) -> int:
