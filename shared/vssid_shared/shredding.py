@@ -63,8 +63,8 @@ class DataKeyCache:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
-        # A path that sealed or opened without `load_key` first: read the key synchronously
-        # (rare, logged), rather than seal under the service key by mistake.
+        # A path that opens data sealed under a data key without `load_key` first: read the
+        # key synchronously (rare, logged) rather than fail.
         self.on_miss: Callable[[str], None] | None = None
 
     def put(self, declaration_id: str, key: bytes) -> None:
@@ -80,10 +80,19 @@ class DataKeyCache:
         entry = self._entries.get(declaration_id)
         return entry is not None and time.monotonic() - entry[1] < CACHE_SECONDS
 
-    def get(self, declaration_id: str) -> bytes | None:
-        """The key, `_DESTROYED`, or None for a declaration without one (legacy)."""
+    def get(self, declaration_id: str, *, read_on_miss: bool = False) -> bytes | None:
+        """The key, `_DESTROYED`, or None for a declaration without one (legacy).
+
+        Only opening data sealed under a data key reads on a miss: sealing for an id never
+        loaded (an autofill upload, an account) uses the service key, as before data keys.
+        """
         entry = self._entries.get(declaration_id)
-        if entry is None and self.on_miss and _DECLARATION_ID.fullmatch(declaration_id):
+        if (
+            entry is None
+            and read_on_miss
+            and self.on_miss
+            and _DECLARATION_ID.fullmatch(declaration_id)
+        ):
             self.on_miss(declaration_id)
             entry = self._entries.get(declaration_id)
         if entry is None or entry[0] == _ABSENT:
@@ -123,7 +132,7 @@ class ShreddingSealer(Sealer):
     def open_bytes(self, blob: bytes, aad: str) -> bytes:
         if not blob.startswith(BLOB_MAGIC):
             return self._legacy.open_bytes(blob, aad)
-        key = self._cache.get(_owner(aad))
+        key = self._cache.get(_owner(aad), read_on_miss=True)
         if key == _DESTROYED:
             raise DataKeyDestroyedError(_owner(aad))
         if key is None:

@@ -127,3 +127,22 @@ def test_the_withdrawal_mail_confirms_in_both_languages() -> None:
     assert "đã bị xóa" in vi.text
     assert "withdrawn" in compose_mail(MailKind.WITHDRAWN, ctx, "en").subject
     assert message_id("d1", MailKind.WITHDRAWN.value) == "<withdrawn.d1@vssid.local>"
+
+
+def test_only_opening_reads_a_key_nobody_loaded() -> None:
+    loaded = DataKeyCache()
+    loaded.put(DECLARATION, b"k" * 32)
+    sealed = _sealer(loaded).seal_json({"a": 1}, DECLARATION)
+    cold = DataKeyCache()
+    asked: list[str] = []
+
+    def read(declaration_id: str) -> None:
+        asked.append(declaration_id)
+        cold.put(declaration_id, b"k" * 32)
+
+    cold.on_miss = read
+    upload = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"  # an autofill upload: an id, no key
+    assert not _sealer(cold).seal_json({"b": 2}, upload).startswith("dk1:")
+    assert asked == []
+    assert _sealer(cold).open_json(sealed, DECLARATION) == {"a": 1}
+    assert asked == [DECLARATION]
