@@ -12,6 +12,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from tests.e2e.conftest import System
+from tests.e2e.test_walking_skeleton import pdf_text_of
 from tests.support import applicant as a
 from tests.support.observe import mails_about, stream_events
 from vssid_shared.crypto import Keys
@@ -195,3 +196,19 @@ def test_a_decided_declaration_answers_409_naming_the_office(
     assert item["code"] == "not_deletable"
     assert "BHXH quận Thanh Khê" in item["message"]
     assert "0236.3721163" in item["message"]
+
+
+def test_the_copy_and_the_clerks_view_show_the_consent(
+    system: System, intake: httpx.Client
+) -> None:
+    declaration_id, _, reference = awaiting(intake, a.unique_bao())
+    with httpx.Client(base_url=system.review_url, timeout=30) as review:
+        url = f"/v1/review/declarations/{declaration_id}"
+        consent = review.get(url, headers=operator(system)).json()["fields"]["consent"]
+    assert consent["version"] == a.CONSENT["version"]
+    assert consent["accepted"] is True
+    assert consent["client_address"] == "127.0.0.1"
+    [copy] = a.eventually(lambda: mails_about(system.mail_api_url, reference))
+    text = pdf_text_of(system.mail_api_url, copy["ID"])
+    assert "Đồng ý xử lý dữ liệu cá nhân" in text
+    assert f"Phiên bản {a.CONSENT['version']}" in text
