@@ -20,6 +20,7 @@ from nats.js.manager import JetStreamManager
 
 from vssid_shared.logs import configure_logging
 from vssid_shared.nats_login import NatsLogin
+from vssid_shared.retention import Retention
 from vssid_shared.settings import CommonSettings
 from vssid_shared.subjects import (
     ACK_WAIT_SECONDS,
@@ -37,6 +38,9 @@ log = logging.getLogger("bootstrap")
 
 
 def stream_configs() -> list[StreamConfig]:
+    # Age limits from the retention table (retention.py): sealed copies die with their data
+    # keys earlier; this bounds everything else an event holds.
+    max_age = Retention().stream_max_age_seconds()
     return [
         StreamConfig(
             name=STREAM,
@@ -45,6 +49,7 @@ def stream_configs() -> list[StreamConfig]:
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             max_msg_size=1024 * 1024,
+            max_age=max_age,
         ),
         StreamConfig(
             name=VIEW_STREAM,
@@ -52,12 +57,14 @@ def stream_configs() -> list[StreamConfig]:
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             max_msg_size=1024 * 1024,
+            max_age=max_age,
         ),
         StreamConfig(
             name=DEADLETTER_STREAM,
             subjects=deadletter_subjects(),
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
+            max_age=max_age,
         ),
     ]
 

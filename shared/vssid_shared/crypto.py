@@ -8,11 +8,14 @@ import hmac
 import json
 import os
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from vssid_shared.shredding import DataKeys
 
 _NONCE = 12
 
@@ -72,3 +75,6 @@ class Keys:
         self.events = Sealer(derive_key(secret, "event-payloads"))
         self.passwords = Sealer(derive_key(secret, "initial-password-to-notifier"))
         self.lookup = KeyedHasher(derive_key(secret, "lookup-hash"))
+        # Per-declaration data keys (shredding.py), attached by Runtime.create; None in unit
+        # tests of domain logic, where everything seals under the service key.
+        self.data: DataKeys | None = None

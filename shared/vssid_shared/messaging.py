@@ -15,6 +15,7 @@ from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
+from vssid_shared.shredding import DataKeyDestroyedError, preload
 from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,15 @@ async def settle(msg: NatsMessage, handler: EventHandler) -> None:
     try:
         event = parse_event(msg.body)
         correlation_id.set(event.correlationid)
+        await preload(event.subject)  # the declaration's data key, once per hop
         await handler(event)
     except InvalidMessageError as exc:
         log.error("terminating invalid message", extra={"reason": str(exc)})
         await msg.reject()
+    except DataKeyDestroyedError:
+        # Withdrawn, discarded or past retention: nothing left to act on, never retried.
+        log.info("declaration shredded; message acknowledged unread")
+        await msg.ack()
     except Exception:
         delay = retry_delay(delivered)
         log.exception("handler failed; will retry", extra={"delivered": delivered, "delay": delay})

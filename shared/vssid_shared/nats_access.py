@@ -31,6 +31,7 @@ EVENT_PUBLISHER: dict[Event, str] = {
     Event.SUBMITTED: "intake",
     Event.ACCOUNT_ACTIVATED: "intake",
     Event.ACCOUNT_HELD: "intake",
+    Event.WITHDRAWN: "intake",
     Event.SCANNED: "ocr_qr",
     Event.AWAITING_VERIFICATION: "review",
     Event.VERIFIED: "review",

@@ -18,6 +18,7 @@ from vssid_shared.mongo import Doc, connect, ping
 from vssid_shared.nats_login import NatsLogin
 from vssid_shared.outbox import OutboxRelay
 from vssid_shared.settings import CommonSettings
+from vssid_shared.shredding import attach_data_keys
 
 
 @dataclass
@@ -39,12 +40,16 @@ class Runtime:
             timeout_ms=settings.mongo_server_selection_timeout_ms,
             socket_timeout_ms=settings.mongo_socket_timeout_ms,
         )
+        secret = settings.secret_key.get_secret_value()
+        keys = Keys(secret)
+        db = client[settings.mongo_db]
+        attach_data_keys(keys, db, secret, settings.mongo_url)
         return cls(
             settings=settings,
             client=client,
-            db=client[settings.mongo_db],
+            db=db,
             broker=make_broker(NatsLogin.from_settings(settings)),
-            keys=Keys(settings.secret_key.get_secret_value()),
+            keys=keys,
         )
 
     def with_outbox(self, collections: Sequence[AsyncCollection[Doc]]) -> OutboxRelay:

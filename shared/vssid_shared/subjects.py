@@ -31,6 +31,8 @@ class Event(StrEnum):
     ACCOUNT_ACTIVATED = "account_activated"
     # intake verified a declaration but left an existing active account's password alone.
     ACCOUNT_HELD = "account_held"
+    # The applicant's DELETE of a submitted declaration (CONTRACT §3, issue 15).
+    WITHDRAWN = "withdrawn"
     COPY_MAILED = "copy_mailed"
     NOTIFIED = "notified"
 
@@ -92,6 +94,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("notifier", Event.EXPIRING),
     Consumer("notifier", Event.EXPIRED),
     Consumer("notifier", Event.ACCOUNT_ACTIVATED),
+    Consumer("review", Event.WITHDRAWN),
+    Consumer("notifier", Event.WITHDRAWN),
 )
 
 

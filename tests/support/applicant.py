@@ -19,6 +19,8 @@ BAO_QR = (
     "048090900101|201234567|Nguyễn Văn Bảo|15031990|Nam|"
     "Tổ 5, Phường Chính Gián, Quận Thanh Khê, Đà Nẵng|12052021"
 )
+# The consent text's version the applicant accepts (GET /v1/consents/current; issue 15).
+CONSENT = {"version": "2026-01", "accepted": True}
 BAO = {
     "full_name": "Nguyễn Văn Bảo",
     "social_insurance_number": "4890012345",
@@ -31,6 +33,7 @@ BAO = {
     "email": "bao.nguyen@example.com",
     "agency_code": "4802",
     "send_email_copy": True,
+    "consent": CONSENT,
 }
 
 

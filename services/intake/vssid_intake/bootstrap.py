@@ -21,11 +21,13 @@ from vssid_intake.hashing import HashingGate
 from vssid_intake.login_limits import LoginLimits, LoginPolicy
 from vssid_intake.ratelimit import RateLimiter
 from vssid_intake.reconciler import IntakeReconciler
+from vssid_intake.retention_sweep import ensure_retention_indexes
 from vssid_intake.settings import IntakeSettings
 from vssid_intake.sin_checks import SinChecks
 from vssid_shared.clock import utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.messaging import subscribe
+from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
 from vssid_shared.subjects import Event, consumer
 
@@ -125,6 +127,7 @@ def build(settings: IntakeSettings) -> App:
         after_seconds=settings.reconcile_after_seconds,
         interval_seconds=settings.reconcile_interval_seconds,
         max_attempts=settings.reconcile_max_attempts,
+        retention=Retention(),
     )
     return App(
         runtime,
@@ -168,6 +171,7 @@ async def migrate_clear_ids(app: App) -> None:
 
 async def start(app: App) -> None:
     await app.intake.store.ensure_indexes()
+    await ensure_retention_indexes(app.intake)
     await app.accounts.store.ensure_indexes()
     await app.accounts.sessions.ensure_indexes()
     await app.accounts.limits.ensure_indexes()

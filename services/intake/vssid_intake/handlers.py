@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from vssid_intake.adapters.declarations import DeclarationStore
+from vssid_intake.consent import ConsentCatalog, consent_problems, consent_record, take_consent
 from vssid_intake.domain.agencies import AgencyCatalog
 from vssid_intake.domain.fields import (
     apply_submit_defaults,
@@ -30,6 +31,7 @@ from vssid_shared.images import ImageVault
 from vssid_shared.jsonable import to_jsonable
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
+from vssid_shared.shredding import create_key, load_key
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/intake"
@@ -49,25 +51,33 @@ class Intake:
     max_image_bytes: int
     max_image_pixels: int
     checks: SinChecks
+    consents: ConsentCatalog = field(default_factory=ConsentCatalog.load)
 
     async def load(self, declaration_id: str, token: str) -> Doc:
         doc = await self.store.get(declaration_id)
         # Another declaration's token is told 'not found': no hint that the id exists.
         if doc is None or doc.get("token_hash") != token_hash(token):
             raise NotFoundError
+        await load_key(self.keys, declaration_id)
         return doc
 
-    def normalize(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def normalize(self, raw: dict[str, Any], client: str | None = None) -> dict[str, Any]:
+        raw, consent, blocking, named = take_consent(raw, self.consents)
         fields, errors = normalize_fields(raw, today=vn_date(self.clock()))
-        if blocking := [e for e in errors if e.severity == "error"]:
+        if blocking := [e for e in errors if e.severity == "error"] + blocking:
             raise InvalidFieldsError(blocking)
         jsonable: dict[str, Any] = to_jsonable(fields)
+        if named:  # the consent record, stamped here (time, client address), never by a client
+            jsonable["consent"] = consent_record(consent, self.clock(), client)
         return jsonable
 
-    async def create_declaration(self, raw: dict[str, Any]) -> tuple[Doc, str]:
-        fields = self.normalize(raw)
+    async def create_declaration(
+        self, raw: dict[str, Any], client: str | None = None
+    ) -> tuple[Doc, str]:
+        fields = self.normalize(raw, client)
         now = self.clock()
         declaration_id, token = str(uuid.uuid4()), new_token()
+        await create_key(self.keys, declaration_id, now)  # its own data key (crypto-shredding)
         doc: Doc = {
             "_id": declaration_id,
             "token_hash": token_hash(token),
@@ -81,11 +91,13 @@ class Intake:
         await self.store.insert(doc)
         return doc, token
 
-    async def update_declaration(self, declaration_id: str, token: str, raw: dict[str, Any]) -> Doc:
+    async def update_declaration(
+        self, declaration_id: str, token: str, raw: dict[str, Any], client: str | None = None
+    ) -> Doc:
         doc = await self.load(declaration_id, token)
         if doc["status"] != Status.DRAFT:
             raise ConflictError
-        changes = self.normalize(raw)
+        changes = self.normalize(raw, client)
         fields = to_jsonable(merge_draft(self.store.open_fields(doc), changes))
         if not await self.store.save_fields(declaration_id, fields, self.clock()):
             raise ConflictError
@@ -126,7 +138,9 @@ class Intake:
             return self._replay(doc, key_hash)
         fields = apply_submit_defaults(self.store.open_fields(doc))
         today = vn_date(self.clock())
-        if errors := check_submittable(fields, set(doc["images"]), self.agencies, today=today):
+        errors = check_submittable(fields, set(doc["images"]), self.agencies, today=today)
+        errors += consent_problems(fields, self.consents.current(today))
+        if errors:
             raise InvalidFieldsError(errors)
         # For the clerk: the number's registry match and any account it already has.
         checks = await self.checks.for_submit(fields)

@@ -16,9 +16,11 @@ from datetime import timedelta
 
 from vssid_intake.domain.fields import apply_submit_defaults
 from vssid_intake.handlers import Intake
+from vssid_intake.retention_sweep import sweep_drafts
 from vssid_intake.statuses import Status
 from vssid_shared import reconcile
 from vssid_shared.mongo import Doc
+from vssid_shared.retention import Retention
 from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class IntakeReconciler:
     after_seconds: float
     interval_seconds: float
     max_attempts: int
+    retention: Retention | None = None  # drafts never submitted go in this loop too
 
     async def reconcile_once(self) -> int:
         """One pass: how many declarations got their `submitted` again."""
@@ -73,5 +76,7 @@ class IntakeReconciler:
             await asyncio.sleep(self.interval_seconds)
             try:
                 await self.reconcile_once()
+                if self.retention is not None:
+                    await sweep_drafts(self.intake, self.retention, self.intake.clock())
             except Exception:
                 log.exception("reconcile pass failed; the next one retries")

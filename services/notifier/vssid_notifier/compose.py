@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-from vssid_notifier.copy_model import DeclarationCopy, MailContext
+from vssid_notifier.copy_model import DeclarationCopy, MailContext, format_date, to_vietnam_time
 from vssid_notifier.mails import ComposedMail, MailKind
 from vssid_shared.envelope import CloudEvent
 
@@ -50,7 +50,19 @@ def declaration_copy(event: CloudEvent, fields: dict[str, Any]) -> DeclarationCo
         agency_phone=agency.get("phone", ""),
         submitted_at=datetime.fromisoformat(submitted) if submitted else event.time,
         deadline=date.fromisoformat(event.data["deadline"]),
+        consent=consent_line(fields.get("consent")),
     )
+
+
+def consent_line(consent: Any) -> str | None:
+    """What the copy prints about the consent given: its version and when (Vietnam time)."""
+    if not isinstance(consent, dict) or consent.get("accepted") is not True:
+        return None
+    line = f"Phiên bản {consent.get('version')}"
+    if at := consent.get("at"):
+        local = to_vietnam_time(datetime.fromisoformat(at))
+        line += f", {format_date(local.date())} {local:%H:%M}"
+    return line
 
 
 def mail_context(event: CloudEvent, person: dict[str, Any]) -> MailContext:

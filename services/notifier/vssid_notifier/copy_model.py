@@ -52,6 +52,8 @@ class DeclarationCopy:
     agency_phone: str
     submitted_at: datetime
     deadline: date
+    # The consent on record (issue 15): "<version>, dd/mm/yyyy HH:MM" in Vietnam time.
+    consent: str | None = None
 
     def __post_init__(self) -> None:
         if self.submitted_at.tzinfo is None or self.submitted_at.utcoffset() is None:

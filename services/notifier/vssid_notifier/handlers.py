@@ -33,6 +33,7 @@ MAIL_KIND = {
     Event.REJECTED: MailKind.REJECTED,
     Event.EXPIRING: MailKind.EXPIRING,
     Event.EXPIRED: MailKind.EXPIRED,
+    Event.WITHDRAWN: MailKind.WITHDRAWN,
 }
 
 
@@ -144,7 +145,7 @@ class Notifier:
         await self.deliver(event, MailKind.COPY, lambda _key: self.mailer.send(message))
 
     async def on_status(self, event: CloudEvent) -> None:
-        """Status mails: verified, rejected, expiring, expired."""
+        """Status mails: verified, rejected, expiring, expired, withdrawn."""
         if event.event == Event.VERIFIED and event.data.get("reissue_password"):
             # A re-issue's news goes to the account owner's registered e-mail (see
             # `mail_reissued`), not to whoever's address this declaration typed.

@@ -33,6 +33,8 @@ class MailKind(StrEnum):
     EXPIRED = "expired"
     # To the owner of an active account whose password a clerk re-issued (issue 10).
     PASSWORD_REISSUED = "password_reissued"
+    # The applicant withdrew the declaration; its personal data is deleted (issue 15).
+    WITHDRAWN = "withdrawn"
 
 
 # What a kind cannot be written without; a mail missing these would mislead the person.

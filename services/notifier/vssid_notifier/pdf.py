@@ -81,6 +81,7 @@ _T: dict[str, tuple[str, str]] = {
     "signer": ("NGƯỜI KÊ KHAI", "Applicant"),
     "signed": ("(Đã xác nhận điện tử trên ứng dụng VssID)", "(Confirmed electronically in VssID)"),
     "none": ("Không có", "none"),
+    "consent": ("Đồng ý xử lý dữ liệu cá nhân", "Consent to personal data processing"),
 }
 
 
@@ -202,6 +203,7 @@ def _applicant_rows(copy: DeclarationCopy, locale: str) -> list[tuple[str, str]]
         (_t("address", locale), copy.address),
         (_t("phone", locale), national_phone(copy.phone)),
         (_t("email", locale), copy.email or none),
+        *([(_t("consent", locale), copy.consent)] if copy.consent else []),
     ]
 
 

@@ -13,6 +13,7 @@ class CaseStatus(StrEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # by the applicant (CONTRACT §4), never by staff
 
 
 # Only an open case can be decided; a second decision is a conflict, never a silent overwrite.

@@ -24,6 +24,7 @@ from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, OutboxRelay, pending
 from vssid_shared.reconcile import MARK, is_reconciled, marked
+from vssid_shared.shredding import DataKeyDestroyedError, load_key
 from vssid_shared.subjects import Event
 from vssid_shared.text import name_key
 
@@ -154,6 +155,7 @@ class Review:
         case = await self.cases.get(case_id, op.agency_code)
         if case is None:
             raise CaseNotFoundError
+        await load_key(self.keys, case_id)
         await self.cases.audit(case_id, self.audit_entry(op, action))
         return case
 
@@ -174,7 +176,12 @@ class Review:
         }
 
     def open_sealed(self, case: Doc) -> dict[str, Any]:
-        opened: dict[str, Any] = self.keys.records.open_json(case["sealed"], case["_id"])
+        if not case.get("sealed"):
+            return {"shredded": True}
+        try:
+            opened: dict[str, Any] = self.keys.records.open_json(case["sealed"], case["_id"])
+        except DataKeyDestroyedError:
+            return {"shredded": True}  # withdrawn or past retention: no personal data left
         return opened
 
     async def decide(

@@ -11,9 +11,11 @@ from typing import NamedTuple
 from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
 from vssid_review.reconciler import ReviewReconciler
+from vssid_review.retention_sweep import enforce_retention
 from vssid_shared.clock import vn_date
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
+from vssid_shared.retention import Retention
 from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class Sweeper:
     interval_seconds: float
     image_retention_days: int = 0
     reconciler: ReviewReconciler | None = None
+    retention: Retention | None = None  # closed cases' data keys destroyed at retention end
 
     async def sweep_once(self) -> Swept:
         """One pass by Vietnam's calendar date; every step is a conditional update, so passes
@@ -47,6 +50,8 @@ class Sweeper:
         expired = await self._expire(today, now)
         # After expiry, so that with no retention an expired case's photos go in the same pass.
         purged = await self._purge_images(now)
+        if self.retention is not None:
+            await enforce_retention(self.review, self.retention, now)
         if reminded or expired:
             self.review.relay.kick()
         return Swept(reminded, expired, purged)

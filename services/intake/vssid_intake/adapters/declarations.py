@@ -13,6 +13,7 @@ from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
+from vssid_shared.shredding import DataKeyDestroyedError
 
 
 class DeclarationStore:
@@ -34,13 +35,20 @@ class DeclarationStore:
     def open_fields(self, doc: Doc) -> dict[str, Any]:
         if not doc.get("fields_sealed"):
             return {}
-        opened: dict[str, Any] = self._keys.records.open_json(doc["fields_sealed"], doc["_id"])
+        try:
+            opened: dict[str, Any] = self._keys.records.open_json(doc["fields_sealed"], doc["_id"])
+        except DataKeyDestroyedError:
+            return {}  # past retention: shredded
         return opened
 
     def open_enrichment(self, doc: Doc) -> dict[str, Any] | None:
         if not doc.get("enrichment_sealed"):
             return None
-        opened: dict[str, Any] = self._keys.records.open_json(doc["enrichment_sealed"], doc["_id"])
+        try:
+            sealed = doc["enrichment_sealed"]
+            opened: dict[str, Any] = self._keys.records.open_json(sealed, doc["_id"])
+        except DataKeyDestroyedError:
+            return None
         return opened
 
     async def insert(self, doc: Doc) -> None:

@@ -11,11 +11,12 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
-from vssid_intake.entrypoints.auth_routes import register_auth_routes
+from vssid_intake.entrypoints.auth_routes import client_address, register_auth_routes
 from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
 from vssid_intake.entrypoints.bearer import Token
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
 from vssid_intake.entrypoints.openapi import body_with_file
+from vssid_intake.entrypoints.privacy_routes import register_privacy_routes
 from vssid_intake.entrypoints.schemas import (
     AgencyOut,
     CreatedOut,
@@ -65,6 +66,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     install_error_handlers(api, settings.max_image_bytes)
     api.add_middleware(SecurityHeaders)
     register_routes(api, app_state)
+    register_privacy_routes(api, app_state)
     register_auth_routes(api, app_state.accounts)
     register_autofill_routes(
         api,
@@ -94,8 +96,9 @@ def register_routes(api: FastAPI, app: App) -> None:
         return [a.public() for a in found if province_code in (None, a.province_code)]
 
     @api.post("/v1/declarations", status_code=201, response_model=CreatedOut, tags=["declarations"])
-    async def create(body: DeclarationIn) -> dict[str, Any]:
-        doc, token = await intake.create_declaration(body.model_dump(exclude_unset=True))
+    async def create(body: DeclarationIn, request: Request) -> dict[str, Any]:
+        raw = body.model_dump(exclude_unset=True)
+        doc, token = await intake.create_declaration(raw, client_address(request))
         return {**declaration_view(doc, intake.store), "access_token": token}
 
     @api.get(
@@ -107,9 +110,11 @@ def register_routes(api: FastAPI, app: App) -> None:
     @api.patch(
         "/v1/declarations/{declaration_id}", response_model=DeclarationOut, tags=["declarations"]
     )
-    async def edit(declaration_id: str, body: DeclarationIn, token: Token) -> dict[str, Any]:
+    async def edit(
+        declaration_id: str, body: DeclarationIn, token: Token, request: Request
+    ) -> dict[str, Any]:
         patch = body.model_dump(exclude_unset=True)
-        doc = await intake.update_declaration(declaration_id, token, patch)
+        doc = await intake.update_declaration(declaration_id, token, patch, client_address(request))
         return declaration_view(doc, intake.store)
 
     @api.put(

@@ -45,6 +45,9 @@ class DeclarationIn(BaseModel):
     email: str | None = Field(None, max_length=254)
     agency_code: str | None = Field(None, max_length=20)
     send_email_copy: bool | None = None
+    consent: dict[str, Any] | None = Field(
+        None, description='{"version": of /v1/consents/current, "accepted": true}; needed at submit'
+    )
 
 
 class ImageOut(BaseModel):

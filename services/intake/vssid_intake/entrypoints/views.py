@@ -14,6 +14,7 @@ STATUS_LABELS = {
     "verified": "Đã xác minh, tài khoản đã được kích hoạt",
     "rejected": "Bị từ chối",
     "expired": "Hết hạn xác minh",
+    "withdrawn": "Đã rút lại, dữ liệu cá nhân đã được xóa",
 }
 IMAGE_FIELDS = ("kind", "content_type", "width", "height", "sha256")
 

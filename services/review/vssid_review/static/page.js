@@ -1,7 +1,7 @@
 "use strict";
 // The staff page's script: a separate file, so the page's CSP allows no inline script.
 const $ = (id) => document.getElementById(id);
-const LABELS = {awaiting_verification: "Chờ xác minh", verified: "Đã xác minh", rejected: "Từ chối", expired: "Hết hạn"};
+const LABELS = {awaiting_verification: "Chờ xác minh", verified: "Đã xác minh", rejected: "Từ chối", expired: "Hết hạn", withdrawn: "Đã rút lại"};
 const GENDERS = {male: "Nam", female: "Nữ"};
 const ID_TYPES = {cccd: "CCCD", cmnd: "CMND", passport: "Hộ chiếu"};
 const SIDES = {id_front: "mặt trước", id_back: "mặt sau"};
