@@ -125,7 +125,8 @@ def cluster_stack(data_dir: Path) -> Iterator[tuple[Stack, NatsCluster]]:
     config = config_on_free_ports(data_dir)
     for sub in ("mongo", "mail"):
         (data_dir / sub).mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack, (data_dir / "servers.log").open("a", encoding="utf-8") as log:
+    # The log is opened first, so it is closed last: after every server has stopped writing.
+    with (data_dir / "servers.log").open("a", encoding="utf-8") as log, ExitStack() as stack:
         cluster = stack.enter_context(nats_cluster(data_dir, log))
         mongo = mongo_process(config, data_dir / "mongo", echo=log).start()
         stack.callback(stop_servers, [mongo])
