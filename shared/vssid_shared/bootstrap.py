@@ -168,7 +168,7 @@ async def declare_all(
         for consumer in consumer_configs(ack_wait, replicas):
             done[consumer.durable_name or ""] = await declare_consumer(jsm, consumer)
         counts = {what: list(done.values()).count(what) for what in sorted(set(done.values()))}
-        log.info("streams declared", extra={"replicas": replicas, **counts})
+        log.info("streams declared", extra={"replicas": replicas, "outcomes": counts})
         return done
     finally:
         await nc.close()
