@@ -35,7 +35,7 @@ class InvalidMessageError(Exception):
 def make_broker(login: NatsLogin) -> NatsBroker:
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
     return NatsBroker(
-        login.url,
+        login.servers,
         security=login.security(),
         inbox_prefix=login.inbox_prefix(),
         ack_policy=AckPolicy.MANUAL,

@@ -29,6 +29,12 @@ class NatsLogin:
     def __repr__(self) -> str:
         return f"NatsLogin(url={self.url!r}, user={self.user!r})"
 
+    @property
+    def servers(self) -> list[str]:
+        """The cluster's seed URLs: `url` may list several, comma-separated (any one answering
+        is enough; the client learns the others from it and fails over between them)."""
+        return [part.strip() for part in self.url.split(",") if part.strip()]
+
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> NatsLogin:
         if settings.env == "prod" and not settings.nats_user:
@@ -52,7 +58,7 @@ class NatsLogin:
 
     def tls_context(self) -> ssl.SSLContext | None:
         """A verifying client context for `tls://` URLs or a configured CA; else None."""
-        if not (self.ca_file or self.url.startswith("tls://")):
+        if not (self.ca_file or any(url.startswith("tls://") for url in self.servers)):
             return None
         context = ssl.create_default_context(cafile=self.ca_file)
         if self.cert_file:
@@ -88,7 +94,7 @@ class NatsLogin:
         return env
 
     async def connect(self, **kwargs: Any) -> Client:
-        return await nats.connect(self.url, **{**self.options(), **kwargs})
+        return await nats.connect(self.servers, **{**self.options(), **kwargs})
 
 
 def settings_login() -> NatsLogin:

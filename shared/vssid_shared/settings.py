@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vssid_shared.secrets_check import secret_problem
@@ -43,6 +43,10 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # How long JetStream waits for an ack before redelivering: longer than the slowest handler.
     ack_wait_seconds: float = 60.0
+    # Copies JetStream keeps of every stream and durable consumer: 1 on one server (dev, tests),
+    # 3 on a 3-node cluster in production (survives the loss of any one node). The bootstrap
+    # applies it to existing streams and consumers too.
+    nats_replicas: int = Field(default=1, ge=1, le=5)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (comma-separated IPs or
     # CIDRs, `*` for all). Empty: trust nobody, the TCP peer is the client (rate limits, audit).
     trusted_proxies: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vssid.devstack.config import StackConfig
 
@@ -16,6 +16,12 @@ class ServiceSpec:
     name: str
     argv: tuple[str, ...]
     ready_url: str | None = None  # None: ready once it logs a JSON line with "event": "ready"
+    # The NATS user it logs in as: its service's, also for a second instance ("ocr_qr-2").
+    nats_user: str = ""
+
+    @property
+    def user(self) -> str:
+        return self.nats_user or self.name
 
 
 def default_services(config: StackConfig) -> dict[str, ServiceSpec]:
@@ -41,7 +47,13 @@ def resolve_services(config: StackConfig) -> list[ServiceSpec]:
         raise ValueError(
             f"unknown service(s) {unknown} in VSSID_DEV_SERVICES; known: {list(known)}"
         )
-    return [known[name] for name in config.services]
+    chosen = [known[name] for name in config.services]
+    extra = [
+        replace(spec, name=f"{spec.name}-{n}", nats_user=spec.name)
+        for spec in chosen
+        for n in range(2, config.instances.get(spec.name, 1) + 1)
+    ]
+    return chosen + extra
 
 
 def is_ready_event(line: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Workers first: once intake and review answer /ready, a decode or a submit finds its worker.
@@ -22,6 +22,13 @@ PORT_VARIABLES: tuple[tuple[str, str, int], ...] = (
 )
 
 _FALSE_WORDS = {"0", "false", "no", "off"}
+
+# Workers `vssid dev` may run several of, all on the same durable consumers (they split the
+# work): service -> the variable with its instance count.
+INSTANCE_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("ocr_qr", "VSSID_OCR_QR_WORKERS"),
+    ("notifier", "VSSID_NOTIFIER_WORKERS"),
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class StackConfig:
     mongo_sync: bool = True
     # JetStream fsync policy: "always" (before every ack; README has the cost) or a period.
     nats_sync_interval: str = "always"
+    # Instances per worker service (INSTANCE_VARIABLES); a service not named runs once.
+    instances: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
@@ -63,6 +72,7 @@ class StackConfig:
             seed=_flag(source, "VSSID_DEV_SEED"),
             mongo_sync=_flag(source, "VSSID_MONGO_SYNC_ON_COMMIT"),
             nats_sync_interval=source.get("VSSID_NATS_SYNC_INTERVAL", "").strip() or "always",
+            instances={name: _count(source, var) for name, var in INSTANCE_VARIABLES},
             **ports,
         )
 
@@ -131,6 +141,13 @@ def _port(env: Mapping[str, str], var: str, default: int) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"{var}={port} is outside 1-65535")
     return port
+
+
+def _count(env: Mapping[str, str], var: str) -> int:
+    raw = env.get(var, "").strip() or "1"
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 8:
+        raise ValueError(f"{var}={raw!r} is not a number of instances from 1 to 8")
+    return int(raw)
 
 
 def _flag(env: Mapping[str, str], var: str) -> bool:

@@ -94,8 +94,10 @@ def server_conf(
     sync_interval: str,
     server_name: str = "vssid-dev",
     tls: tuple[str, str] | None = None,
+    cluster: Mapping[str, object] | None = None,
 ) -> str:
-    """The server settings; users come from users.conf next to it. `tls`: (cert, key) files."""
+    """The server settings; users come from users.conf next to it. `tls`: (cert, key) files;
+    `cluster`: the `cluster` block of one node of a NATS cluster (name, listen, routes)."""
     settings: dict[str, object] = {
         "server_name": server_name,
         "listen": f"{host}:{port}",
@@ -105,6 +107,8 @@ def server_conf(
     }
     if tls is not None:
         settings["tls"] = {"cert_file": tls[0], "key_file": tls[1]}
+    if cluster is not None:
+        settings["cluster"] = dict(cluster)
     body = json.dumps(settings, indent=2)[1:-1].strip()  # top-level keys, no outer braces
     return f"{body}\ninclude {USERS_CONF}\n"
 
