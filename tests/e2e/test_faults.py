@@ -116,6 +116,7 @@ def test_a_fault_campaign_loses_nothing_doubles_nothing_and_leaves_nothing_stuck
     and the mail/SMS catcher is frozen past the send timeouts. Every mail is counted by
     Message-ID and recipient, every SMS by recipient and kind."""
     outcome = campaign.run(tmp_path, count=20, concurrency=4, freeze=12.0, say=print)
+    print("\n".join(campaign.report(outcome)))  # shown with -s: the counts and recovery times
     counts = outcome.counts()
     shown = campaign.details(outcome)
     assert counts["submitted"] == 20, shown

@@ -2,10 +2,10 @@
 part of it is killed or frozen in turn, then every effect counted (tests/e2e/test_faults.py runs
 a short one, bench/faults.py the long one).
 
-Declarations start spread over the faults (declaration i once fault i*F/N has begun), so every
-fault meets work in flight: some applicants mid-upload, some declarations mid-scan, some
-verifications mid-send. Each fault waits for the part to be ready again and the pipeline to
-move before the next one.
+Declarations start in batches spread over the faults (batch k once fault k-1 was recovered
+from), so every fault meets work in flight: some applicants mid-upload, some declarations
+mid-scan, some verifications mid-send. Each fault waits for the part to be ready again and the
+pipeline to move (a client saw a step done) before the next one.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class Campaign:
         self.concurrency = concurrency
         self.tally = Tally()
         self.faults = [Fault(action, target) for action, target in FAULTS]
-        self.started_faults = 0
+        self.released = 0  # batches of declarations allowed to start
         self.gate = threading.Condition()
         self.errors: list[str] = []
         self.say = say
@@ -158,7 +158,7 @@ class Campaign:
             for i in range(self.count)
         ]
         try:
-            with ThreadPoolExecutor(self.concurrency) as pool:
+            with ThreadPoolExecutor(self.concurrency) as pool, self._release_all():
                 flows = [
                     pool.submit(self._flow, i, d, images, operator_token)
                     for i, d in enumerate(declarations)
@@ -183,8 +183,8 @@ class Campaign:
     def _flow(
         self, index: int, declaration: Declaration, images: dict[str, bytes], token: str
     ) -> None:
-        with self.gate:  # spread over the faults: fault index*F/N has begun
-            self.gate.wait_for(lambda: self.started_faults >= index * len(FAULTS) // self.count)
+        with self.gate:  # spread over the faults: batch index*F/N
+            self.gate.wait_for(lambda: self.released >= index * len(FAULTS) // self.count)
         intake = Client(self.config.intake_url, self.tally)
         review = Client(self.config.review_url, self.tally)
         try:
@@ -204,14 +204,24 @@ class Campaign:
         self._wait_moving(0.0)  # work in flight before the first fault
         mail_health = f"{self.config.mail_api_url}/health"
         for fault in self.faults:
-            with self.gate:
-                self.started_faults += 1
-                self.gate.notify_all()
             self.injector.inject(fault, lambda: http_ok(mail_health))
+            with self.gate:  # the next batch meets the next fault in flight
+                self.released += 1
+                self.gate.notify_all()
             if fault.ready_s is not None:
                 moving = self._wait_moving(fault.at + fault.ready_s)
                 fault.moving_s = None if moving is None else moving - fault.at
             self.say(fault_line(fault))
+
+    @contextmanager
+    def _release_all(self) -> Iterator[None]:
+        """Whatever happens to the faults, every declaration gets to start (and be counted)."""
+        try:
+            yield
+        finally:
+            with self.gate:
+                self.released = len(FAULTS)
+                self.gate.notify_all()
 
     def _wait_moving(self, since: float) -> float | None:
         deadline = time.monotonic() + MOVING_TIMEOUT
