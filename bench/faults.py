@@ -38,11 +38,21 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200, help="declarations (default 200)")
     parser.add_argument("--concurrency", type=int, default=8, help="in flight (default 8)")
     parser.add_argument("--freeze", type=float, default=30.0, help="catcher frozen, seconds")
+    parser.add_argument(
+        "--reconcile-after", type=float, default=30.0, help="reconcile period, seconds"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="vssid-faults-"))
     print(f"{platform.node()}: {os.cpu_count()} cores; data and dev.log in {data_dir}")
-    outcome = campaign.run(data_dir, args.count, args.concurrency, args.freeze, say=progress)
+    outcome = campaign.run(
+        data_dir,
+        args.count,
+        args.concurrency,
+        args.freeze,
+        say=progress,
+        reconcile_after=args.reconcile_after,
+    )
     for line in campaign.report(outcome):
         print(line)
     for problem in (outcome.stuck + outcome.errors)[:20]:

@@ -132,7 +132,8 @@ class ReviewReconciler:
                 continue
             number = reconcile.attempt(case)
             result = await cases.update_one(
-                {"_id": case["_id"], **query}, reconcile.claim(reconcile.marked(event, number), now)
+                {"_id": case["_id"], **query},
+                reconcile.claim(reconcile.marked(event, number), now, self.after_seconds),
             )
             if result.modified_count:
                 log.info(

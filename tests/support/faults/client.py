@@ -31,6 +31,7 @@ class Tally:
     transport_errors: int = 0
     unavailable_without_retry_after: int = 0
     progress: list[float] = field(default_factory=list)  # monotonic times of each step done
+    submitted: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, response: httpx.Response) -> None:
@@ -43,9 +44,10 @@ class Tally:
         with self.lock:
             self.transport_errors += 1
 
-    def moved(self) -> None:
+    def moved(self, *, submitted: bool = False) -> None:
         with self.lock:
             self.progress.append(time.monotonic())
+            self.submitted += submitted
 
     def moved_since(self, since: float) -> float | None:
         """The first progress at or after `since`, if any."""
@@ -131,7 +133,7 @@ class Applicant:
         )
         assert submitted.status_code == 202, submitted.text
         declaration.reference = submitted.json()["reference"]
-        self.client.tally.moved()
+        self.client.tally.moved(submitted=True)
 
     def wait_for(self, declaration: Declaration, status: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
