@@ -120,10 +120,13 @@ class Accounts:
             else:
                 await self._hold(event, doc, "account_active")
             return
-        if existing is not None and is_reconciled(event):
-            # Activated by this declaration before; review saw no SMS receipt since.
-            await resend_activation(self.store, self.store.key(sin), event)
-            self.relay.kick()
+        if existing is not None:
+            # Activated by this declaration before: a redelivery needs nothing (and no second
+            # argon2 hash: under a backlog those copies pile up here); a reconciler's copy
+            # means review saw no SMS receipt since, so the event itself may be lost.
+            if is_reconciled(event):
+                await resend_activation(self.store, self.store.key(sin), event)
+                self.relay.kick()
             return
         if await self._activate(event, doc, sin, fields["phone"]):
             return
