@@ -6,12 +6,14 @@ import concurrent.futures
 import functools
 import json
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import System
 from tests.support import applicant as a
+from tests.support.faults import campaign
 from tests.support.observe import deadletters, mails_about, publish, stream_events
 from vssid_shared.nats_login import NatsLogin
 
@@ -101,3 +103,29 @@ def test_an_autofill_waits_for_a_restarting_decoder(system: System) -> None:
         pool.shutdown(wait=True)
     assert response.status_code == 200, response.text
     assert response.json()["kind"] == "cccd"
+
+
+# Nine faults, each waited out, on a machine the other tests load too: more than the default.
+@pytest.mark.timeout(900)
+def test_a_fault_campaign_loses_nothing_doubles_nothing_and_leaves_nothing_stuck(
+    tmp_path: Path,
+) -> None:
+    """`vssid dev` carries 20 declarations (half with the e-mail copy, every one verified, so
+    each gets its initial-password SMS) while each service is SIGKILLed (ocr_qr and the notifier
+    twice), NATS and the MongoDB-protocol server are SIGKILLed (the supervisor restarts them)
+    and the mail/SMS catcher is frozen past the send timeouts. Every mail is counted by
+    Message-ID and recipient, every SMS by recipient and kind."""
+    outcome = campaign.run(tmp_path, count=20, concurrency=4, freeze=12.0, say=print)
+    print("\n".join(campaign.report(outcome)))  # shown with -s: the counts and recovery times
+    counts = outcome.counts()
+    shown = campaign.details(outcome)
+    assert counts["submitted"] == 20, shown
+    assert outcome.errors == [], shown
+    assert outcome.stuck == [], shown
+    assert counts["lost"] == 0, shown
+    assert counts["doubled"] == 0, shown
+    assert counts["unexpected"] == 0, shown
+    assert counts["http_5xx_not_503"] == 0, shown
+    assert counts["503_without_retry_after"] == 0, shown
+    # Every fault was recovered from; each kill was of a live child, restarted by `vssid dev`.
+    assert all(fault.ready_s is not None for fault in outcome.faults), campaign.report(outcome)

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from vssid.devstack import ManagedProcess, free_ports, nats_auth
 from vssid.devstack.config import PORT_VARIABLES
@@ -26,7 +27,10 @@ class DevRun:
         argv: list[str] | None = None,
         ports: dict[str, int] | None = None,
         services: str = "",
+        extra_env: dict[str, str] | None = None,
+        echo: TextIO | bool = False,
     ) -> None:
+        """`extra_env` goes to every child; `echo` relays the run's output (e.g. to a file)."""
         variables = [var for _, var, _ in PORT_VARIABLES]
         self.ports = ports or dict(zip(variables, free_ports(len(variables)), strict=True))
         self.env = {**os.environ, **{var: str(port) for var, port in self.ports.items()}}
@@ -38,9 +42,10 @@ class DevRun:
             VSSID_DEV_BOOTSTRAP="1" if _module_exists("vssid_shared.bootstrap") else "0",
             PYTHONUNBUFFERED="1",
         )
+        self.env.update(extra_env or {})
         self.data_dir = data_dir
         command = argv or ["-m", "vssid.devstack"]
-        self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=False)
+        self.process = ManagedProcess("dev", [sys.executable, *command], env=self.env, echo=echo)
 
     def url(self, scheme: str, var: str) -> str:
         return f"{scheme}://{HOST}:{self.ports[var]}"

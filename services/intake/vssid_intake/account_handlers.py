@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from vssid_intake.accounts import account_key
+from vssid_intake.activation_repair import resend_activation
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.sessions import SessionStore
@@ -30,6 +31,7 @@ from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import InvalidMessageError
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import OutboxRelay
+from vssid_shared.reconcile import is_reconciled
 from vssid_shared.subjects import Event
 
 SOURCE = "vssid/intake"
@@ -117,6 +119,14 @@ class Accounts:
                 await self._reissue(event, doc, sin, existing)
             else:
                 await self._hold(event, doc, "account_active")
+            return
+        if existing is not None:
+            # Activated by this declaration before: a redelivery needs nothing (and no second
+            # argon2 hash: under a backlog those copies pile up here); a reconciler's copy
+            # means review saw no SMS receipt since, so the event itself may be lost.
+            if is_reconciled(event):
+                await resend_activation(self.store, self.store.key(sin), event)
+                self.relay.kick()
             return
         if await self._activate(event, doc, sin, fields["phone"]):
             return

@@ -62,7 +62,9 @@ class IntakeReconciler:
         number = reconcile.attempt(doc)
         result = await self.intake.store.collection.update_one(
             {"_id": doc["_id"], **query},
-            reconcile.claim(reconcile.marked(event, number), self.intake.clock()),
+            reconcile.claim(
+                reconcile.marked(event, number), self.intake.clock(), self.after_seconds
+            ),
         )
         if result.modified_count:
             log.info(

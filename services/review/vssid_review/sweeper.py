@@ -46,7 +46,7 @@ class Sweeper:
         running side by side (replicas) claim each case once."""
         now = self.review.clock()
         today = vn_date(now)
-        reminded = await self._remind(today)
+        reminded = await self._remind(today, now)
         expired = await self._expire(today, now)
         # After expiry, so that with no retention an expired case's photos go in the same pass.
         purged = await self._purge_images(now)
@@ -62,7 +62,7 @@ class Sweeper:
         query = {"status": CaseStatus.AWAITING_VERIFICATION, "deadline": deadline}
         return await cases.find(query).to_list(None)
 
-    async def _remind(self, today: date) -> int:
+    async def _remind(self, today: date, now: datetime) -> int:
         last_reminder_day = (today + timedelta(days=self.reminder_days_before)).isoformat()
         # A reminder for a deadline already past would arrive together with the expiry: skip it.
         window = {"$lte": last_reminder_day, "$gte": today.isoformat()}
@@ -79,7 +79,11 @@ class Sweeper:
                     "status": CaseStatus.AWAITING_VERIFICATION,
                     "reminded": {"$ne": True},
                 },
-                {"$set": {"reminded": True}, "$push": {PENDING: pending(event)}},
+                # `reminded_at`: the reconciler waits for the reminder's receipt from then on.
+                {
+                    "$set": {"reminded": True, "reminded_at": now},
+                    "$push": {PENDING: pending(event)},
+                },
             )
             claimed += result.modified_count
         return claimed

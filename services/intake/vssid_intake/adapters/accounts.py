@@ -20,6 +20,7 @@ from vssid_shared.outbox import PENDING, pending
 from vssid_shared.pii_keys import account_id
 
 CLEAR_SIN = {"$regex": r"^\d{10}$"}
+ACTIVATION = "activated_event"
 
 
 class AccountStore:
@@ -61,6 +62,8 @@ class AccountStore:
                     "password_hash": password_hash,
                     "must_change_password": True,
                     "activated_at": now,
+                    # Kept to heal a lost event (activation_repair); unset on a new password.
+                    ACTIVATION: pending(event),
                     PENDING: [pending(event)],
                 }
             )
@@ -88,6 +91,7 @@ class AccountStore:
                     "password_hash": password_hash,
                     "must_change_password": True,
                     "reissued_at": now,
+                    ACTIVATION: pending(event),
                 },
                 "$push": {PENDING: pending(event)},
             },
@@ -96,7 +100,22 @@ class AccountStore:
 
     async def get(self, key: str) -> Doc | None:
         """The account with this document id (`key(sin)`), without its outbox."""
-        return await self.collection.find_one({"_id": key}, {PENDING: 0})
+        return await self.collection.find_one({"_id": key}, {PENDING: 0, ACTIVATION: 0})
+
+    async def activation_event(self, key: str, declaration_id: str) -> Doc | None:
+        """The `account_activated` this declaration's activation (or re-issue) queued."""
+        doc = await self.collection.find_one(
+            {"_id": key, "activated_by": declaration_id}, {ACTIVATION: 1}
+        )
+        found: Doc | None = (doc or {}).get(ACTIVATION)
+        return found
+
+    async def requeue(self, key: str, declaration_id: str, event: CloudEvent) -> bool:
+        result = await self.collection.update_one(
+            {"_id": key, "activated_by": declaration_id, ACTIVATION: {"$exists": True}},
+            {"$push": {PENDING: pending(event)}},
+        )
+        return result.modified_count == 1
 
     async def record_login(self, key: str, now: datetime) -> None:
         await self.collection.update_one({"_id": key}, {"$set": {"last_login": now}})
@@ -109,6 +128,7 @@ class AccountStore:
                     "password_hash": password_hash,
                     "must_change_password": False,
                     "password_changed_at": now,
-                }
+                },
+                "$unset": {ACTIVATION: ""},
             },
         )
