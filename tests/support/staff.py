@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import httpx
 import pyotp
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.conftest import System
 
@@ -57,3 +60,16 @@ def session_cookie(answer: httpx.Response) -> str:
         if header.startswith("__Host-vssid_staff="):
             return header.split(";", 1)[0]
     raise AssertionError(answer.headers)
+
+
+def sign_in_page(browser: WebDriver, review_url: str, member: StaffMember) -> None:
+    """Signs in on the staff app's form, as a clerk types it; returns once the queue shows."""
+    browser.get(review_url + "/")
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "login").is_displayed())
+    browser.find_element(By.ID, "login").send_keys(member.login)
+    browser.find_element(By.ID, "password").send_keys(member.password)
+    browser.find_element(By.ID, "code").send_keys(member.code())
+    browser.find_element(
+        By.XPATH, "//form[@id='signin']//button[normalize-space()='Đăng nhập']"
+    ).click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "work").is_displayed())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 from typing import Any
 
 from vssid_review.adapters.operators import OperatorStore
@@ -59,8 +60,11 @@ async def add_operator(args: argparse.Namespace) -> int:
         await store.ensure_indexes()
         await credentials.ensure_indexes()
         if await credentials.collection.find_one({"login": login}, {"_id": 1}):
-            print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
-            return 2
+            if args.login:
+                print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
+                return 2
+            # Two people of one office may share a name: the default gets a short suffix.
+            login = f"{login}-{secrets.token_hex(2)}"
         op, token = await store.add(name, args.agency, utc_now())
         enrolment = await credentials.enrol(op.id, login)
     finally:
