@@ -12,6 +12,7 @@ screen is saved as a screenshot (folder printed) and scanned by axe-core.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -37,6 +38,10 @@ def screen(browser: WebDriver, folder: Path, name: str) -> None:
 
 def text_of(browser: WebDriver, element_id: str) -> str:
     return str(browser.find_element(By.ID, element_id).text)
+
+
+def uploaded(kind: str) -> Callable[[WebDriver], bool]:
+    return lambda d: "Đã tải lên" in text_of(d, f"state-{kind}")
 
 
 def test_applicant_declares_then_clerk_verifies(
@@ -84,9 +89,7 @@ def test_applicant_declares_then_clerk_verifies(
 
     for kind in photos:
         browser.find_element(By.ID, f"photo-{kind}").send_keys(str(tmp_path / f"{kind}.jpg"))
-        wait_until(
-            browser, f"{kind} uploaded", lambda d, k=kind: "Đã tải lên" in text_of(d, f"state-{k}")
-        )
+        wait_until(browser, f"{kind} uploaded", uploaded(kind))
     screen(browser, folder, "3-photos")
     browser.find_element(By.ID, "photos-next").click()
     wait_until(browser, "step 4", lambda d: d.find_element(By.ID, "step-agency").is_displayed())
