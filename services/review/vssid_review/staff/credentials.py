@@ -27,7 +27,7 @@ ISSUER = "VssID BHXH"
 # No look-alikes (0/O, 1/l/I): the password is read off a terminal and typed by a person.
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 PASSWORD_LENGTH = 16
-LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+LOGIN = re.compile(r"\A[a-z0-9][a-z0-9._-]{2,63}\Z")
 _HASHER = PasswordHasher()  # argon2id, the library's recommended cost (as intake's)
 # A hash of a random password: a sign-in for an unknown login still pays one argon2 check,
 # so the answer's timing does not tell which logins exist.
@@ -66,7 +66,7 @@ def check_password(stored_hash: str | None, password: str) -> bool:
 def totp_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
     """The time step `code` is valid for (the current one or the one before, for clock drift
     and typing time), or None when it is wrong or was already used."""
-    if not re.fullmatch(r"\d{6}", code):
+    if not re.fullmatch(r"[0-9]{6}", code):  # ASCII digits only (\d also takes ١٢٣…)
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // totp.interval

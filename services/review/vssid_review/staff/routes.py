@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from vssid_review.domain import CaseError
 from vssid_review.staff.auth import StaffAuth, UnauthorizedError, operator
-from vssid_review.staff.credentials import check_password, totp_step
+from vssid_review.staff.credentials import LOGIN, check_password, totp_step
 from vssid_review.staff.sessions import StaffSession
 
 
@@ -52,7 +52,11 @@ def session_body(doc: dict[str, Any], session: StaffSession, auth: StaffAuth) ->
 def register_staff_routes(api: FastAPI, auth: StaffAuth) -> None:
     @api.post("/v1/staff/session", tags=["staff"])
     async def sign_in(body: SignInIn, request: Request) -> JSONResponse:
+        # Anything that cannot be a login (enrolment allows [a-z0-9._-]) is limited under one
+        # key, so hostile text (lone surrogates, control characters) never reaches a hash.
         login = body.login.strip().lower()
+        if not LOGIN.match(login):
+            login = "(invalid)"
         client = request.client.host if request.client else "unknown"
         now = auth.clock()
         wait = await auth.limits.retry_after(login, client, now)
