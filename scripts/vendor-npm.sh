@@ -6,6 +6,7 @@
 #   AXE_VERSION=4.15.0 scripts/vendor-npm.sh
 set -euo pipefail
 AXE_VERSION="${AXE_VERSION:-4.14.1}"
+JSQR_VERSION="${JSQR_VERSION:-1.4.0}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -24,3 +25,7 @@ vendor() {  # package version destination file...
 # axe-core (MPL-2.0): the accessibility scan of the browser tests, injected by the test only.
 vendor axe-core "$AXE_VERSION" "$root/tests/support/vendor/axe-core" \
   axe.min.js LICENSE LICENSE-3RD-PARTY.txt
+
+# jsQR (Apache-2.0): decodes camera frames in the applicant's browser (live QR scanning).
+vendor jsqr "$JSQR_VERSION" "$root/services/intake/vssid_intake/app_static/vendor" \
+  dist/jsQR.js LICENSE

@@ -12,9 +12,13 @@ screen is saved as a screenshot (folder printed) and scanned by axe-core.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
@@ -24,6 +28,7 @@ from tests.e2e.test_review_page import browser, button, console, message_is, wai
 from tests.support import applicant as a
 from tests.support import staff
 from tests.support.axe import violations
+from tests.support.camera import qr_frame, write_y4m
 from tests.support.cards import render_card_photo
 
 __all__ = ["browser"]
@@ -151,6 +156,51 @@ def test_applicant_declares_then_clerk_verifies(
 
     wait_until(browser, "verified", verified)
     screen(browser, folder, "7-status-verified")
+    logged = console(browser)
+    assert [e for e in logged if e.get("source") == "javascript"] == []
+    assert [e for e in logged if "Content Security Policy" in str(e.get("message"))] == []
+
+
+@pytest.fixture
+def camera_browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Chromium whose camera shows a CCCD's QR code (a Y4M file), permission granted."""
+    video = write_y4m(tmp_path / "cccd-qr.y4m", qr_frame(a.BAO_QR))
+    options = Options()
+    options.binary_location = str(page.CHROMIUM)
+    for flag in (
+        *page.FLAGS,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'camera-profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=str(page.CHROMEDRIVER))
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_live_camera_fills_the_cccd_fields(system: System, camera_browser: WebDriver) -> None:
+    """Frames decoded in the browser by the vendored jsQR; the payload goes to /v1/qr/decode."""
+    browser = camera_browser
+    browser.set_window_size(390, 844)
+    browser.get(system.intake_url + "/app/")
+    wait_until(browser, "step 1", lambda d: d.find_element(By.ID, "new").is_displayed())
+    button(browser, "Đăng ký tài khoản").click()
+    wait_until(browser, "step 2", lambda d: d.find_element(By.ID, "step-info").is_displayed())
+    button(browser, "Quét mã QR bằng camera").click()
+    wait_until(browser, "the live decode", lambda d: "Đã điền số CCCD" in text_of(d, "qr-msg"))
+    assert browser.find_element(By.ID, "f-id_document-number").get_attribute("value") == (
+        "048090900101"
+    )
+    assert browser.find_element(By.ID, "f-id_document-issued_on").get_attribute("value") == (
+        "12/05/2021"
+    )
+    assert not browser.find_element(By.ID, "video").is_displayed()  # the camera is off again
     logged = console(browser)
     assert [e for e in logged if e.get("source") == "javascript"] == []
     assert [e for e in logged if "Content Security Policy" in str(e.get("message"))] == []

@@ -124,22 +124,56 @@ function showErrors(err, fallback) {
   if (!placed) $(fallback).textContent = err.message;
 }
 $("info-next").addEventListener("click", async () => {
-  clearErrors();
+  stopCamera(); clearErrors();
   try { await call(`/v1/declarations/${draft.id}`, json("PATCH", formValues())); go("photos"); }
   catch (e) { showErrors(e, "err-info"); const bad = document.querySelector("[aria-invalid=true]"); if (bad) bad.focus(); }
 });
+// Live scanning: camera frames are decoded in the browser (jsQR, vendored), and only the
+// payload text goes to the server, which parses it as a CCCD or BHYT code.
+let scanning = null;
+function stopCamera() {
+  if (scanning) { scanning.getTracks().forEach((t) => t.stop()); scanning = null; }
+  $("video").hidden = true; $("camera-stop").hidden = true; $("camera").hidden = false;
+}
+$("camera").addEventListener("click", async () => {
+  if (!navigator.mediaDevices || !window.jsQR) { $("qr-msg").textContent = "Thiết bị không hỗ trợ camera; hãy chọn ảnh."; return; }
+  try { scanning = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false}); }
+  catch { $("qr-msg").textContent = "Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."; return; }
+  const video = $("video"); video.srcObject = scanning; video.hidden = false; await video.play();
+  $("camera").hidden = true; $("camera-stop").hidden = false; $("qr-msg").textContent = "Đưa mã QR vào khung hình…";
+  const canvas = document.createElement("canvas"); const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  const tick = async () => {
+    if (!scanning) return;
+    if (video.videoWidth) {
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      ctx.drawImage(video, 0, 0);
+      const found = window.jsQR(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+      if (found && found.data) {
+        stopCamera();
+        try { applyDecoded(await call("/v1/qr/decode", json("POST", {payload: found.data}))); }
+        catch (e) { $("qr-msg").textContent = e.message; }
+        return;
+      }
+    }
+    setTimeout(tick, 150);  // a few frames a second is enough and spares a phone's battery
+  };
+  tick();
+});
+$("camera-stop").addEventListener("click", () => { stopCamera(); $("qr-msg").textContent = ""; });
+function applyDecoded(r) {
+  const f = r.fields || {};
+  const filled = r.kind === "cccd"
+    ? {full_name: f.full_name, date_of_birth: f.date_of_birth, gender: f.gender, address: f.address, id_document: {type: "cccd", number: f.id_number, issued_on: f.issued_on}}
+    : {full_name: f.full_name, social_insurance_number: f.social_insurance_number, date_of_birth: f.date_of_birth, gender: f.gender};
+  fillForm(filled);
+  $("qr-msg").textContent = r.kind === "cccd" ? "Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR." : "Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.";
+}
 $("qr-file").addEventListener("change", async () => {
   const file = $("qr-file").files[0]; if (!file) return;
   $("qr-msg").textContent = "Đang đọc mã QR…";
   const form = new FormData(); form.append("file", await downscale(file), "qr.jpg");
   try {
-    const r = await call("/v1/qr/decode", {method: "POST", body: form});
-    const f = r.fields || {};
-    const filled = r.kind === "cccd"
-      ? {full_name: f.full_name, date_of_birth: f.date_of_birth, gender: f.gender, address: f.address, id_document: {type: "cccd", number: f.id_number, issued_on: f.issued_on}}
-      : {full_name: f.full_name, social_insurance_number: f.social_insurance_number, date_of_birth: f.date_of_birth, gender: f.gender};
-    fillForm(filled);
-    $("qr-msg").textContent = r.kind === "cccd" ? "Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR." : "Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.";
+    applyDecoded(await call("/v1/qr/decode", {method: "POST", body: form}));
   } catch (e) { $("qr-msg").textContent = e.message; }
 });
 $("lk-go").addEventListener("click", async () => {

@@ -17,6 +17,7 @@ APP_CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' blob:",
+        "media-src 'self' blob:",  # the live camera preview
         "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -29,7 +30,9 @@ APP_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+JS = "text/javascript; charset=utf-8"
+# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it).
+ASSETS = {"app.js": JS, "app.css": "text/css; charset=utf-8", "vendor/jsQR.js": JS}
 
 
 class AssetNotFoundError(ApiError):
@@ -41,7 +44,7 @@ class AssetNotFoundError(ApiError):
 def register_applicant_app(api: FastAPI) -> None:
     static = files("vssid_intake") / "app_static"
     html = (static / "index.html").read_text(encoding="utf-8")
-    assets = {name: (static / name).read_bytes() for name in ASSETS}
+    assets = {name: static.joinpath(*name.split("/")).read_bytes() for name in ASSETS}
 
     @api.get("/app", include_in_schema=False)
     async def app_root() -> RedirectResponse:
@@ -51,7 +54,7 @@ def register_applicant_app(api: FastAPI) -> None:
     async def app_page() -> HTMLResponse:
         return HTMLResponse(html, headers=APP_HEADERS)
 
-    @api.get("/app/static/{name}", include_in_schema=False)
+    @api.get("/app/static/{name:path}", include_in_schema=False)
     async def app_asset(name: str) -> Response:
         if name not in assets:
             raise AssetNotFoundError
