@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,7 +64,10 @@ def register_staff_routes(api: FastAPI, auth: StaffAuth) -> None:
         if wait is not None:
             raise TooManySignInsError(wait)
         doc = await auth.credentials.by_login(login)
-        good = check_password(doc.get("password_hash") if doc else None, body.password)
+        # argon2id takes tens of milliseconds of CPU: off the event loop, so open event streams
+        # and other requests keep moving while a sign-in is checked.
+        stored = doc.get("password_hash") if doc else None
+        good = await asyncio.to_thread(check_password, stored, body.password)
         step = None
         if doc is not None and good and doc.get("totp_sealed"):
             step = totp_step(
