@@ -34,6 +34,7 @@ from tests.e2e.test_review_page import (  # the page test's browser and helpers
     wait_until,
 )
 from tests.support import applicant as a
+from tests.support import staff
 from tests.support.observe import sms_to
 
 pytestmark = pytest.mark.e2e
@@ -219,10 +220,8 @@ def test_clerk_page_refuses_plain_verify_and_reissues_on_request(
 ) -> None:
     owner, token, _ = registered_owner(system, tmp_path)
     attack_id, _, reference = submitted(system, stranger(owner["social_insurance_number"]), MAO_QR)
-    browser.get(system.review_url + "/")
-    browser.find_element(By.ID, "token").send_keys(token)
-    button(browser, "Đăng nhập").click()
-    browser.find_element(By.ID, "ref").send_keys(reference)
+    staff.sign_in_page(browser, system.review_url, staff.enrol(system, "4802", "Ngô Thị Lan"))
+    browser.find_element(By.ID, "q").send_keys(reference)
     button(browser, "Tìm").click()
     wait_until(browser, f"case view of {reference}", case_shows(reference, "Trần Văn Mạo"))
     view = browser.find_element(By.ID, "case").text
@@ -231,6 +230,7 @@ def test_clerk_page_refuses_plain_verify_and_reissues_on_request(
     assert f"{phone[:3]}****{phone[-3:]}" in view
 
     button(browser, "Xác minh").click()
+    button(browser, "Xác nhận").click()
     wait_until(
         browser,
         "the refusal",

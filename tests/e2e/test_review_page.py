@@ -23,6 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.conftest import System
 from tests.support import applicant as a
+from tests.support import staff
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -147,14 +148,9 @@ def test_clerk_verifies_a_case_by_clicking(
         reference = a.submit(intake, declaration_id, access_token)
         a.wait_for_status(intake, declaration_id, access_token, "awaiting_verification")
 
-        token = system.cli(
-            "operators", "add", "--agency", "4802", "--name", "Nguyễn Văn B"
-        ).splitlines()[-1]
-
-        browser.get(system.review_url + "/")
+        member = staff.enrol(system, "4802", "Nguyễn Văn B")
+        staff.sign_in_page(browser, system.review_url, member)
         assert "BHXH" in browser.title
-        browser.find_element(By.ID, "token").send_keys(token)
-        button(browser, "Đăng nhập").click()
 
         wait_until(browser, f"queue row {reference}", click_queue_row(reference))
         wait_until(browser, f"case view of {reference}", case_shows(reference, "Nguyễn Văn Bảo"))
@@ -170,13 +166,18 @@ def test_clerk_verifies_a_case_by_clicking(
 
         browser.find_element(By.ID, "note").send_keys("Đã đối chiếu CCCD bản gốc tại quầy.")
         button(browser, "Xác minh").click()
+        button(browser, "Xác nhận").click()
         wait_until(browser, "the message 'Đã xác minh.'", message_is("Đã xác minh."))
         wait_until(
             browser,
             "the case heading to say verified",
             lambda d: "Đã xác minh" in d.find_element(By.CSS_SELECTOR, "#case h2").text,
         )
-        assert browser.find_elements(By.XPATH, queue_row(reference)) == []
+        wait_until(
+            browser,
+            "the row to leave the open queue",
+            lambda d: d.find_elements(By.XPATH, queue_row(reference)) == [],
+        )
 
         a.wait_for_status(intake, declaration_id, access_token, "verified")
 

@@ -13,8 +13,9 @@ from selenium.webdriver.common.by import By
 
 from tests.e2e import test_review_page as page
 from tests.e2e.conftest import System
-from tests.e2e.test_review_page import browser, button, console, queue_row, wait_until
+from tests.e2e.test_review_page import browser, console, queue_row, wait_until
 from tests.support import applicant as a
+from tests.support import staff
 
 __all__ = ["browser"]  # the fixture, shared with the page's other tests
 
@@ -29,11 +30,9 @@ return performance.getEntriesByType("resource")
 def test_live_events_change_rows_without_refetching_the_queue(
     system: System, browser: WebDriver
 ) -> None:
-    token = system.cli("operators", "add", "--agency", "4802", "--name", "Trần Văn E")
-    token = token.splitlines()[-1]
-    browser.get(system.review_url + "/")
-    browser.find_element(By.ID, "token").send_keys(token)
-    button(browser, "Đăng nhập").click()
+    member = staff.enrol(system, "4802", "Trần Văn E")
+    token = member.token
+    staff.sign_in_page(browser, system.review_url, member)
     wait_until(
         browser, "the queue loaded", lambda d: "hồ sơ" in d.find_element(By.ID, "shown").text
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from vssid_review.staff.settings import StaffSettings
 from vssid_shared.settings import CommonSettings
 
 
-class ReviewSettings(CommonSettings):
+class ReviewSettings(StaffSettings, CommonSettings):
     review_port: int = 8081
     visit_window_days: int = 30
     reminder_days_before: int = 5

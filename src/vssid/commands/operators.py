@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 from typing import Any
 
 from vssid_review.adapters.operators import OperatorStore
+from vssid_review.staff.credentials import LOGIN, CredentialStore, default_login
 from vssid_shared.clock import utc_now
+from vssid_shared.crypto import Keys
 from vssid_shared.mongo import connect
 from vssid_shared.settings import CommonSettings
 from vssid_shared.text import nfc
@@ -21,6 +24,9 @@ def add_parser(sub: Any) -> None:
     add = verbs.add_parser("add", help="create an operator; prints the token last")
     add.add_argument("--agency", required=True, help="agency code, e.g. 4802")
     add.add_argument("--name", required=True)
+    add.add_argument(
+        "--login", help="staff sign-in name (default: the name without accents + .agency)"
+    )
     add.set_defaults(handler=add_operator)
     verbs.add_parser("list", help="list operators").set_defaults(handler=list_operators)
     disable = verbs.add_parser("disable", help="disable an operator by id")
@@ -34,17 +40,43 @@ def _store() -> tuple[OperatorStore, Any]:
     return OperatorStore(client[settings.mongo_db]), client
 
 
+def _credentials(store: OperatorStore) -> CredentialStore:
+    keys = Keys(CommonSettings().secret_key.get_secret_value())
+    return CredentialStore(store.collection.database, keys.records)
+
+
 async def add_operator(args: argparse.Namespace) -> int:
     if not AGENCY.match(args.agency):
         print(f"Mã cơ quan không hợp lệ: {args.agency!r} (cần 4 chữ số, ví dụ 4802)")
         return 2
+    name = nfc(args.name).strip()
+    login = (args.login or default_login(name, args.agency)).strip().lower()
+    if not LOGIN.match(login):
+        print(f"Tên đăng nhập không hợp lệ: {login!r} (chữ thường không dấu, số, . _ -)")
+        return 2
     store, client = _store()
+    credentials = _credentials(store)
     try:
         await store.ensure_indexes()
-        op, token = await store.add(nfc(args.name).strip(), args.agency, utc_now())
+        await credentials.ensure_indexes()
+        if await credentials.collection.find_one({"login": login}, {"_id": 1}):
+            if args.login:
+                print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
+                return 2
+            # Two people of one office may share a name: the default gets a short suffix.
+            login = f"{login}-{secrets.token_hex(2)}"
+        op, token = await store.add(name, args.agency, utc_now())
+        enrolment = await credentials.enrol(op.id, login)
     finally:
         await client.close()
-    print(f"Đã tạo cán bộ {op.name} (id {op.id}) cho cơ quan {op.agency_code}. Mã truy cập:")
+    print(f"Đã tạo cán bộ {op.name} (id {op.id}) cho cơ quan {op.agency_code}.")
+    # Shown once, never stored in clear: the person keys the secret into an authenticator app
+    # (or scans the URI as a QR code) and changes nothing else.
+    print(f"Đăng nhập trang cán bộ: {enrolment.login}")
+    print(f"Mật khẩu: {enrolment.password}")
+    print(f"Khoá TOTP (ứng dụng xác thực): {enrolment.totp_secret}")
+    print(f"otpauth URI: {enrolment.otpauth_uri}")
+    print(f"Mã truy cập API (bearer) của cán bộ {op.name} (id {op.id}):")
     print(token)
     return 0
 

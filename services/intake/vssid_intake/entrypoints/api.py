@@ -11,6 +11,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
 from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
+from vssid_intake.entrypoints.applicant_app import register_applicant_app
 from vssid_intake.entrypoints.auth_routes import client_address, register_auth_routes
 from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
 from vssid_intake.entrypoints.bearer import Token
@@ -75,6 +76,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings.max_image_bytes,
         app_state.decode_gate,
     )
+    register_applicant_app(api)
     return api
 
 

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -12,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App, build, start
-from vssid_review.domain import CaseError
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.paging import (
@@ -23,19 +21,15 @@ from vssid_review.paging import (
     search_hashes,
 )
 from vssid_review.settings import ReviewSettings
+from vssid_review.staff.auth import StaffAuth
+from vssid_review.staff.routes import register_staff_routes
 from vssid_review.views import detail_view, summary_view
 from vssid_shared.body_limit import JSON_BODY_LIMIT
+from vssid_shared.clock import utc_now
 from vssid_shared.headers import SecurityHeaders
 from vssid_shared.http_errors import install_error_handlers, ready_answer
 from vssid_shared.logs import announce_ready, configure_logging
 from vssid_shared.tasks import stop_task
-
-
-class UnauthorizedError(CaseError):
-    status = 401
-    code = "unauthorized"
-    message = "Thiếu hoặc sai mã truy cập của cán bộ."
-
 
 Q_HELP = (
     "A reference, a full name (accents, case and spacing ignored) or an ID number; names and "
@@ -76,10 +70,12 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     settings = settings or ReviewSettings()
     log = configure_logging("review", settings.log_level)
     state = build(settings)
+    staff = StaffAuth.build(state.operators, state.runtime.keys, settings, utc_now)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await start(state)
+        await staff.ensure_indexes()
         sweeping = state.sweeper.start()
         announce_ready(log)
         yield
@@ -96,28 +92,25 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     # Every review route takes small JSON (a note, a reason) or none.
     install_error_handlers(api, body_limit=lambda _: JSON_BODY_LIMIT)
     api.add_middleware(SecurityHeaders)
-    register_routes(api, state)
-    api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
+    register_routes(api, state, staff)
+    api.state.event_streams = register_event_stream(api, state, operator_dependency(state, staff))
+    register_staff_routes(api, staff)
     register_page(api)
     return api
 
 
-def operator_dependency(state: App) -> Any:
+def operator_dependency(state: App, staff: StaffAuth) -> Any:
     async def current_operator(
         request: Request, authorization: Annotated[str | None, Header()] = None
     ) -> Operator:
-        scheme, _, token = (authorization or "").partition(" ")
-        op = await state.operators.by_token(token.strip()) if scheme.lower() == "bearer" else None
-        if op is None:
-            raise UnauthorizedError
-        return replace(op, client=request.client.host if request.client else None)
+        return await staff.operator_of(request, authorization)
 
     return current_operator
 
 
-def register_routes(api: FastAPI, state: App) -> None:
+def register_routes(api: FastAPI, state: App, staff: StaffAuth) -> None:
     review = state.review
-    Op = Annotated[Operator, Depends(operator_dependency(state))]  # noqa: N806 - a type alias
+    Op = Annotated[Operator, Depends(operator_dependency(state, staff))]  # noqa: N806 - a type alias
 
     @api.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:

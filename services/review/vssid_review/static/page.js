@@ -1,31 +1,110 @@
-"use strict";
-// The staff page's script: a separate file, so the page's CSP allows no inline script.
+// The staff app (an ES module, no build step): sign-in, queue, one case, decisions, live events.
+// A separate file: the page's CSP allows no inline script. The session is an HttpOnly cookie;
+// every state-changing request carries the session's CSRF token in X-CSRF-Token.
 const $ = (id) => document.getElementById(id);
-const LABELS = {awaiting_verification: "Chờ xác minh", verified: "Đã xác minh", rejected: "Từ chối", expired: "Hết hạn", withdrawn: "Đã rút lại"};
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+
+const STATUS = {draft: "Bản nháp", submitted: "Đã nộp", awaiting_verification: "Chờ xác minh", verified: "Đã xác minh",
+  rejected: "Từ chối", expired: "Hết hạn", withdrawn: "Đã rút"};
+// The event feed in words, not codes.
+const EVENT_WORDS = {submitted: "Đã nộp tờ khai", scanned: "Đã đọc mã QR và kiểm tra ảnh",
+  awaiting_verification: "Chờ đối chiếu tại quầy", verified: "Đã xác minh", rejected: "Đã từ chối",
+  expiring: "Đã nhắc: sắp hết hạn đến quầy", expired: "Đã hết hạn đến quầy", account_activated: "Đã kích hoạt tài khoản",
+  account_held: "Giữ nguyên tài khoản đang hoạt động", copy_mailed: "Đã gửi bản sao tờ khai", notified: "Đã gửi tin nhắn SMS",
+  withdrawn: "Người nộp đã rút hồ sơ"};
 const GENDERS = {male: "Nam", female: "Nữ"};
 const ID_TYPES = {cccd: "CCCD", cmnd: "CMND", passport: "Hộ chiếu"};
+const KINDS = {portrait: "Ảnh chân dung", id_front: "Mặt trước giấy tờ", id_back: "Mặt sau giấy tờ"};
 const SIDES = {id_front: "mặt trước", id_back: "mặt sau"};
-const FIELD_LABELS = {full_name: "Họ và tên", social_insurance_number: "Mã số BHXH", date_of_birth: "Ngày sinh",
-  gender: "Giới tính", nationality: "Quốc tịch", address: "Địa chỉ", phone: "Điện thoại", email: "Email", agency_code: "Cơ quan BHXH"};
-let token = sessionStorage.getItem("token") || "";
-$("token").value = token;
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+const REASONS = ["Người nộp không đến đối chiếu giấy tờ bản gốc.", "Thông tin trên tờ khai không khớp với CCCD bản gốc.",
+  "Ảnh chân dung không đúng người nộp.", "Giấy tờ tùy thân hết hạn hoặc không hợp lệ."];
+const OPEN = "awaiting_verification";
+const DUE_DAYS = 5;
+
+// Dates as Vietnamese readers expect them: dd/mm/yyyy (and Vietnam time for moments).
+const TIME = new Intl.DateTimeFormat("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit"});
+function vnDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : (iso || "");
+}
+function vnTime(iso) { const d = new Date(iso); return Number.isNaN(d.getTime()) ? (iso || "") : TIME.format(d); }
+const DATE_FIELDS = new Set(["date_of_birth", "issued_on"]);
+const shown = (key, v) => key === "gender" ? (GENDERS[v] || v) : DATE_FIELDS.has(key) ? vnDate(v) : v;
+
+let session = null;   // {operator, csrf_token}
+let events = null;    // the EventSource
+
 async function api(path, options = {}) {
-  const res = await fetch(path, {...options, headers: {...(options.headers || {}), Authorization: "Bearer " + token}});
-  if (!res.ok) { const body = await res.json().catch(() => ({})); throw new Error((body.detail && body.detail[0] && body.detail[0].message) || res.status); }
+  const headers = {...(options.headers || {})};
+  if (options.method && options.method !== "GET") headers["X-CSRF-Token"] = session ? session.csrf_token : "";
+  const res = await fetch(path, {...options, headers, credentials: "same-origin"});
+  if (res.status === 401 && session) signedOut("Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại.");
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new Error((body.detail && body.detail[0] && body.detail[0].message) || `Lỗi ${res.status}`);
+  }
   return res;
 }
-// The queue as loaded so far (page by page, oldest first), kept up to date from the live events:
-// an event changes one row here, it never refetches the queue.
-const queue = {rows: new Map(), next: null, total: 0};
-const OPEN = "awaiting_verification";
-const CASE_STATUSES = [OPEN, "verified", "rejected", "expired", "withdrawn"];
+
+// ---- sign-in ----
+function signedIn(body) {
+  session = body;
+  $("who-name").textContent = `${body.operator.name} – cơ quan BHXH ${body.operator.agency_code}`;
+  $("who").hidden = false; $("signin-view").hidden = true; $("work").hidden = false;
+  startEvents(); loadQueue().catch(showError);
+}
+function signedOut(message) {
+  session = null;
+  if (events) { events.close(); events = null; }
+  $("who").hidden = true; $("work").hidden = true; $("signin-view").hidden = false;
+  $("signin-msg").textContent = message || "";
+  $("password").value = ""; $("code").value = "";
+  $("login").focus();
+}
+$("signin").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const body = {login: $("login").value.trim(), password: $("password").value, code: $("code").value.trim()};
+  if (!body.login || !body.password || !/^\d{6}$/.test(body.code)) {
+    $("signin-msg").textContent = "Nhập tên đăng nhập, mật khẩu và mã xác thực 6 số."; return;
+  }
+  $("signin-msg").textContent = "Đang đăng nhập…";
+  try { signedIn(await (await api("/v1/staff/session", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})).json()); }
+  catch (err) { $("signin-msg").textContent = err.message; $("code").value = ""; }
+});
+$("signout").addEventListener("click", async () => {
+  try { await api("/v1/staff/session", {method: "DELETE"}); } catch { /* signed out either way */ }
+  signedOut("Đã đăng xuất.");
+});
+
+// ---- queue: loaded page by page, kept current from the live events (never refetched) ----
+const queue = {rows: new Map(), next: null, total: 0, current: null};
+function query() {
+  const p = new URLSearchParams();
+  if ($("status").value) p.set("status", $("status").value);
+  if ($("q").value.trim()) p.set("q", $("q").value.trim());
+  const s = p.toString();
+  return "/v1/review/queue" + (s ? "?" + s : "");
+}
+function daysLeft(deadline) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(deadline || ""); if (!m) return Infinity;
+  return (Date.UTC(+m[1], m[2] - 1, +m[3]) - Date.now()) / 86400000;
+}
+function visible(c) {
+  if ($("only-findings").checked && !c.findings) return false;
+  if ($("only-due").checked && daysLeft(c.deadline) > DUE_DAYS) return false;
+  return true;
+}
 function renderQueue() {
-  $("queue").innerHTML = [...queue.rows.values()].map((c) => `<tr class="case" data-id="${esc(c.id)}"><td>${esc(c.reference)}</td><td>${esc(LABELS[c.status] || c.status)}</td><td>${esc(c.deadline)}</td></tr>`).join("");
-  document.querySelectorAll("tr.case").forEach((tr) => tr.onclick = () => showCase(tr.dataset.id));
-  $("shown").textContent = `${queue.rows.size} / ${queue.total} hồ sơ`;
+  const rows = [...queue.rows.values()].filter(visible);
+  $("queue").innerHTML = rows.map((c) => `<tr class="case${c.id === queue.current ? " current" : ""}" data-id="${esc(c.id)}">`
+    + `<td><button type="button" data-id="${esc(c.id)}">${esc(c.reference)}</button></td><td>${esc(STATUS[c.status] || c.status)}</td>`
+    + `<td>${esc(vnDate(c.deadline))}</td><td>${c.findings ? `<span class="warning">${esc(c.findings)} cảnh báo</span>` : ""}${c.qr_found === false ? ' <span class="warning">không đọc được QR</span>' : ""}</td></tr>`).join("");
+  $("shown").textContent = `Đang hiện ${rows.length} / ${queue.total} hồ sơ`;
   $("more").hidden = !queue.next;
 }
+$("queue").addEventListener("click", (e) => {
+  const tr = e.target.closest("tr.case"); if (tr) showCase(tr.dataset.id).catch(showError);
+});
 function nextPage(res) {
   const m = /<([^>]*)>\s*;\s*rel="next"/.exec(res.headers.get("Link") || "");
   if (!m) return null;
@@ -39,99 +118,168 @@ async function loadPage(path) {
   queue.total = Number(res.headers.get("X-Total-Count") || queue.rows.size);
   renderQueue();
 }
-async function loadQueue() {
-  queue.rows.clear(); queue.next = null;
-  await loadPage("/v1/review/queue" + ($("only-open").checked ? "?status=" + OPEN : ""));
-}
+async function loadQueue() { queue.rows.clear(); queue.next = null; await loadPage(query()); }
+function matchesFilter(status) { return !$("status").value || $("status").value === status; }
 function applyRow(c) {
   const known = queue.rows.get(c.id);
-  const onlyOpen = $("only-open").checked;
   if (known) {
-    if (onlyOpen && c.status !== OPEN) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
-  } else if (c.status === OPEN || !onlyOpen) {
-    // Oldest first: a new case belongs at the end, so only once the last page is loaded.
+    if (!matchesFilter(c.status)) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
+  } else if (matchesFilter(c.status) && !$("q").value.trim()) {
+    // Oldest first: a new case belongs at the end, so it is shown once the last page is loaded.
     queue.total += 1;
     if (!queue.next) queue.rows.set(c.id, c);
   }
   renderQueue();
 }
-function applyEvent(ev) {
-  const status = ev.type.split(".")[2];
-  if (!CASE_STATUSES.includes(status)) return;
-  const known = queue.rows.get(ev.subject);
-  if (!known && status !== OPEN) return;
-  applyRow({...(known || {}), id: ev.subject, reference: ev.data.reference, deadline: ev.data.deadline, status});
+$("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  loadQueue().catch(showError);
+  // A reference (typed, or read off the applicant's paper) opens its case at once.
+  const text = $("q").value.trim();
+  if (/^\d{4}-[A-Z0-9]{4,}$/i.test(text)) showCase(text, true).catch(showError);
+});
+$("status").addEventListener("change", () => loadQueue().catch(showError));
+for (const id of ["only-findings", "only-due"]) $(id).addEventListener("change", renderQueue);
+$("more").addEventListener("click", () => queue.next && loadPage(queue.next).catch(showError));
+function showError(err) { $("shown").textContent = "Lỗi: " + err.message; }
+
+// ---- one case ----
+const COMPARED = [["full_name", "Họ và tên"], ["date_of_birth", "Ngày sinh"], ["gender", "Giới tính"], ["id_number", "Số giấy tờ"],
+  ["issued_on", "Ngày cấp"], ["address", "Địa chỉ"], ["social_insurance_number", "Mã số BHXH"]];
+const OTHER = [["nationality", "Quốc tịch"], ["phone", "Điện thoại"], ["email", "Email"], ["agency_code", "Cơ quan BHXH"]];
+function typedValue(f, key) {
+  const doc = f.id_document || {};
+  if (key === "id_number") return doc.number;
+  if (key === "issued_on") return doc.issued_on;
+  return f[key];
+}
+// The applicant's consent as intake recorded it (version and time; Law 91/2025 asks it be provable).
+function consentText(consent) {
+  if (!consent || !consent.accepted) return "Chưa có";
+  return `Đã đồng ý, phiên bản ${consent.version}` + (consent.at ? `, lúc ${vnTime(consent.at)}` : "");
+}
+function compareTable(c) {
+  const f = c.fields || {};
+  const card = (c.enrichment && c.enrichment.card) || {};
+  const differing = new Set((c.discrepancies || []).map((d) => d.field));
+  const rows = COMPARED.map(([key, label]) => {
+    const typed = typedValue(f, key); const qr = card[key];
+    const diff = differing.has(key) || differing.has(key === "id_number" ? "id_document.number" : key)
+      || (qr != null && typed != null && String(qr) !== String(typed));
+    return `<tr class="${diff ? "diff" : ""}"><th scope="row">${label}</th><td>${esc(shown(key, typed))}</td><td>${qr == null ? "—" : esc(shown(key, qr))}</td></tr>`;
+  }).join("");
+  const doc = f.id_document || {};
+  const others = OTHER.map(([k, l]) => `<tr><th scope="row">${l}</th><td colspan="2">${esc(f[k])}</td></tr>`).join("")
+    + `<tr><th scope="row">Loại giấy tờ</th><td colspan="2">${esc(ID_TYPES[doc.type] || doc.type)}</td></tr>`
+    + `<tr><th scope="row">Đồng ý xử lý dữ liệu cá nhân</th><td colspan="2">${esc(consentText(f.consent))}</td></tr>`;
+  return `<table class="compare"><caption>Tờ khai và mã QR (sai lệch được tô đỏ)</caption>
+    <thead><tr><th scope="col">Trường</th><th scope="col">Người nộp khai</th><th scope="col">Mã QR trên thẻ</th></tr></thead><tbody>${rows}${others}</tbody></table>`;
+}
+function signals(c) {
+  const dups = (c.same_id_number || []).map((d) => `<li class="error">Số giấy tờ này đã có hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(STATUS[d.status] || d.status)}).</li>`);
+  const photos = (c.same_photos || []).map((d) => `<li class="error">Cùng tệp ${esc(d.images.map((k) => (KINDS[k] || k).toLowerCase()).join(", "))} với hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(STATUS[d.status] || d.status)}).</li>`);
+  const finds = (c.findings || []).map((x) => `<li class="${esc(x.severity)}">${esc(x.message)}</li>`);
+  const all = [...finds, ...dups, ...photos];
+  return all.length ? `<ul>${all.join("")}</ul>` : "<p>Không có cảnh báo.</p>";
+}
+function history(c) {
+  const items = [...(c.timeline || []).map((t) => ({at: t.at, text: STATUS[t.status] || t.status})),
+    ...(c.audit || []).filter((e) => String(e.action || "").startsWith("delivery:")).map((e) => ({at: e.at,
+      text: (e.action === "delivery:copy" ? "Bản sao tờ khai qua email" : "Tin nhắn SMS") + (e.status === "failed" ? ": gửi không thành công" : ": đã gửi")}))];
+  items.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  return `<ol>${items.map((i) => `<li>${esc(vnTime(i.at))}: ${esc(i.text)}</li>`).join("")}</ol>`;
 }
 async function showCase(id, byRef) {
-  const c = await (await api(byRef ? "/v1/review/declarations/by-reference/" + encodeURIComponent(id) : "/v1/review/declarations/" + id)).json();
-  const f = c.fields || {};
-  const shown = {...f, gender: GENDERS[f.gender] || f.gender};
-  const doc = f.id_document || {};
-  const rows = Object.entries(FIELD_LABELS).map(([k, l]) => `<tr><th>${l}</th><td>${esc(shown[k])}</td></tr>`).join("")
-    + `<tr><th>Giấy tờ</th><td>${esc(ID_TYPES[doc.type] || doc.type)} ${esc(doc.number)}</td></tr>`;
+  const c = await (await api(byRef ? "/v1/review/declarations/by-reference/" + encodeURIComponent(id) : "/v1/review/declarations/" + encodeURIComponent(id))).json();
+  queue.current = c.id; renderQueue();
   const qr = (c.enrichment || {}).qr || {};
-  const qrLine = qr.found ? `Đã đọc mã QR (${esc(qr.kind === "bhyt" ? "thẻ BHYT" : "CCCD")}, ${esc(SIDES[qr.side] || qr.side)}).` : "Không đọc được mã QR: cần đối chiếu thủ công.";
-  const dups = (c.same_id_number || []).map((d) => d.reference
-    ? `<li class="error">Số giấy tờ này đã có hồ sơ ${esc(d.reference)} (${esc(LABELS[d.status] || d.status)}).</li>`
-    : `<li class="error">Số giấy tờ này đã có hồ sơ tại cơ quan BHXH ${esc(d.agency_code)} (${esc(LABELS[d.status] || d.status)}).</li>`).join("");
-  const KINDS = {portrait: "ảnh chân dung", id_front: "ảnh mặt trước", id_back: "ảnh mặt sau"};
-  const photos = (c.same_photos || []).map((d) => `<li class="error">Cùng tệp ${esc(d.images.map((k) => KINDS[k] || k).join(", "))} với hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(LABELS[d.status] || d.status)}).</li>`).join("");
-  const open = c.status === "awaiting_verification";
-  const disc = (c.discrepancies || []).map((d) => `<li class="${esc(d.severity)}">${esc(d.field)}: khai «${esc(d.typed)}», thẻ «${esc(d.card)}»</li>`).join("") || "<li>Không có sai lệch.</li>";
-  const finds = (c.findings || []).map((x) => `<li class="${esc(x.severity)}">${esc(x.message)}</li>`).join("");
+  const qrLine = qr.found ? `Đã đọc mã QR (${esc(qr.kind === "bhyt" ? "thẻ BHYT" : "CCCD")}, ${esc(SIDES[qr.side] || qr.side)}).` : `<span class="warning">Không đọc được mã QR: cần đối chiếu thủ công.</span>`;
+  const open = c.status === OPEN;
   const account = c.account && c.account.active;
   const held = c.account_held ? `<p class="error">Khi xác minh, tài khoản VssID đang hoạt động của mã số BHXH này được giữ nguyên: không cấp mật khẩu mới.</p>` : "";
-  $("case").innerHTML = `<h2>Hồ sơ ${esc(c.reference)} – ${esc(LABELS[c.status] || c.status)}</h2>
-    <div class="imgs" id="imgs"></div><table>${rows}</table>
-    <p>${qrLine}</p>
-    <h3>Sai lệch giữa tờ khai và mã QR</h3><ul>${disc}</ul><ul>${finds}${dups}${photos}</ul>
-    <p>Hạn đến trực tiếp: ${esc(c.deadline)}</p>
-    ${open ? `<textarea id="note" rows="2" cols="50" placeholder="Ghi chú / lý do từ chối"></textarea><br>
-    <button id="verify">Xác minh</button>${account ? `<button id="reissue">Cấp lại mật khẩu</button>` : ""}<button id="reject">Từ chối</button>` : ""}${held}<p id="msg"></p>`;
+  const reasons = REASONS.map((r, i) => `<option value="${i}">${esc(r)}</option>`).join("");
+  $("case").innerHTML = `<h2>Hồ sơ ${esc(c.reference)} – ${esc(STATUS[c.status] || c.status)}</h2>
+    <p>Hạn đến trực tiếp: <strong>${esc(vnDate(c.deadline))}</strong>. Nộp lúc ${esc(vnTime(c.opened_at))}.</p>
+    <div class="imgs" id="imgs"></div>
+    <p>${qrLine}</p>${compareTable(c)}
+    <h3>Cảnh báo</h3>${signals(c)}
+    <h3>Diễn biến</h3>${history(c)}
+    ${open ? `<h3>Quyết định</h3>
+    <label for="note">Ghi chú khi xác minh / lý do từ chối</label><textarea id="note" rows="2" cols="50"></textarea>
+    <label for="reason-template">Lý do mẫu</label><select id="reason-template"><option value="">— chọn lý do mẫu —</option>${reasons}</select>
+    <p><button id="verify" type="button">Xác minh</button>${account ? `<button id="reissue" type="button" class="secondary">Cấp lại mật khẩu</button>` : ""}<button id="reject" type="button" class="danger">Từ chối</button></p>
+    <div id="confirm"></div>` : ""}${held}<p id="msg" role="status"></p>`;
   if (open) {
-    $("verify").onclick = () => decide(c.id, "verify", {note: $("note").value});
-    $("reject").onclick = () => decide(c.id, "reject", {reason: $("note").value});
+    $("reason-template").addEventListener("change", (e) => { if (e.target.value !== "") $("note").value = REASONS[+e.target.value]; });
+    $("verify").addEventListener("click", () => confirmThen(`Xác nhận người nộp đã đến và giấy tờ bản gốc khớp với hồ sơ ${c.reference}?`,
+      () => decide(c.id, "verify", {note: $("note").value || null})));
+    $("reject").addEventListener("click", () => {
+      if (!$("note").value.trim()) { $("msg").textContent = "Nhập hoặc chọn lý do từ chối."; $("note").focus(); return; }
+      confirmThen(`Từ chối hồ sơ ${c.reference}? Người nộp sẽ được báo lý do.`, () => decide(c.id, "reject", {reason: $("note").value}));
+    });
     if (account) {
-      $("reissue").onclick = () => {
+      $("reissue").addEventListener("click", () => {
+        // A native confirm: the weightiest decision here, it must not be one keypress away.
         if (confirm("Cấp lại mật khẩu cho tài khoản đang hoạt động? Mật khẩu mới được gửi đến điện thoại đã đăng ký của chủ tài khoản.")) {
-          decide(c.id, "verify", {note: $("note").value, reissue_password: true});
+          decide(c.id, "verify", {note: $("note").value || null, reissue_password: true});
         }
-      };
+      });
     }
   }
-  for (const img of c.images) {
-    const blob = await (await api(img.url)).blob();
-    const el = document.createElement("img"); el.alt = img.kind; el.src = URL.createObjectURL(blob); $("imgs").appendChild(el);
-  }
+  for (const img of c.images) $("imgs").appendChild(figure(img));
+  $("case").focus();
+}
+function figure(img) {
+  const fig = document.createElement("figure");
+  let turn = 0;
+  const el = document.createElement("img");
+  el.alt = KINDS[img.kind] || img.kind; el.src = img.url;  // same origin: the session cookie goes along
+  const cap = document.createElement("figcaption"); cap.textContent = KINDS[img.kind] || img.kind;
+  const zoom = document.createElement("button"); zoom.type = "button"; zoom.className = "secondary"; zoom.textContent = "Phóng to";
+  zoom.setAttribute("aria-pressed", "false");
+  zoom.addEventListener("click", () => { const on = fig.classList.toggle("zoomed"); zoom.textContent = on ? "Thu nhỏ" : "Phóng to"; zoom.setAttribute("aria-pressed", String(on)); });
+  const rotate = document.createElement("button"); rotate.type = "button"; rotate.className = "secondary"; rotate.textContent = "Xoay";
+  rotate.setAttribute("aria-label", `Xoay ${(KINDS[img.kind] || img.kind).toLowerCase()} 90 độ`);
+  rotate.addEventListener("click", () => { turn = (turn + 90) % 360; el.style.transform = `rotate(${turn}deg)`; });
+  zoom.setAttribute("aria-label", `Phóng to hoặc thu nhỏ ${(KINDS[img.kind] || img.kind).toLowerCase()}`);
+  fig.append(el, cap, zoom, rotate);
+  return fig;
+}
+function confirmThen(question, action) {
+  const box = $("confirm");
+  box.className = "confirm"; box.setAttribute("role", "alertdialog"); box.setAttribute("aria-label", "Xác nhận");
+  box.innerHTML = `<p>${esc(question)}</p><button type="button" id="confirm-yes">Xác nhận</button><button type="button" class="secondary" id="confirm-no">Huỷ</button>`;
+  $("confirm-yes").addEventListener("click", () => { box.innerHTML = ""; box.className = ""; action(); });
+  $("confirm-no").addEventListener("click", () => { box.innerHTML = ""; box.className = ""; $("verify").focus(); });
+  $("confirm-yes").focus();
 }
 async function decide(id, action, body) {
   try {
-    const res = await api(`/v1/review/declarations/${id}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    const res = await api(`/v1/review/declarations/${encodeURIComponent(id)}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
     applyRow(await res.json()); await showCase(id);
     $("msg").textContent = action === "verify" ? "Đã xác minh." : "Đã từ chối.";
   } catch (e) { $("msg").textContent = "Lỗi: " + e.message; }
 }
-async function streamEvents() {
-  const res = await api("/v1/review/events?since=now");
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  for (;;) {
-    const {value, done} = await reader.read(); if (done) break;
-    buf += value; let i;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i); buf = buf.slice(i + 2);
-      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      if (!data) continue;
-      const ev = JSON.parse(data);
-      $("events").textContent = `${ev.time} ${ev.type.split(".")[2]} ${ev.data.reference || ""}\n` + $("events").textContent;
-      applyEvent(ev);
-    }
-  }
+
+// ---- live events (EventSource: the cookie goes along, it reconnects with Last-Event-ID) ----
+function onEvent(name, raw) {
+  const ev = JSON.parse(raw);
+  const li = document.createElement("li");
+  li.textContent = `${vnTime(ev.time)} – ${EVENT_WORDS[name] || name}${ev.data && ev.data.reference ? " – hồ sơ " + ev.data.reference : ""}`;
+  $("events").prepend(li);
+  while ($("events").children.length > 100) $("events").lastChild.remove();
+  if (!(name in STATUS) || name === "draft") return;
+  const known = queue.rows.get(ev.subject);
+  if (!known && name !== OPEN) return;
+  applyRow({...(known || {findings: 0}), id: ev.subject, reference: ev.data.reference, deadline: ev.data.deadline, status: name});
 }
-$("login").onclick = () => { token = $("token").value.trim(); sessionStorage.setItem("token", token); start(); };
-$("only-open").onchange = loadQueue;
-$("more").onclick = () => queue.next && loadPage(queue.next).catch((e) => alert(e.message));
-$("find").onsubmit = (e) => { e.preventDefault(); showCase($("ref").value.trim(), true).catch((x) => alert(x.message)); };
-// The stream first, from now: an event that happens while the queue loads is applied after.
-function start() { streamEvents().catch(() => {}); loadQueue().catch((e) => alert(e.message)); }
-if (token) start();
+function startEvents() {
+  if (events) events.close();
+  events = new EventSource("/v1/review/events?since=now");
+  for (const name of Object.keys(EVENT_WORDS)) events.addEventListener(name, (e) => onEvent(name, e.data));
+}
+
+// A page reload keeps the session (the cookie); the CSRF token comes back with who-am-I.
+fetch("/v1/staff/session", {credentials: "same-origin"}).then(async (res) => {
+  if (res.ok) signedIn(await res.json()); else signedOut("");
+}).catch(() => signedOut(""));

@@ -1,0 +1,301 @@
+// The applicant app (an ES module, no build step): the five steps of the VssID guide against
+// intake's API. The draft's id and access token stay on this device (localStorage) so the
+// draft can be resumed; nothing else is stored.
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+const STEPS = [["start", "Đăng ký"], ["info", "Kê khai"], ["photos", "Ảnh"], ["agency", "Cơ quan BHXH"], ["review", "Gửi"]];
+const FIELDS = [
+  ["full_name", "Họ và tên", {autocomplete: "name"}], ["social_insurance_number", "Mã số BHXH (10 số)", {inputmode: "numeric", maxlength: 10}],
+  ["date_of_birth", "Ngày sinh (dd/mm/yyyy)", {inputmode: "numeric", date: true}],
+  ["gender", "Giới tính", {choices: [["", "— chọn —"], ["male", "Nam"], ["female", "Nữ"]]}],
+  ["nationality", "Quốc tịch (mã, ví dụ VN)", {maxlength: 2}],
+  ["id_document.type", "Loại giấy tờ", {choices: [["cccd", "CCCD"], ["cmnd", "CMND"], ["passport", "Hộ chiếu"]]}],
+  ["id_document.number", "Số giấy tờ", {inputmode: "numeric"}], ["id_document.issued_on", "Ngày cấp (dd/mm/yyyy)", {inputmode: "numeric", date: true}],
+  ["id_document.issued_by", "Nơi cấp (không bắt buộc)", {}], ["address", "Địa chỉ", {autocomplete: "street-address"}],
+  ["phone", "Số điện thoại di động", {inputmode: "tel", autocomplete: "tel"}], ["email", "Email", {inputmode: "email", autocomplete: "email"}],
+];
+const PHOTOS = [["portrait", "Ảnh chân dung", "user"], ["id_front", "Mặt trước giấy tờ tùy thân", "environment"], ["id_back", "Mặt sau giấy tờ tùy thân", "environment"]];
+const MAX_SIDE = 2000;  // photos larger than this are scaled on the device before upload
+const STATUS = {draft: "Bản nháp", submitted: "Đã gửi", awaiting_verification: "Chờ đối chiếu tại cơ quan BHXH", verified: "Đã xác minh",
+  rejected: "Bị từ chối", expired: "Hết hạn", withdrawn: "Đã rút"};
+const fid = (path) => "f-" + path.replace(/\./g, "-");
+
+let draft = JSON.parse(localStorage.getItem("vssid-draft") || "null");  // {id, token}
+let agencies = [];
+let consent = null;
+const uploaded = {};
+
+async function call(path, options = {}) {
+  const headers = {...(options.headers || {})};
+  if (draft && path.startsWith("/v1/declarations/")) headers.Authorization = "Bearer " + draft.token;
+  const res = await fetch(path, {...options, headers});
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) { const err = new Error(firstMessage(body) || `Lỗi ${res.status}`); err.status = res.status; err.detail = (body && body.detail) || []; throw err; }
+  return body;
+}
+const firstMessage = (body) => body && Array.isArray(body.detail) && body.detail[0] ? body.detail[0].message : null;
+const json = (method, body) => ({method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+
+// ---- dates: people type dd/mm/yyyy, the API takes ISO ----
+function toIso(text) { const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text.trim()); return m ? `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}` : text.trim(); }
+function fromIso(iso) { const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || ""); return m ? `${m[3]}/${m[2]}/${m[1]}` : (iso || ""); }
+
+function go(step) {
+  for (const [name] of STEPS.concat([["done"]])) $("step-" + name).hidden = name !== step;
+  $("steps").innerHTML = STEPS.map(([name, label], i) => `<li${name === step ? ' aria-current="step"' : ""}>${i + 1}. ${esc(label)}</li>`).join("");
+  if (step === "review") renderSummary();
+  $("main").focus();
+  window.scrollTo(0, 0);
+}
+
+// ---- step 1 ----
+function refreshStart() {
+  $("resume").hidden = !(draft && !draft.reference);
+  $("last").hidden = !(draft && draft.reference);
+}
+$("new").addEventListener("click", async () => {
+  try {
+    const body = await call("/v1/declarations", json("POST", {nationality: "VN"}));
+    draft = {id: body.id, token: body.access_token}; localStorage.setItem("vssid-draft", JSON.stringify(draft));
+    fillForm({nationality: "VN", id_document: {type: "cccd"}}); go("info");
+  } catch (e) { $("start-msg").textContent = e.message; }
+});
+$("resume").addEventListener("click", async () => {
+  try { const d = await call(`/v1/declarations/${draft.id}`); fillForm(d); markPhotos(d); if (d.agency_code) $("agency-q").value = d.agency_code; go("info"); }
+  catch (e) { $("start-msg").textContent = e.message; }
+});
+$("status-btn").addEventListener("click", () => showDone(draft.reference));
+
+// ---- sign-in and the forced password change ----
+$("signin").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const r = await call("/v1/auth/login", json("POST", {account: $("account").value.trim(), password: $("pw").value}));
+    $("change").hidden = !r.must_change_password;
+    $("signin-msg").textContent = r.must_change_password ? "Vui lòng đổi mật khẩu trước khi tiếp tục." : "Đăng nhập thành công.";
+  } catch (err) { $("signin-msg").textContent = err.message; }
+});
+$("change-btn").addEventListener("click", async () => {
+  try {
+    await call("/v1/auth/change-password", json("POST", {account: $("account").value.trim(), password: $("pw").value, new_password: $("newpw").value}));
+    $("change").hidden = true; $("signin-msg").textContent = "Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới."; $("pw").value = "";
+  } catch (err) { $("signin-msg").textContent = err.message; }
+});
+
+// ---- step 2 ----
+$("info").innerHTML = FIELDS.map(([path, label, o]) => {
+  const attrs = `id="${fid(path)}" name="${path}" aria-describedby="err-${fid(path)}"`
+    + (o.inputmode ? ` inputmode="${o.inputmode}"` : "") + (o.maxlength ? ` maxlength="${o.maxlength}"` : "") + (o.autocomplete ? ` autocomplete="${o.autocomplete}"` : "");
+  const input = o.choices ? `<select ${attrs}>${o.choices.map(([v, l]) => `<option value="${v}">${esc(l)}</option>`).join("")}</select>` : `<input ${attrs}>`;
+  return `<label for="${fid(path)}">${esc(label)}</label>${input}<p class="err" id="err-${fid(path)}"></p>`;
+}).join("");
+function get(obj, path) { return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj); }
+function fillForm(d) {
+  for (const [path, , o] of FIELDS) {
+    const v = get(d, path);
+    if (v != null) $(fid(path)).value = o.date ? fromIso(v) : v;
+  }
+  if (d.send_email_copy != null) $("send_email_copy").checked = !!d.send_email_copy;
+}
+function formValues() {
+  const out = {id_document: {}};
+  for (const [path, , o] of FIELDS) {
+    const raw = $(fid(path)).value.trim();
+    if (!raw) continue;
+    const v = o.date ? toIso(raw) : raw;
+    if (path.startsWith("id_document.")) out.id_document[path.split(".")[1]] = v; else out[path] = v;
+  }
+  if (!Object.keys(out.id_document).length) delete out.id_document;
+  return out;
+}
+function clearErrors() {
+  document.querySelectorAll(".err").forEach((p) => { p.textContent = ""; });
+  document.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+}
+// The API's messages next to their fields: loc is ["body", "id_document", "number"] or similar.
+function showErrors(err, fallback) {
+  let placed = false;
+  for (const d of err.detail || []) {
+    const path = (d.loc || []).filter((k) => k !== "body").join(".");
+    const kind = PHOTOS.find(([k]) => path.endsWith(k));
+    const slot = $("err-" + fid(path)) || $("err-" + path) || (kind && $("err-photo-" + kind[0]));
+    if (slot) { slot.textContent = d.message; placed = true; const input = $(fid(path)); if (input) input.setAttribute("aria-invalid", "true"); }
+  }
+  if (!placed) $(fallback).textContent = err.message;
+}
+$("info-next").addEventListener("click", async () => {
+  stopCamera(); clearErrors();
+  try { await call(`/v1/declarations/${draft.id}`, json("PATCH", formValues())); go("photos"); }
+  catch (e) { showErrors(e, "err-info"); const bad = document.querySelector("[aria-invalid=true]"); if (bad) bad.focus(); }
+});
+// Live scanning: camera frames are decoded in the browser (jsQR, vendored), and only the
+// payload text goes to the server, which parses it as a CCCD or BHYT code.
+let scanning = null;
+function stopCamera() {
+  if (scanning) { scanning.getTracks().forEach((t) => t.stop()); scanning = null; }
+  $("video").hidden = true; $("camera-stop").hidden = true; $("camera").hidden = false;
+}
+$("camera").addEventListener("click", async () => {
+  if (!navigator.mediaDevices || !window.jsQR) { $("qr-msg").textContent = "Thiết bị không hỗ trợ camera; hãy chọn ảnh."; return; }
+  try { scanning = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false}); }
+  catch { $("qr-msg").textContent = "Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."; return; }
+  const video = $("video"); video.srcObject = scanning; video.hidden = false; await video.play();
+  $("camera").hidden = true; $("camera-stop").hidden = false; $("qr-msg").textContent = "Đưa mã QR vào khung hình…";
+  const canvas = document.createElement("canvas"); const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  const tick = async () => {
+    if (!scanning) return;
+    if (video.videoWidth) {
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      ctx.drawImage(video, 0, 0);
+      const found = window.jsQR(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+      if (found && found.data) {
+        stopCamera();
+        try { applyDecoded(await call("/v1/qr/decode", json("POST", {payload: found.data}))); }
+        catch (e) { $("qr-msg").textContent = e.message; }
+        return;
+      }
+    }
+    setTimeout(tick, 150);  // a few frames a second is enough and spares a phone's battery
+  };
+  tick();
+});
+$("camera-stop").addEventListener("click", () => { stopCamera(); $("qr-msg").textContent = ""; });
+function applyDecoded(r) {
+  const f = r.fields || {};
+  const filled = r.kind === "cccd"
+    ? {full_name: f.full_name, date_of_birth: f.date_of_birth, gender: f.gender, address: f.address, id_document: {type: "cccd", number: f.id_number, issued_on: f.issued_on}}
+    : {full_name: f.full_name, social_insurance_number: f.social_insurance_number, date_of_birth: f.date_of_birth, gender: f.gender};
+  fillForm(filled);
+  $("qr-msg").textContent = r.kind === "cccd" ? "Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR." : "Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.";
+}
+$("qr-file").addEventListener("change", async () => {
+  const file = $("qr-file").files[0]; if (!file) return;
+  $("qr-msg").textContent = "Đang đọc mã QR…";
+  const form = new FormData(); form.append("file", await downscale(file), "qr.jpg");
+  try {
+    applyDecoded(await call("/v1/qr/decode", {method: "POST", body: form}));
+  } catch (e) { $("qr-msg").textContent = e.message; }
+});
+$("lk-go").addEventListener("click", async () => {
+  const q = new URLSearchParams({full_name: $("lk-name").value.trim(), date_of_birth: toIso($("lk-dob").value), province_code: $("lk-province").value.trim()});
+  try {
+    const r = await call("/v1/social-insurance/lookup?" + q);
+    $("lk-results").innerHTML = r.matches.length ? r.matches.map((m) => `<li>${esc(m.full_name)}, ${esc(fromIso(m.date_of_birth))}: <strong>${esc(m.social_insurance_number)}</strong> <button type="button" class="secondary" data-sin="${esc(m.social_insurance_number)}">Chọn</button></li>`).join("") : "<li>Không tìm thấy mã số BHXH phù hợp.</li>";
+  } catch (e) { $("lk-results").innerHTML = `<li class="err">${esc(e.message)}</li>`; }
+});
+$("lk-results").addEventListener("click", (e) => { const sin = e.target.dataset && e.target.dataset.sin; if (sin) { $(fid("social_insurance_number")).value = sin; $("lookup").open = false; } });
+
+// ---- step 3: photos, scaled on the device, previewed, retaken ----
+$("photos").innerHTML = PHOTOS.map(([kind, label, facing]) => `<div class="photo"><label for="photo-${kind}">${esc(label)}</label>
+  <input id="photo-${kind}" type="file" accept="image/jpeg,image/png,image/webp,image/heic" capture="${facing}" aria-describedby="err-photo-${kind}">
+  <img id="preview-${kind}" alt="${esc(label)} đã chọn" hidden><p id="state-${kind}" role="status"></p><p class="err" id="err-photo-${kind}"></p></div>`).join("");
+async function downscale(file) {
+  // Only decodable, large images are re-encoded; anything else goes as chosen (the server judges).
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    if (scale === 1 && file.size < 3 * 1024 * 1024) return file;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return await new Promise((ok) => canvas.toBlob((b) => ok(b || file), "image/jpeg", 0.9));
+  } catch { return file; }
+}
+function markPhotos(d) {
+  for (const img of d.images || []) { uploaded[img.kind] = true; $("state-" + img.kind).textContent = "Đã tải lên. Chọn ảnh khác để chụp lại."; }
+}
+for (const [kind] of PHOTOS) {
+  $("photo-" + kind).addEventListener("change", async (e) => {
+    const file = e.target.files[0]; if (!file) return;
+    $("err-photo-" + kind).textContent = ""; $("state-" + kind).textContent = "Đang tải lên…";
+    const blob = await downscale(file);
+    const preview = $("preview-" + kind); preview.src = URL.createObjectURL(blob); preview.hidden = false;
+    const form = new FormData(); form.append("file", blob, file.name || kind + ".jpg");
+    try {
+      await call(`/v1/declarations/${draft.id}/images/${kind}`, {method: "PUT", body: form});
+      uploaded[kind] = true; $("state-" + kind).textContent = "Đã tải lên. Chọn ảnh khác để chụp lại.";
+    } catch (err) { uploaded[kind] = false; $("state-" + kind).textContent = ""; $("err-photo-" + kind).textContent = err.message; }
+  });
+}
+$("photos-back").addEventListener("click", () => go("info"));
+$("photos-next").addEventListener("click", () => {
+  const missing = PHOTOS.filter(([k]) => !uploaded[k]);
+  if (missing.length) { $("err-photos").textContent = "Còn thiếu: " + missing.map(([, l]) => l.toLowerCase()).join(", ") + "."; return; }
+  $("err-photos").textContent = ""; loadAgencies().then(() => go("agency"));
+});
+
+// ---- step 4: agency by code or name, email copy, consent ----
+const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+async function loadAgencies() {
+  if (!agencies.length) agencies = await call("/v1/agencies").catch(() => []);
+  if (consent === null) {
+    // The consent text (CONTRACT §3 v1.1); a server without it yet answers 404 and the step goes on without.
+    consent = await call("/v1/consents/current").catch(() => false);
+    $("consent").innerHTML = consent ? `<p>${esc(consent.text.vi)}</p><label class="check"><input id="consent-ok" type="checkbox"> Tôi đồng ý</label><p class="err" id="err-consent"></p>` : "";
+  }
+  renderAgencies();
+}
+function renderAgencies() {
+  const q = fold($("agency-q").value.trim());
+  const list = agencies.filter((a) => !q || a.code.startsWith(q) || fold(a.name).includes(q)).slice(0, 20);
+  const chosen = (document.querySelector("input[name=agency]:checked") || {}).value || (list.length === 1 ? list[0].code : "");
+  $("agencies").innerHTML = list.map((a) => `<label class="agency"><input type="radio" name="agency" value="${esc(a.code)}"${a.code === chosen ? " checked" : ""}> ${esc(a.code)} – ${esc(a.name)}</label>`).join("") || "<p>Không tìm thấy cơ quan BHXH.</p>";
+}
+$("agency-q").addEventListener("input", renderAgencies);
+$("agency-back").addEventListener("click", () => go("photos"));
+$("agency-next").addEventListener("click", async () => {
+  clearErrors();
+  const code = (document.querySelector("input[name=agency]:checked") || {}).value;
+  if (!code) { $("err-agency_code").textContent = "Chọn cơ quan BHXH tiếp nhận tờ khai."; return; }
+  const body = {agency_code: code, send_email_copy: $("send_email_copy").checked};
+  if (consent) {
+    if (!$("consent-ok").checked) { $("err-consent").textContent = "Cần đồng ý để gửi tờ khai."; return; }
+    body.consent = {version: consent.version, accepted: true};
+  }
+  try { await call(`/v1/declarations/${draft.id}`, json("PATCH", body)); go("review"); }
+  catch (e) { showErrors(e, "err-agency_code"); }
+});
+
+// ---- step 5: review with "Quay lại", then "Gửi" ----
+function renderSummary() {
+  const v = formValues();
+  const code = (document.querySelector("input[name=agency]:checked") || {}).value;
+  const agency = agencies.find((a) => a.code === code);
+  const rows = FIELDS.map(([path, label, o]) => { const x = get(v, path); return x ? `<dt>${esc(label.replace(/ \(.*\)$/, ""))}</dt><dd>${esc(o.date ? fromIso(x) : (o.choices ? (o.choices.find(([c]) => c === x) || [x, x])[1] : x))}</dd>` : ""; }).join("");
+  $("summary").innerHTML = `<h3>Thông tin kê khai</h3><dl>${rows}</dl><p><button type="button" class="secondary" data-step="info">Quay lại</button></p>
+    <h3>Ảnh</h3><p>${PHOTOS.map(([k, l]) => `${esc(l)}: ${uploaded[k] ? "đã tải lên" : "chưa có"}`).join("; ")}</p><p><button type="button" class="secondary" data-step="photos">Quay lại</button></p>
+    <h3>Cơ quan BHXH tiếp nhận</h3><p>${agency ? esc(agency.code + " – " + agency.name) : ""}${$("send_email_copy").checked ? "; gửi email tờ khai" : ""}</p><p><button type="button" class="secondary" data-step="agency">Quay lại</button></p>`;
+}
+$("summary").addEventListener("click", (e) => { const step = e.target.dataset && e.target.dataset.step; if (step) go(step); });
+const STEP_OF = (path) => PHOTOS.some(([k]) => path.includes(k)) ? "photos" : /agency|consent|send_email/.test(path) ? "agency" : "info";
+$("send").addEventListener("click", async () => {
+  $("err-submit").textContent = "";
+  try {
+    const r = await call(`/v1/declarations/${draft.id}/submit`, {method: "POST", headers: {"Idempotency-Key": draft.id}});
+    draft.reference = r.reference; localStorage.setItem("vssid-draft", JSON.stringify(draft));
+    showDone(r.reference);
+  } catch (e) {
+    $("err-submit").textContent = e.message;
+    const first = (e.detail || [])[0];
+    if (first && e.status === 422) { const path = (first.loc || []).filter((k) => k !== "body").join("."); go(STEP_OF(path)); showErrors(e, "err-info"); }
+  }
+});
+
+// ---- the success screen, and the status later ----
+async function showDone(reference) {
+  let d = {};
+  try { d = await call(`/v1/declarations/${draft.id}`); } catch { /* shown without the status */ }
+  if (!agencies.length) agencies = await call("/v1/agencies").catch(() => []);
+  const agency = agencies.find((a) => a.code === d.agency_code) || {};
+  $("done").innerHTML = `<p>Mã hồ sơ của bạn:</p><p class="ref">${esc(reference)}</p>
+    <p>Trạng thái: <strong id="status">${esc(STATUS[d.status] || d.status || "")}</strong></p>
+    <p>Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục.</p>
+    <dl><dt>Cơ quan</dt><dd>${esc(agency.name)}</dd><dt>Địa chỉ</dt><dd>${esc(agency.address)}</dd><dt>Điện thoại</dt><dd>${esc(agency.phone)}</dd></dl>
+    <p>Mang theo: giấy tờ tùy thân bản gốc đã khai, và mã hồ sơ ở trên (trên điện thoại hoặc bản in).</p>
+    <p><button id="refresh" type="button" class="secondary">Xem lại trạng thái</button></p>`;
+  $("refresh").addEventListener("click", () => showDone(reference));
+  go("done");
+}
+
+refreshStart();
+go("start");

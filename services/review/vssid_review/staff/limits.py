@@ -1,0 +1,68 @@
+"""Failed staff sign-ins, limited per login and per client address (`staff_signin_failures`).
+
+A sign-in is refused (429 with Retry-After) once `max_failures` failures of that login, or
+`client_max_failures` from that address across logins, fall in the window; a success clears
+the login's count. Keys are keyed hashes; documents expire with the window. The check comes
+before argon2 runs, so a locked login costs the server nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from vssid_shared.crypto import KeyedHasher
+from vssid_shared.mongo import Doc
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    max_failures: int
+    client_max_failures: int
+    window: timedelta
+
+
+class SignInLimits:
+    def __init__(self, collection: AsyncCollection[Doc], hasher: KeyedHasher, p: SignInPolicy):
+        self.collection = collection
+        self.hasher = hasher
+        self.policy = p
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+
+    def _keys(self, login: str, client: str) -> dict[str, int]:
+        return {
+            self.hasher(f"staff-login:{login}"): self.policy.max_failures,
+            self.hasher(f"staff-client:{client}"): self.policy.client_max_failures,
+        }
+
+    async def retry_after(self, login: str, client: str, now: datetime) -> int | None:
+        """Seconds until a sign-in may be tried again, or None when it may be tried now."""
+        since = now - self.policy.window
+        wait = 0.0
+        for key, limit in self._keys(login, client).items():
+            doc = await self.collection.find_one({"_id": key})
+            recent = sorted(t for t in (doc or {}).get("at", []) if t > since)
+            if len(recent) >= limit:
+                oldest_counted = recent[-limit]
+                wait = max(wait, (oldest_counted + self.policy.window - now).total_seconds())
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    async def failed(self, login: str, client: str, now: datetime) -> None:
+        for key, limit in self._keys(login, client).items():
+            await self.collection.update_one(
+                {"_id": key},
+                {
+                    "$push": {"at": {"$each": [now], "$slice": -limit}},
+                    "$set": {"expires_at": now + self.policy.window},
+                },
+                upsert=True,
+            )
+
+    async def succeeded(self, login: str) -> None:
+        await self.collection.delete_one({"_id": self.hasher(f"staff-login:{login}")})
