@@ -20,6 +20,7 @@ from faststream.nats import NatsBroker
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from vssid_shared import metrics
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.subjects import STREAM
@@ -83,6 +84,7 @@ class OutboxRelay:
                     {"_id": doc["_id"]}, {"$pull": {PENDING: {"id": stored["id"]}}}
                 )
                 sent += 1
+                metrics.OUTBOX_PUBLISHED.inc()
         return sent
 
     async def drain_all(self) -> int:

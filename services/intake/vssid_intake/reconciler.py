@@ -17,7 +17,7 @@ from datetime import timedelta
 from vssid_intake.domain.fields import apply_submit_defaults
 from vssid_intake.handlers import Intake
 from vssid_intake.statuses import Status
-from vssid_shared import reconcile
+from vssid_shared import metrics, reconcile
 from vssid_shared.mongo import Doc
 from vssid_shared.subjects import Event
 
@@ -72,6 +72,6 @@ class IntakeReconciler:
         while True:
             await asyncio.sleep(self.interval_seconds)
             try:
-                await self.reconcile_once()
+                metrics.reconciled({Event.SUBMITTED.value: await self.reconcile_once()})
             except Exception:
                 log.exception("reconcile pass failed; the next one retries")
