@@ -51,7 +51,9 @@ def test_operators_add_writes_to_the_configured_mongo_port(stack: Stack) -> None
     assert added.returncode == 0, added.stdout + added.stderr
     client: MongoClient[dict[str, Any]]
     with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=10_000) as client:
-        stored = list(client[db]["operators"].find({}, {"name": 1, "agency_code": 1}))
+        stored: list[dict[str, Any]] = list(
+            client[db]["operators"].find({}, {"name": 1, "agency_code": 1})
+        )
     assert [(doc["name"], doc["agency_code"]) for doc in stored] == [("Trần Thị Cấu Hình", "4802")]
     listed = cli(env, "operators", "list")
     assert listed.returncode == 0
