@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App, build, start
 from vssid_review.domain import CaseError
+from vssid_review.entrypoints.asyncapi import register_asyncapi
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.paging import (
@@ -100,6 +101,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     metrics_http.install(api, settings.metrics_token_value())
     register_routes(api, state)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
+    register_asyncapi(api)
     register_page(api)
     return api
 
