@@ -12,6 +12,7 @@ import contextlib
 import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -79,10 +80,18 @@ def _bearer_matches(header: str | None, token: str) -> bool:
 
 
 class MetricsServer:
-    """`GET /metrics` on its own port, answered on the running loop; anything else is 404."""
+    """`GET /metrics`, `/health` and `/ready` on the worker's own port (probes of Kubernetes),
+    answered on the running loop; anything else is 404."""
 
-    def __init__(self, host: str, port: int, token: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        token: str | None = None,
+        ready: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self._host, self._port, self._token = host, port, token
+        self._ready = ready
         self._server: asyncio.Server | None = None
 
     @property
@@ -122,6 +131,13 @@ class MetricsServer:
         lines = head.decode("latin-1").split("\r\n")
         method, _, rest = lines[0].partition(" ")
         path = rest.partition(" ")[0].partition("?")[0]
+        if method == "GET" and path == "/health":
+            return "200 OK", b'{"status":"ok"}', "application/json"
+        if method == "GET" and path == "/ready":
+            ok = self._ready is None or await self._ready()
+            if ok:
+                return "200 OK", b'{"status":"ready"}', "application/json"
+            return "503 Service Unavailable", b'{"status":"not ready"}', "application/json"
         if method != "GET" or path != "/metrics":
             return "404 Not Found", b"not found\n", "text/plain"
         if self._token:

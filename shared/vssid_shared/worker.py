@@ -25,7 +25,9 @@ def worker_app(
     spec = AsyncAPI(runtime.broker, title=title, version="1", description=description)
     app = FastStream(runtime.broker, specification=spec, logger=log)
     settings = runtime.settings
-    served = MetricsServer(settings.host, settings.metrics_port, settings.metrics_token_value())
+    served = MetricsServer(
+        settings.host, settings.metrics_port, settings.metrics_token_value(), runtime.ready
+    )
 
     @app.on_startup
     async def starting() -> None:

@@ -216,7 +216,10 @@ def test_an_invalid_message_counts_as_dead_lettered(metered: System) -> None:
     assert outcome == 1
 
 
-def test_worker_metrics_port_answers_only_metrics(metered: System) -> None:
+def test_worker_metrics_port_answers_metrics_and_probes_only(metered: System) -> None:
     url = metrics_url(metered, "notifier").removesuffix("/metrics")
+    assert httpx.get(f"{url}/health", timeout=10).json() == {"status": "ok"}
+    ready = httpx.get(f"{url}/ready", timeout=10)  # MongoDB and NATS answer the worker
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     assert httpx.get(f"{url}/other", timeout=10).status_code == 404
     assert httpx.post(f"{url}/metrics", timeout=10).status_code == 404
