@@ -11,7 +11,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
-from vssid_shared import metrics, metrics_samplers
+from vssid_shared import metrics, metrics_samplers, tracing
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
@@ -56,6 +56,10 @@ def parse_event(body: bytes) -> CloudEvent:
         raise InvalidMessageError("not a CloudEvent of ours") from exc
 
 
+def attrs(event: CloudEvent) -> dict[str, str | None]:
+    return {"traceparent": event.traceparent, "tracestate": event.tracestate}
+
+
 async def settle(msg: NatsMessage, handler: EventHandler, consumer: str = "unknown") -> None:
     """Run one handler and ack, nak with delay, or terminate by what happened."""
     delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
@@ -64,7 +68,9 @@ async def settle(msg: NatsMessage, handler: EventHandler, consumer: str = "unkno
         try:
             event = parse_event(msg.body)
             correlation_id.set(event.correlationid)
-            await handler(event)
+            subject = str(getattr(msg.raw_message, "subject", ""))
+            with tracing.consuming(consumer, subject, event.id, event.type, attrs(event)):
+                await handler(event)
         except InvalidMessageError as exc:
             settled("terminated")
             log.error("terminating invalid message", extra={"reason": str(exc)})

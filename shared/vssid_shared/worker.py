@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from faststream import FastStream
 from faststream.specification import AsyncAPI
 
+from vssid_shared import tracing
 from vssid_shared.logs import announce_ready
 from vssid_shared.metrics_http import MetricsServer
 from vssid_shared.runtime import Runtime
@@ -25,6 +26,7 @@ def worker_app(
     spec = AsyncAPI(runtime.broker, title=title, version="1", description=description)
     app = FastStream(runtime.broker, specification=spec, logger=log)
     settings = runtime.settings
+    tracing.configure(log.name, settings.otel_endpoint, sample_ratio=settings.otel_sample_ratio)
     served = MetricsServer(
         settings.host, settings.metrics_port, settings.metrics_token_value(), runtime.ready
     )

@@ -25,7 +25,7 @@ from vssid_review.paging import (
 )
 from vssid_review.settings import ReviewSettings
 from vssid_review.views import detail_view, summary_view
-from vssid_shared import metrics_http
+from vssid_shared import metrics_http, tracing
 from vssid_shared.body_limit import JSON_BODY_LIMIT
 from vssid_shared.headers import SecurityHeaders
 from vssid_shared.http_errors import install_error_handlers, ready_answer
@@ -99,6 +99,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     install_error_handlers(api, body_limit=lambda _: JSON_BODY_LIMIT)
     api.add_middleware(SecurityHeaders)
     metrics_http.install(api, settings.metrics_token_value())
+    tracing.install(settings, service="review")
     register_routes(api, state)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state))
     register_asyncapi(api)
