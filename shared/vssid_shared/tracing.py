@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from vssid_shared.settings import CommonSettings
+
+if TYPE_CHECKING:  # the SDK is imported only when tracing is on: every process starts faster
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 tracer = trace.get_tracer("vssid")
@@ -38,6 +37,11 @@ def configure(
     """Install the SDK for this process if an endpoint (or, in tests, a processor) is given."""
     if not endpoint and processor is None:
         return None
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"vssid-{service}"}),
         sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
