@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: dev test test-containers lint fmt bench env system-deps clean
+.PHONY: dev test test-containers lint fmt bench env system-deps clean docs
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -31,6 +31,11 @@ lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/python -m vssid.asyncapi_docs check
+
+# AsyncAPI documents of the workers (docs/asyncapi/, and the copy review serves at /asyncapi).
+docs: env
+	.venv/bin/python -m vssid.asyncapi_docs write
 
 fmt: env
 	.venv/bin/ruff check --fix .

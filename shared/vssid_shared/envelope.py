@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from vssid_shared.subjects import Event, event_type, subject_for
+from vssid_shared.tracing import current_trace_context
 
 
 class CloudEvent(BaseModel):
@@ -26,6 +27,10 @@ class CloudEvent(BaseModel):
     datacontenttype: str = "application/json"
     agency: str = Field(description="receiving agency code, also in the NATS subject")
     data: dict[str, Any] = Field(default_factory=dict)
+    # CloudEvents distributed-tracing extension: the W3C context of the span that created the
+    # event (set only while tracing is on; absent, not null, otherwise).
+    traceparent: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    tracestate: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @property
     def event(self) -> Event:
@@ -54,4 +59,5 @@ def new_event(
         correlationid=correlation_id or declaration_id,
         agency=agency_code,
         data=data,
+        **current_trace_context(),
     )

@@ -11,6 +11,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
+from vssid_shared import metrics, metrics_samplers, tracing
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
@@ -56,32 +57,43 @@ def parse_event(body: bytes) -> CloudEvent:
         raise InvalidMessageError("not a CloudEvent of ours") from exc
 
 
-async def settle(msg: NatsMessage, handler: EventHandler) -> None:
+def attrs(event: CloudEvent) -> dict[str, str | None]:
+    return {"traceparent": event.traceparent, "tracestate": event.tracestate}
+
+
+async def settle(msg: NatsMessage, handler: EventHandler, consumer: str = "unknown") -> None:
     """Run one handler and ack, nak with delay, or terminate by what happened."""
     delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
     alive = asyncio.create_task(_keep_in_progress(msg))
-    try:
-        event = parse_event(msg.body)
-        correlation_id.set(event.correlationid)
-        await preload(event.subject)  # the declaration's data key, once per hop
-        await handler(event)
-    except InvalidMessageError as exc:
-        log.error("terminating invalid message", extra={"reason": str(exc)})
-        await msg.reject()
-    except DataKeyDestroyedError:
-        # Withdrawn, discarded or past retention: nothing left to act on, never retried.
-        log.info("declaration shredded; message acknowledged unread")
-        await msg.ack()
-    except Exception:
-        delay = retry_delay(delivered)
-        log.exception("handler failed; will retry", extra={"delivered": delivered, "delay": delay})
-        await msg.nack(delay=delay)
-    else:
-        await msg.ack()
-    finally:
-        alive.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await alive
+    with metrics.handling(consumer, delivered, MAX_DELIVER) as settled:
+        try:
+            event = parse_event(msg.body)
+            correlation_id.set(event.correlationid)
+            await preload(event.subject)  # the declaration's data key, once per hop
+            subject = str(getattr(msg.raw_message, "subject", ""))
+            with tracing.consuming(consumer, subject, event.id, event.type, attrs(event)):
+                await handler(event)
+        except InvalidMessageError as exc:
+            settled("terminated")
+            log.error("terminating invalid message", extra={"reason": str(exc)})
+            await msg.reject()
+        except DataKeyDestroyedError:
+            # Withdrawn, discarded or past retention: nothing left to act on, never retried.
+            log.info("declaration shredded; message acknowledged unread")
+            await msg.ack()
+        except Exception:
+            settled("retried")
+            delay = retry_delay(delivered)
+            log.exception(
+                "handler failed; will retry", extra={"delivered": delivered, "delay": delay}
+            )
+            await msg.nack(delay=delay)
+        else:
+            await msg.ack()
+        finally:
+            alive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alive
 
 
 async def _keep_in_progress(msg: NatsMessage) -> None:
@@ -97,8 +109,9 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
     """Bind `handler` to the durable consumer the bootstrap declared (declare=False)."""
 
     async def on_message(msg: MessageContext) -> None:
-        await settle(msg, handler)
+        await settle(msg, handler, consumer.durable)
 
+    metrics_samplers.watch_consumer(broker, consumer.durable)
     on_message.__name__ = f"on_{consumer.event.value}"
     on_message.__doc__ = handler.__doc__
     broker.subscriber(

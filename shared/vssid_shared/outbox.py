@@ -20,6 +20,7 @@ from faststream.nats import NatsBroker
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from vssid_shared import metrics, tracing
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.subjects import STREAM
@@ -64,6 +65,10 @@ class OutboxRelay:
 
     async def publish(self, stored: dict[str, Any]) -> None:
         event = CloudEvent.model_validate(stored)
+        with tracing.publishing(event.nats_subject, event.id, event.type, stored):
+            await self._publish(stored, event)
+
+    async def _publish(self, stored: dict[str, Any], event: CloudEvent) -> None:
         await self._broker.publish(
             json.dumps(stored, ensure_ascii=False).encode(),
             event.nats_subject,
@@ -83,6 +88,7 @@ class OutboxRelay:
                     {"_id": doc["_id"]}, {"$pull": {PENDING: {"id": stored["id"]}}}
                 )
                 sent += 1
+                metrics.OUTBOX_PUBLISHED.inc()
         return sent
 
     async def drain_all(self) -> int:

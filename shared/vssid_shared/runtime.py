@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from vssid_shared import metrics_samplers
 from vssid_shared.crypto import Keys
 from vssid_shared.messaging import make_broker
 from vssid_shared.mongo import Doc, connect, ping
@@ -54,6 +55,7 @@ class Runtime:
 
     def with_outbox(self, collections: Sequence[AsyncCollection[Doc]]) -> OutboxRelay:
         self.relay = OutboxRelay(self.broker, collections)
+        metrics_samplers.watch_outbox(collections)
         return self.relay
 
     async def start(self) -> None:

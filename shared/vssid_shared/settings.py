@@ -12,6 +12,19 @@ from vssid_shared.secrets_check import secret_problem
 DEV_SECRET = "dev-only-secret-change-me"  # the placeholder refused outside dev
 
 
+def with_derived_urls(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill `nats_url` and `mongo_url` from host and ports when neither URL was given."""
+    host = str(values.get("host") or "127.0.0.1")
+    derived = dict(values)
+    if not values.get("nats_url"):
+        derived["nats_url"] = f"nats://{host}:{int(values.get('nats_port') or 4222)}"
+    if not values.get("mongo_url"):
+        port = int(values.get("mongo_port") or 27017)
+        # secantusd advertises a one-member replica set; a direct connection skips discovery.
+        derived["mongo_url"] = f"mongodb://{host}:{port}/?directConnection=true"
+    return derived
+
+
 class CommonSettings(BaseSettings):
     """Read from `VSSID_*` environment variables."""
 
@@ -50,6 +63,24 @@ class CommonSettings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (comma-separated IPs or
     # CIDRs, `*` for all). Empty: trust nobody, the TCP peer is the client (rate limits, audit).
     trusted_proxies: str = ""
+    # Workers serve Prometheus metrics on this port (0: not served); intake and review on
+    # their own port at /metrics. A token, if set, is required as `Authorization: Bearer`.
+    metrics_port: int = 0
+    metrics_token: SecretStr | None = None
+    # OpenTelemetry traces (off unless an OTLP/HTTP endpoint is set, e.g. http://otel:4318).
+    otel_endpoint: str | None = None
+    otel_sample_ratio: float = 1.0
+    # The ports `vssid dev` binds: with no URL set, the URLs are built from host and these, so
+    # every CLI command and service reaches the same servers as `vssid dev` (one set of names).
+    nats_port: int = 4222
+    mongo_port: int = 27017
+
+    @model_validator(mode="before")
+    @classmethod
+    def _urls_from_ports(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        return with_derived_urls(values)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> CommonSettings:
@@ -58,6 +89,9 @@ class CommonSettings(BaseSettings):
             if problem:
                 raise ValueError(problem)
         return self
+
+    def metrics_token_value(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     def uvicorn_proxy_options(self) -> dict[str, Any]:
         """uvicorn's proxy options from `trusted_proxies`.

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from faststream import FastStream
 from faststream.specification import AsyncAPI
 
+from vssid_shared import tracing
 from vssid_shared.logs import announce_ready
+from vssid_shared.metrics_http import MetricsServer
 from vssid_shared.runtime import Runtime
 
 
@@ -23,6 +25,11 @@ def worker_app(
 ) -> FastStream:
     spec = AsyncAPI(runtime.broker, title=title, version="1", description=description)
     app = FastStream(runtime.broker, specification=spec, logger=log)
+    settings = runtime.settings
+    tracing.configure(log.name, settings.otel_endpoint, sample_ratio=settings.otel_sample_ratio)
+    served = MetricsServer(
+        settings.host, settings.metrics_port, settings.metrics_token_value(), runtime.ready
+    )
 
     @app.on_startup
     async def starting() -> None:
@@ -33,10 +40,13 @@ def worker_app(
     async def started() -> None:
         if runtime.relay:
             runtime.relay.start()
+        if settings.metrics_port:
+            await served.start()
         announce_ready(log)
 
     @app.on_shutdown
     async def stopping() -> None:
+        await served.stop()
         if runtime.relay:
             await runtime.relay.stop()
         if on_stop is not None and (pending := on_stop()) is not None:

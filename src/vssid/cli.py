@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from vssid.commands import agencies, deadletters, events, nats_users, operators, registry
+from vssid.commands import agencies, config, deadletters, events, nats_users, operators, registry
 
 
 def parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def parser() -> argparse.ArgumentParser:
     deadletters.add_parser(sub)
     events.add_parser(sub)
     nats_users.add_parser(sub)
+    config.add_parser(sub)
     return root
 
 

@@ -29,6 +29,8 @@ class System:
     mail_api_url: str
     stack: Stack
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    # Variables for one service only (e.g. each worker's own VSSID_METRICS_PORT).
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ops(self) -> NatsLogin:
@@ -40,7 +42,7 @@ class System:
 
     def start(self, name: str) -> ManagedProcess:
         # Each service gets only its own NATS user, as `vssid dev` hands them out.
-        env = {**self.env, **self.stack.nats_login(name).env()}
+        env = {**self.env, **self.stack.nats_login(name).env(), **self.service_env.get(name, {})}
         process = ManagedProcess(name, [sys.executable, "-m", f"vssid_{name}"], env=env, echo=False)
         self.processes[name] = process.start()
         if name in ("intake", "review"):
@@ -74,6 +76,7 @@ def launch(
     smtp_url: str | None = None,
     mail_api_url: str | None = None,
     extra_env: dict[str, str] | None = None,
+    service_env: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[System]:
     """Bootstrap the streams, then start the four services on `stack` (mail may be overridden)."""
     intake_port, review_port = free_ports(2)
@@ -105,7 +108,12 @@ def launch(
         timeout=60,
     )
     system = System(
-        env, f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{review_port}", mail_api, stack
+        env,
+        f"http://127.0.0.1:{intake_port}",
+        f"http://127.0.0.1:{review_port}",
+        mail_api,
+        stack,
+        service_env=service_env or {},
     )
     try:
         for name in SERVICES:

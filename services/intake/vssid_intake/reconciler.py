@@ -18,7 +18,7 @@ from vssid_intake.domain.fields import apply_submit_defaults
 from vssid_intake.handlers import Intake
 from vssid_intake.retention_sweep import sweep_drafts
 from vssid_intake.statuses import Status
-from vssid_shared import reconcile
+from vssid_shared import metrics, reconcile
 from vssid_shared.mongo import Doc
 from vssid_shared.retention import Retention
 from vssid_shared.subjects import Event
@@ -77,7 +77,7 @@ class IntakeReconciler:
         while True:
             await asyncio.sleep(self.interval_seconds)
             try:
-                await self.reconcile_once()
+                metrics.reconciled({Event.SUBMITTED.value: await self.reconcile_once()})
                 if self.retention is not None:
                     await sweep_drafts(self.intake, self.retention, self.intake.clock())
             except Exception:

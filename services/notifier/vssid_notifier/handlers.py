@@ -18,6 +18,7 @@ from vssid_notifier.compose import agency_of, declaration_copy, mail_context, mi
 from vssid_notifier.copy_model import MailContext
 from vssid_notifier.mails import MailKind, compose_mail, sms_text_initial_password
 from vssid_notifier.pdf import render_declaration_pdf
+from vssid_shared import metrics
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
@@ -76,7 +77,8 @@ class Notifier:
         await self.deliveries.attempt(key, event.subject, kind, self.clock())
         status, error = "sent", None
         try:
-            await send(key)
+            with metrics.sending(kind, PermanentDeliveryError):
+                await send(key)
         except PermanentDeliveryError as exc:
             status, error = "failed", str(exc)
             log.warning("delivery failed for good", extra={"kind": kind, "error": error})

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import model_validator
+
 from vssid_shared.settings import CommonSettings
 
 
@@ -15,3 +19,20 @@ class NotifierSettings(CommonSettings):
     locale: str = "vi"
     # After a send returned, how long its record is retried (MongoDB down) before giving up.
     delivery_record_retry_seconds: float = 600.0
+    # As `vssid dev` names them: with no URL set, the catcher's URLs come from host and these.
+    smtp_port: int = 1025
+    mail_http_port: int = 8025
+
+    @model_validator(mode="before")
+    @classmethod
+    def _catcher_urls(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        host = str(values.get("host") or "127.0.0.1")
+        derived = dict(values)
+        if not values.get("smtp_url"):
+            derived["smtp_url"] = f"smtp://{host}:{int(values.get('smtp_port') or 1025)}"
+        if not values.get("sms_url"):
+            port = int(values.get("mail_http_port") or 8025)
+            derived["sms_url"] = f"http://{host}:{port}/api/v1/sms"
+        return derived

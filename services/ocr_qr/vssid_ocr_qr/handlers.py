@@ -17,6 +17,7 @@ from vssid_ocr_qr.findings import (
     unreadable_image,
 )
 from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
+from vssid_shared import metrics
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
@@ -65,6 +66,7 @@ class Scanner:
             return
         typed: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
         qr, findings = await self.scan_photos(event)
+        metrics.findings_reported([f.code for f in findings])
         discrepancies = self.compare(typed, qr)
         scanned = self.scanned_event(event, typed, qr, findings, discrepancies)
         summary = {

@@ -19,6 +19,7 @@ from vssid_ocr_qr.decoding import LadderDecoder, ScanOutcome, default_ladder
 from vssid_ocr_qr.memory import keep_freed_memory
 from vssid_ocr_qr.parentdeath import die_with_parent
 from vssid_ocr_qr.quality import ImageKind, assess_image
+from vssid_shared import metrics
 
 # Phones upload HEIC (iPhone's default): autofill photos reach the pool as the user sent them.
 # Registered at import, so every pool process (spawned, re-importing this module) can open them.
@@ -129,11 +130,18 @@ class DecodePool:
     async def inspect(self, kind: str, data: bytes, want_qr: bool) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         job = functools.partial(inspect_photo, kind, data, want_qr=want_qr)
-        return await loop.run_in_executor(self._pool, job)
+        started = time.perf_counter()
+        seen = await loop.run_in_executor(self._pool, job)
+        if want_qr:
+            metrics.qr_decoded("scan", seen, time.perf_counter() - started)
+        return seen
 
     async def decode(self, data: bytes, deadline: float | None = None) -> dict[str, Any] | None:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, decode_unless_late, deadline, data)
+        started = time.perf_counter()
+        answer = await loop.run_in_executor(self._pool, decode_unless_late, deadline, data)
+        metrics.qr_decoded("autofill", answer, time.perf_counter() - started)
+        return answer
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -12,6 +12,7 @@ from vssid_review.domain import CaseStatus
 from vssid_review.handlers import Review
 from vssid_review.reconciler import ReviewReconciler
 from vssid_review.retention_sweep import enforce_retention
+from vssid_shared import metrics
 from vssid_shared.clock import vn_date
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
@@ -138,12 +139,12 @@ class Sweeper:
     async def run(self) -> None:
         while True:
             try:
-                await self.sweep_once()
+                metrics.swept(*await self.sweep_once())
             except Exception:
                 log.exception("deadline sweep failed; next pass retries")
             if self.reconciler is not None:
                 try:
-                    await self.reconciler.reconcile_once()
+                    metrics.reconciled(await self.reconciler.reconcile_once())
                 except Exception:
                     log.exception("reconcile pass failed; next pass retries")
             await asyncio.sleep(self.interval_seconds)

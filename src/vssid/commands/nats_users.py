@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from vssid.devstack import nats_auth
+from vssid.devstack.config import StackConfig
 from vssid_shared.nats_access import USERS, operator_user
 from vssid_shared.nats_login import NatsLogin, settings_login
 
@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("VSSID_DATA_DIR", ".data"))
+    return StackConfig.from_env().data_dir  # VSSID_DATA_DIR, with `vssid dev`'s default
 
 
 def tool_login() -> NatsLogin:
@@ -74,7 +74,7 @@ async def deploy_config(args: argparse.Namespace) -> int:
     passwords = nats_auth.ensure_passwords(base, USERS)
     nats_auth.write_users(base, passwords)
     conf = nats_auth.auth_dir(base) / nats_auth.SERVER_CONF
-    sync = os.environ.get("VSSID_NATS_SYNC_INTERVAL", "").strip() or "always"
+    sync = StackConfig.from_env().nats_sync_interval
     nats_auth.write_private(
         conf,
         nats_auth.server_conf(

@@ -86,6 +86,9 @@ def ready_table(config: StackConfig, services: list[ServiceSpec]) -> str:
         ("NATS users", str(config.data_dir / "nats-auth" / "passwords.json")),
         ("NATS monitor", config.nats_monitor_url),
         ("MongoDB", config.mongo_url),
+        # Prometheus: intake and review at /metrics on their own port, each worker on its own.
+        ("ocr_qr metrics", config.metrics_url("ocr_qr") + note("ocr_qr")),
+        ("notifier metrics", config.metrics_url("notifier") + note("notifier")),
     ]
     lines = [f"vssid dev is ready (data in {config.data_dir}):"]
     lines += [f"  {label:<14} {where}" for label, where in rows]

@@ -19,7 +19,16 @@ PORT_VARIABLES: tuple[tuple[str, str, int], ...] = (
     ("mail_http_port", "VSSID_MAIL_HTTP_PORT", 8025),
     ("intake_port", "VSSID_INTAKE_PORT", 8080),
     ("review_port", "VSSID_REVIEW_PORT", 8081),
+    # Each worker serves its metrics on its own port (it gets it as VSSID_METRICS_PORT).
+    ("ocr_qr_metrics_port", "VSSID_OCR_QR_METRICS_PORT", 9101),
+    ("notifier_metrics_port", "VSSID_NOTIFIER_METRICS_PORT", 9102),
 )
+
+# Which port variable becomes VSSID_METRICS_PORT of which worker process.
+WORKER_METRICS_PORTS: dict[str, str] = {
+    "ocr_qr": "ocr_qr_metrics_port",
+    "notifier": "notifier_metrics_port",
+}
 
 _FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -43,6 +52,8 @@ class StackConfig:
     mail_http_port: int = 8025
     intake_port: int = 8080
     review_port: int = 8081
+    ocr_qr_metrics_port: int = 9101
+    notifier_metrics_port: int = 9102
     data_dir: Path = Path(".data")
     services: tuple[str, ...] = DEFAULT_SERVICES
     bootstrap: bool = True
@@ -109,6 +120,17 @@ class StackConfig:
     def review_url(self) -> str:
         return f"http://{self.host}:{self.review_port}"
 
+    def metrics_url(self, service: str) -> str:
+        """Where `service` answers `GET /metrics`."""
+        if service in WORKER_METRICS_PORTS:
+            return f"http://{self.host}:{getattr(self, WORKER_METRICS_PORTS[service])}/metrics"
+        return f"{self.intake_url if service == 'intake' else self.review_url}/metrics"
+
+    def service_env_for(self, service: str) -> dict[str, str]:
+        """What one service process gets on top of `service_env()`: a worker its metrics port."""
+        field = WORKER_METRICS_PORTS.get(service)
+        return {"VSSID_METRICS_PORT": str(getattr(self, field))} if field else {}
+
     def port_bindings(self) -> list[tuple[int, str]]:
         """Every port the stack binds, with the variable that overrides it."""
         return [(int(getattr(self, field)), var) for field, var, _ in PORT_VARIABLES]
@@ -154,4 +176,4 @@ def _flag(env: Mapping[str, str], var: str) -> bool:
     return env.get(var, "1").strip().lower() not in _FALSE_WORDS
 
 
-__all__ = ["DEFAULT_SERVICES", "PORT_VARIABLES", "StackConfig"]
+__all__ = ["DEFAULT_SERVICES", "PORT_VARIABLES", "WORKER_METRICS_PORTS", "StackConfig"]

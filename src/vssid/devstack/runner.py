@@ -119,7 +119,7 @@ class DevRunner:
         return {**self.env, **Stack.from_config(self.config).nats_login(user).env()}
 
     def _start_service(self, spec: ServiceSpec) -> None:
-        env = self._nats_env(spec.user)
+        env = {**self._nats_env(spec.user), **self.config.service_env_for(spec.name)}
         process = ManagedProcess(spec.name, spec.argv, env=env, abort=self._aborted)
         self.children.append(process.start())
         if spec.ready_url is not None:

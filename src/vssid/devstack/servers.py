@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vssid.devstack import nats_auth
-from vssid.devstack.config import StackConfig
+from vssid.devstack.config import PORT_VARIABLES, StackConfig
 from vssid.devstack.probes import mongo_answers, port_bindable
 from vssid.devstack.supervisor import ManagedProcess, stop_together
 from vssid_shared.nats_access import USERS
@@ -77,18 +77,9 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 
 def config_on_free_ports(data_dir: Path) -> StackConfig:
     """A StackConfig on free ports with its data under `data_dir` (tests and benchmarks)."""
-    ports = free_ports(7)
-    return replace(
-        StackConfig(),
-        nats_port=ports[0],
-        nats_monitor_port=ports[1],
-        mongo_port=ports[2],
-        smtp_port=ports[3],
-        mail_http_port=ports[4],
-        intake_port=ports[5],
-        review_port=ports[6],
-        data_dir=data_dir,
-    )
+    names = [name for name, _, _ in PORT_VARIABLES]
+    ports: dict[str, Any] = dict(zip(names, free_ports(len(names)), strict=True))
+    return replace(StackConfig(), data_dir=data_dir, **ports)
 
 
 def busy_port_problem(config: StackConfig) -> str | None:

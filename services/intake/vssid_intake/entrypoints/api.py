@@ -30,6 +30,8 @@ from vssid_intake.entrypoints.upload import read_file_field
 from vssid_intake.entrypoints.views import declaration_view
 from vssid_intake.errors import IntakeError
 from vssid_intake.settings import IntakeSettings
+from vssid_intake.statuses import Status
+from vssid_shared import metrics_http, metrics_samplers, tracing
 from vssid_shared.clock import vn_date
 from vssid_shared.headers import SecurityHeaders
 from vssid_shared.http_errors import ready_answer
@@ -66,6 +68,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     install_error_handlers(api, settings.max_image_bytes)
     api.add_middleware(SecurityHeaders)
+    metrics_http.install(api, settings.metrics_token_value())
+    tracing.install(settings, service="intake")
+    metrics_samplers.watch_statuses(app_state.intake.store.collection, list(Status))
     register_routes(api, app_state)
     register_privacy_routes(api, app_state)
     register_auth_routes(api, app_state.accounts)

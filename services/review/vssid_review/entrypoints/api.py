@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App, build, start
+from vssid_review.entrypoints.asyncapi import register_asyncapi
 from vssid_review.entrypoints.events import register_event_stream
 from vssid_review.entrypoints.page import register_page
 from vssid_review.paging import (
@@ -24,6 +25,7 @@ from vssid_review.settings import ReviewSettings
 from vssid_review.staff.auth import StaffAuth
 from vssid_review.staff.routes import register_staff_routes
 from vssid_review.views import detail_view, summary_view
+from vssid_shared import metrics_http, tracing
 from vssid_shared.body_limit import JSON_BODY_LIMIT
 from vssid_shared.clock import utc_now
 from vssid_shared.headers import SecurityHeaders
@@ -92,9 +94,12 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     # Every review route takes small JSON (a note, a reason) or none.
     install_error_handlers(api, body_limit=lambda _: JSON_BODY_LIMIT)
     api.add_middleware(SecurityHeaders)
+    metrics_http.install(api, settings.metrics_token_value())
+    tracing.install(settings, service="review")
     register_routes(api, state, staff)
     api.state.event_streams = register_event_stream(api, state, operator_dependency(state, staff))
     register_staff_routes(api, staff)
+    register_asyncapi(api)
     register_page(api)
     return api
 
