@@ -43,7 +43,9 @@ class Runtime:
             settings=settings,
             client=client,
             db=client[settings.mongo_db],
-            broker=make_broker(NatsLogin.from_settings(settings)),
+            broker=make_broker(
+                NatsLogin.from_settings(settings), pull_batch_size=settings.pull_batch_size
+            ),
             keys=Keys(settings.secret_key.get_secret_value()),
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vssid_shared.secrets_check import secret_problem
@@ -43,6 +43,9 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # How long JetStream waits for an ack before redelivering: longer than the slowest handler.
     ack_wait_seconds: float = 60.0
+    # Messages a durable subscriber fetches per pull request (each still acked on its own and
+    # handled concurrently with the rest of its batch); 1 is one NATS round trip per message.
+    pull_batch_size: int = Field(default=4, ge=1, le=64)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (comma-separated IPs or
     # CIDRs, `*` for all). Empty: trust nobody, the TCP peer is the client (rate limits, audit).
     trusted_proxies: str = ""
