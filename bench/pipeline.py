@@ -44,7 +44,7 @@ from tests.support import applicant as a
 from tests.support.cards import render_card_photo, render_portrait
 from vssid.devstack.catalog import default_services, is_ready_event
 from vssid.devstack.config import StackConfig
-from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
+from vssid.devstack.servers import config_on_free_ports, nats_env, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
 
 SERVICES = ("ocr_qr", "notifier", "intake", "review")
@@ -358,7 +358,8 @@ def main() -> None:
             named |= {p.name: p for p in services}
             for n in range(2, args.ocr_workers + 1):
                 spec = default_services(config)["ocr_qr"]
-                extra = ManagedProcess(f"ocr_qr#{n}", spec.argv, env=env, echo=False).start()
+                own = {**env, **nats_env(config, "ocr_qr")}  # its NATS login, as ocr_qr's
+                extra = ManagedProcess(f"ocr_qr#{n}", spec.argv, env=own, echo=False).start()
                 services.insert(0, extra)
                 extra.wait_log(is_ready_event, 90)
                 named[extra.name] = extra

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,13 +30,19 @@ EventHandler = Callable[[CloudEvent], Awaitable[None]]
 IN_PROGRESS_EVERY_SECONDS = 3.0
 
 
+# Messages one pull fetches, per broker (set once where the broker is made; see `make_broker`).
+_PULL_BATCH: weakref.WeakKeyDictionary[NatsBroker, int] = weakref.WeakKeyDictionary()
+
+
 class InvalidMessageError(Exception):
     """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
-def make_broker(login: NatsLogin) -> NatsBroker:
+def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
+    """The broker of one process; its durable subscribers fetch up to `pull_batch_size`
+    messages per pull request (each still settled, acked or retried on its own)."""
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
-    return NatsBroker(
+    broker = NatsBroker(
         login.servers,
         security=login.security(),
         inbox_prefix=login.inbox_prefix(),
@@ -43,6 +50,8 @@ def make_broker(login: NatsLogin) -> NatsBroker:
         graceful_timeout=10.0,
         logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's
     )
+    _PULL_BATCH[broker] = max(1, pull_batch_size)
+    return broker
 
 
 def retry_delay(delivered: int) -> float:
@@ -114,11 +123,16 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
     metrics_samplers.watch_consumer(broker, consumer.durable)
     on_message.__name__ = f"on_{consumer.event.value}"
     on_message.__doc__ = handler.__doc__
+    # One pull request per message is a NATS round trip per message. A batch is handled
+    # concurrently and each message settled alone (FastStream's batch=False). Never more than
+    # a pool's workers: messages held in a local queue are work another replica could be doing.
+    batch = _PULL_BATCH.get(broker, 1)
+    batch = min(batch, int(kw.get("max_workers", batch)))
     broker.subscriber(
         consumer.filter_subject,
         stream=JStream(STREAM, declare=False),
         durable=consumer.durable,
-        pull_sub=PullSub(batch_size=1, timeout=5.0),
+        pull_sub=PullSub(batch_size=batch, timeout=5.0),
         # Pulled messages come to the consumer owner's private inbox (FastStream's default is
         # the shared `_INBOX.`, which no user may subscribe to).
         inbox_prefix=f"{inbox_prefix(consumer_user(consumer))}.".encode(),

@@ -5,6 +5,11 @@ write to lose). The relay finds them through a sparse index on `pending_events.i
 whose array is empty has no key in it, so a pass costs the same with ten documents or a year of
 them. Between passes it sleeps; a local write `kick()`s it awake, and the idle wait doubles up
 to `idle_seconds` as a safety net for events written by another process (a replica, a crash).
+
+Round trips are what a pass costs the database: a kick that names its collection drains only
+that one (a service's other collections had nothing new from this write), the timed safety-net
+pass drains them all, and the events of one document leave with a single `$pull` once all are
+acked, not one update per event.
 """
 
 from __future__ import annotations
@@ -53,14 +58,21 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._idle = max(idle_seconds, poll_seconds)
         self._wake = asyncio.Event()
+        # Collections named by kicks since the last pass; None: drain every one.
+        self._kicked: set[int] | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def ensure_indexes(self) -> None:
         for collection in self._collections:
             await collection.create_index([(f"{PENDING}.id", ASCENDING)], sparse=True)
 
-    def kick(self) -> None:
-        """Called after a write that queued events, so they leave at once, not at the next poll."""
+    def kick(self, collection: AsyncCollection[Doc] | None = None) -> None:
+        """Called after a write that queued events, so they leave at once, not at the next poll.
+        Naming the collection written spares the pass a query on each of the others."""
+        if collection is None or not any(c is collection for c in self._collections):
+            self._kicked = None
+        elif self._kicked is not None:
+            self._kicked.add(id(collection))
         self._wake.set()
 
     async def publish(self, stored: dict[str, Any]) -> None:
@@ -82,17 +94,29 @@ class OutboxRelay:
         sent = 0
         cursor = collection.find(PENDING_FILTER, {PENDING: 1})
         async for doc in cursor:
-            for stored in doc[PENDING]:
-                await self.publish(stored)
-                await collection.update_one(
-                    {"_id": doc["_id"]}, {"$pull": {PENDING: {"id": stored["id"]}}}
-                )
-                sent += 1
-                metrics.OUTBOX_PUBLISHED.inc()
+            published: list[str] = []
+            try:
+                for stored in doc[PENDING]:  # in order: one document's events stay in sequence
+                    await self.publish(stored)
+                    published.append(stored["id"])
+            finally:  # what was acked leaves the outbox even if a later publish failed
+                if published:
+                    await collection.update_one(
+                        {"_id": doc["_id"]}, {"$pull": {PENDING: {"id": {"$in": published}}}}
+                    )
+            sent += len(published)
+            metrics.OUTBOX_PUBLISHED.inc(len(published))
         return sent
 
     async def drain_all(self) -> int:
         return sum([await self.drain(c) for c in self._collections])
+
+    async def _drain_due(self) -> int:
+        """Drain the collections kicked since the last pass, or all of them."""
+        kicked, self._kicked = self._kicked, set()
+        if kicked is None:
+            return await self.drain_all()
+        return sum([await self.drain(c) for c in self._collections if id(c) in kicked])
 
     async def _run(self) -> None:
         wait, indexed = self._poll, False
@@ -104,14 +128,17 @@ class OutboxRelay:
                 if not indexed:
                     await self.ensure_indexes()
                     indexed = True
-                sent = await self.drain_all()
+                sent = await self._drain_due()
             except Exception:
                 log.exception("outbox relay pass failed; retrying")
+                self._kicked = None  # the next pass looks everywhere
                 sent = 1  # retry soon: the broker or the database is likely coming back
             # Nothing to send: wait longer each time (a kick still wakes it at once).
             wait = self._poll if sent else min(wait * 2, self._idle)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+            if not self._wake.is_set():
+                self._kicked = None  # a timed pass: the safety net drains every collection
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")

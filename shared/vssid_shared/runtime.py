@@ -49,7 +49,9 @@ class Runtime:
             settings=settings,
             client=client,
             db=db,
-            broker=make_broker(NatsLogin.from_settings(settings)),
+            broker=make_broker(
+                NatsLogin.from_settings(settings), pull_batch_size=settings.pull_batch_size
+            ),
             keys=keys,
         )
 

@@ -60,6 +60,9 @@ class CommonSettings(BaseSettings):
     # 3 on a 3-node cluster in production (survives the loss of any one node). The bootstrap
     # applies it to existing streams and consumers too.
     nats_replicas: int = Field(default=1, ge=1, le=5)
+    # Messages a durable subscriber fetches per pull request (each still acked on its own and
+    # handled concurrently with the rest of its batch); 1 is one NATS round trip per message.
+    pull_batch_size: int = Field(default=4, ge=1, le=64)
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto name the client (comma-separated IPs or
     # CIDRs, `*` for all). Empty: trust nobody, the TCP peer is the client (rate limits, audit).
     trusted_proxies: str = ""

@@ -168,7 +168,7 @@ class Intake:
                 )
             except DuplicateKeyError:
                 continue  # reference collision: draw again
-            self.relay.kick()
+            self.relay.kick(self.store.collection)
             fresh = await self.store.get(doc["_id"])
             assert fresh is not None
             return fresh if won else self._replay(fresh, key_hash)

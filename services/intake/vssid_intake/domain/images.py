@@ -4,6 +4,11 @@ Stored format: JPEG and HEIC become JPEG (quality 90), PNG stays PNG, WebP stays
 if it was). Nothing of the original file survives but its pixels: EXIF (GPS, camera serials),
 XMP, comments and the ICC profile are dropped; a colour profile is first applied, so the stored
 pixels are sRGB and look the same. `sha256` is of the stored bytes, which are deterministic.
+
+A JPEG whose pixels need no change (upright, no colour profile, greyscale or YCbCr: what most
+phones send) keeps its coded pixels: only its metadata segments are dropped (`jpeg_strip`), and
+a cheap reduced-size decode checks that what is stored decodes. That is the upload's main cost
+avoided, no second generation of JPEG loss, and a stored copy the size of the upload.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from vssid_intake.domain.errors import ImageRejected
 from vssid_intake.domain.image_formats import ImageFormat, is_lossless_webp, sniff_format
+from vssid_intake.domain.jpeg_strip import strip_jpeg_metadata
 
 pillow_heif.register_heif_opener()
 
@@ -25,6 +31,10 @@ MIB = 1024 * 1024
 MAX_BYTES = 10 * MIB
 MAX_PIXELS = 50_000_000
 JPEG_QUALITY = 90
+ORIENTATION = 0x0112  # EXIF tag
+# Scale of the check decode of a kept JPEG: libjpeg still reads every coded block, but computes
+# one pixel per 8x8 block instead of 64.
+CHECK_SCALE = 8
 UNSUPPORTED_MESSAGE = "Định dạng ảnh không được hỗ trợ. Hãy dùng JPEG, PNG, WebP hoặc HEIC."
 CORRUPT_MESSAGE = "Ảnh bị hỏng hoặc không đầy đủ. Hãy chụp hoặc tải lên lại."
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -85,6 +95,9 @@ def process_image(
     if not data:
         raise ImageRejected(422, "empty_file", "Tệp ảnh trống.")
     kind = check_pixels(data, max_pixels)
+    kept = _kept_jpeg(data, kind)
+    if kept is not None:
+        return kept
     clean = _clean(_decode(data, kind))
     lossless = kind.pil_format == "WEBP" and is_lossless_webp(data)
     stored = _encode(clean, kind, lossless=lossless)
@@ -133,6 +146,38 @@ def _check_pixels(data: bytes, kind: ImageFormat, max_pixels: int) -> None:
         raise _too_many_pixels(max_pixels)
     if width == 0 or height == 0:
         raise ImageRejected(422, "corrupt_image", CORRUPT_MESSAGE)
+
+
+def _kept_jpeg(data: bytes, kind: ImageFormat) -> ProcessedImage | None:
+    """The upload minus its metadata, when its pixels can be stored as they are; else None."""
+    if kind.pil_format != "JPEG":
+        return None
+    try:
+        with _open(data, kind) as probe:
+            mode, size = probe.mode, probe.size
+            if probe.info.get("icc_profile") or probe.getexif().get(ORIENTATION, 1) != 1:
+                return None  # the pixels must change: re-encode
+    except Exception:  # odd metadata: the full path decides, and reports, what it is
+        return None
+    stripped = strip_jpeg_metadata(data) if mode in ("L", "RGB") else None
+    if stripped is None:
+        return None
+    try:
+        with _open(stripped, kind) as image:
+            if (image.mode, image.size) != (mode, size):
+                return None
+            image.draft(mode, (-(-size[0] // CHECK_SCALE), -(-size[1] // CHECK_SCALE)))
+            image.load()
+    except Exception as exc:  # hostile input can raise anything from a C decoder
+        raise ImageRejected(422, "corrupt_image", CORRUPT_MESSAGE) from exc
+    return ProcessedImage(
+        content_type=kind.content_type,
+        width=size[0],
+        height=size[1],
+        sha256=hashlib.sha256(stripped).hexdigest(),
+        data=stripped,
+        extension=kind.extension,
+    )
 
 
 def _decode(data: bytes, kind: ImageFormat) -> Image.Image:
