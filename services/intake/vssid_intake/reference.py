@@ -12,7 +12,3 @@ LENGTH = 6
 def new_reference(agency_code: str) -> str:
     body = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     return f"{agency_code}-{body}"
-
-
-def normalize_reference(text: str) -> str:
-    return text.strip().upper()

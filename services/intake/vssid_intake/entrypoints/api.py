@@ -90,8 +90,10 @@ def register_routes(api: FastAPI, app: App) -> None:
     @api.get("/v1/agencies", response_model=list[AgencyOut], tags=["agencies"])
     async def agencies(province_code: str | None = None) -> list[dict[str, Any]]:
         today = vn_date(intake.clock())
-        found = intake.agencies.active(today)
-        return [a.public() for a in found if province_code in (None, a.province_code)]
+        if province_code is None:
+            return [a.public() for a in intake.agencies.active(today)]
+        # The catalog's own rule: a CCCD's "048" is agency province "48".
+        return [a.public() for a in intake.agencies.by_province(province_code, today=today)]
 
     @api.post("/v1/declarations", status_code=201, response_model=CreatedOut, tags=["declarations"])
     async def create(body: DeclarationIn) -> dict[str, Any]:
