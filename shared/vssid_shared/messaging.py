@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.logs import correlation_id
+from vssid_shared.message_errors import InvalidMessageError
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
@@ -25,10 +26,6 @@ EventHandler = Callable[[CloudEvent], Awaitable[None]]
 # we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
 # to another worker while it still works on the message.
 IN_PROGRESS_EVERY_SECONDS = 3.0
-
-
-class InvalidMessageError(Exception):
-    """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
 def make_broker(login: NatsLogin) -> NatsBroker:
@@ -110,4 +107,23 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
     )(on_message)
 
 
-__all__ = ["MAX_DELIVER", "InvalidMessageError", "make_broker", "settle", "subscribe"]
+def subscriber(
+    broker: NatsBroker, consumer: Consumer, **kw: Any
+) -> Callable[[EventHandler], EventHandler]:
+    """`@subscriber(broker, consumer)` over an `on_<event>` function: binds it to its durable."""
+
+    def bind(handler: EventHandler) -> EventHandler:
+        subscribe(broker, consumer, handler, **kw)
+        return handler
+
+    return bind
+
+
+__all__ = [
+    "MAX_DELIVER",
+    "InvalidMessageError",
+    "make_broker",
+    "settle",
+    "subscribe",
+    "subscriber",
+]

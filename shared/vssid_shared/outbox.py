@@ -22,18 +22,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
+from vssid_shared.outbox_record import PENDING, pending
 from vssid_shared.subjects import STREAM
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending_events"
+__all__ = ["PENDING", "PENDING_FILTER", "OutboxRelay", "pending"]
+
 # The filter the sparse index serves (SecantusDB and mongod both answer `$exists` from it).
 PENDING_FILTER = {f"{PENDING}.id": {"$exists": True}}
-
-
-def pending(event: CloudEvent) -> dict[str, Any]:
-    """The stored form of an event, to `$push` in the same update as the state change."""
-    return event.model_dump(mode="json")
 
 
 class OutboxRelay:

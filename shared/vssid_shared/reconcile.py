@@ -15,9 +15,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, pending
+from vssid_shared.outbox_record import PENDING, pending
 
 FIELD = "reconcile"  # {"count": n, "at": last re-emit}
 MARK = "reconciled"  # the attempt number, in a re-emitted event's data

@@ -31,8 +31,7 @@ def worker_app(
 
     @app.after_startup
     async def started() -> None:
-        if runtime.relay:
-            runtime.relay.start()
+        runtime.start_relay()
         announce_ready(log)
 
     @app.on_shutdown

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from vssid_intake.account_handlers import CaseNotOpenedError, check_activation_allowed
-from vssid_intake.statuses import Status
+from vssid_intake.domain.activation import check_activation_allowed
+from vssid_intake.domain.errors import CaseNotOpenedError
+from vssid_intake.domain.statuses import Status
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import InvalidMessageError
 from vssid_shared.subjects import Event

@@ -6,10 +6,10 @@ import argparse
 import re
 from typing import Any
 
-from vssid_review.adapters.operators import OperatorStore
+from vssid_review.bootstrap import bootstrap
+from vssid_review.ports import Operators
+from vssid_review.settings import ReviewSettings
 from vssid_shared.clock import utc_now
-from vssid_shared.mongo import connect
-from vssid_shared.settings import CommonSettings
 from vssid_shared.text import nfc
 
 AGENCY = re.compile(r"^\d{4}$")
@@ -28,10 +28,10 @@ def add_parser(sub: Any) -> None:
     disable.set_defaults(handler=disable_operator)
 
 
-def _store() -> tuple[OperatorStore, Any]:
-    settings = CommonSettings()
-    client = connect(settings.mongo_url)
-    return OperatorStore(client[settings.mongo_db]), client
+def _store() -> tuple[Operators, Any]:
+    """review's own operator store, built by its composition root (never started)."""
+    review = bootstrap(ReviewSettings())
+    return review.operators, review.runtime.client
 
 
 async def add_operator(args: argparse.Namespace) -> int:

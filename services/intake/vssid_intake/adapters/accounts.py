@@ -20,11 +20,12 @@ from vssid_shared.outbox import PENDING, pending
 from vssid_shared.pii_keys import account_id
 
 CLEAR_SIN = {"$regex": r"^\d{10}$"}
+COLLECTION = "accounts"  # also an outbox the relay drains
 
 
 class AccountStore:
     def __init__(self, db: AsyncDatabase[Doc], keys: Keys) -> None:
-        self.collection = db["accounts"]
+        self._collection = db[COLLECTION]
         self._keys = keys
 
     def key(self, sin: str) -> str:
@@ -37,12 +38,12 @@ class AccountStore:
     async def migrate_clear_ids(self) -> int:
         """Re-keys accounts written before ids were keyed HMACs (`_id` = the number in clear)."""
         moved = 0
-        async for doc in self.collection.find({"_id": CLEAR_SIN}):
+        async for doc in self._collection.find({"_id": CLEAR_SIN}):
             new_id = self.key(doc["_id"])
             # A duplicate: another replica moved it first, or a newer activation exists.
             with contextlib.suppress(DuplicateKeyError):
-                await self.collection.insert_one({**doc, "_id": new_id})
-            await self.collection.delete_one({"_id": doc["_id"]})
+                await self._collection.insert_one({**doc, "_id": new_id})
+            await self._collection.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved
 
@@ -52,7 +53,7 @@ class AccountStore:
         """Creates the account, never re-keys one: False when it exists (a redelivered
         `verified`, or an account another declaration activated: see `reissue`)."""
         try:
-            await self.collection.insert_one(
+            await self._collection.insert_one(
                 {
                     "_id": self.key(sin),
                     "activated_by": declaration_id,
@@ -79,7 +80,7 @@ class AccountStore:
     ) -> bool:
         """The clerk's explicit re-issue: a new initial password for an existing account, once
         per declaration; the registered contact (`contact_from`) stays the owner's."""
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": self.key(sin), "activated_by": {"$ne": declaration_id}},
             {
                 "$set": {
@@ -96,13 +97,13 @@ class AccountStore:
 
     async def get(self, key: str) -> Doc | None:
         """The account with this document id (`key(sin)`), without its outbox."""
-        return await self.collection.find_one({"_id": key}, {PENDING: 0})
+        return await self._collection.find_one({"_id": key}, {PENDING: 0})
 
     async def record_login(self, key: str, now: datetime) -> None:
-        await self.collection.update_one({"_id": key}, {"$set": {"last_login": now}})
+        await self._collection.update_one({"_id": key}, {"$set": {"last_login": now}})
 
     async def set_password(self, key: str, password_hash: str, now: datetime) -> None:
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": key},
             {
                 "$set": {

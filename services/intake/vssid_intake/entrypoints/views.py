@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vssid_intake.adapters.declarations import DeclarationStore
-from vssid_shared.mongo import Doc
+from vssid_intake.ports import Declarations
+from vssid_shared.doc import Doc
 
 STATUS_LABELS = {
     "draft": "Bản nháp",
@@ -18,7 +18,7 @@ STATUS_LABELS = {
 IMAGE_FIELDS = ("kind", "content_type", "width", "height", "sha256")
 
 
-def declaration_view(doc: Doc, store: DeclarationStore) -> dict[str, Any]:
+def declaration_view(doc: Doc, store: Declarations) -> dict[str, Any]:
     images = [{k: meta[k] for k in IMAGE_FIELDS} for meta in doc.get("images", {}).values()]
     timeline = sorted(doc.get("timeline", []), key=lambda e: e["at"])
     return {

@@ -8,28 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from vssid_intake.errors import IntakeError
-from vssid_intake.ratelimit import RateLimiter
-
-
-class DecodeRateLimitedError(IntakeError):
-    status = 429
-    code = "rate_limited"
-    message = "Bạn gửi quá nhiều yêu cầu đọc mã QR. Vui lòng thử lại sau một phút."
-    retry_after = 60
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
-
-class DecodeBusyError(DecodeRateLimitedError):
-    message = "Yêu cầu đọc mã QR trước của bạn chưa xong. Vui lòng đợi rồi thử lại."
-    retry_after = 2
+from vssid_intake.domain.errors import DecodeBusyError, DecodeRateLimitedError
+from vssid_intake.ports import RateLimit
 
 
 @dataclass
 class DecodeGate:
-    limiter: RateLimiter
+    limiter: RateLimit
     in_flight_per_client: int
     _in_flight: Counter[str] = field(default_factory=Counter)
 

@@ -17,52 +17,18 @@ keyed hashes of the login id and the address; nothing here tells whether an acco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from vssid_intake.errors import IntakeError
-from vssid_intake.ratelimit import RateLimiter
+from vssid_intake.adapters.ratelimit import RateLimiter
+from vssid_intake.domain.errors import TooManyLoginsError
+from vssid_intake.domain.login_policy import Attempt, LoginPolicy
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import KeyedHasher
 from vssid_shared.mongo import Doc
 
-
-class TooManyLoginsError(IntakeError):
-    status = 429
-    code = "too_many_attempts"
-    message = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
-
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
-
 CLIENT_MESSAGE = "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn. Vui lòng thử lại sau ít phút."
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    client_max_failures: int
-    client_window: timedelta
-    max_failures: int
-    lockout: timedelta
-    account_max_failures: int
-    account_window: timedelta
-
-
-@dataclass(frozen=True)
-class Attempt:
-    login_id: str
-    client: str
-
-    @property
-    def pair(self) -> str:
-        return f"{self.login_id}|{self.client}"
 
 
 class LoginLimits:

@@ -6,20 +6,14 @@ import base64
 import binascii
 import re
 
-from vssid_review.domain import CaseError
-from vssid_review.handlers import name_hash
+from vssid_review.domain.cases import name_hash
+from vssid_review.domain.errors import BadCursorError
 from vssid_shared.crypto import Keys
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 _CURSOR_PREFIX = "v1:"
 _NOT_DIGITS = re.compile(r"[\s.\-]")
-
-
-class BadCursorError(CaseError):
-    status = 422
-    code = "invalid_cursor"
-    message = "Con trỏ trang không hợp lệ; hãy tải lại danh sách từ trang đầu."
 
 
 def encode_cursor(key: str) -> str:

@@ -16,19 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from vssid_intake.errors import IntakeError
+from vssid_intake.domain.errors import HashingBusyError
 
 T = TypeVar("T")
 NICE = 10  # how much lower than the event loop's thread
-
-
-class HashingBusyError(IntakeError):
-    status = 503
-    code = "login_busy"
-    message = "Hệ thống đang bận xử lý đăng nhập. Vui lòng thử lại sau giây lát."
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "2"}
 
 
 def _lower_priority() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vssid_shared.mongo import Doc
+from vssid_shared.doc import Doc
 
 IMAGE_KINDS = ("portrait", "id_front", "id_back")
 

@@ -1,22 +1,8 @@
-"""Case rules: the status machine and the visit deadline (Vietnam calendar days)."""
+"""Every error review's rules and use cases raise, in one place; messages in Vietnamese (NFC)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from enum import StrEnum
-
 from vssid_shared.api_errors import ApiError
-
-
-class CaseStatus(StrEnum):
-    AWAITING_VERIFICATION = "awaiting_verification"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-
-
-# Only an open case can be decided; a second decision is a conflict, never a silent overwrite.
-DECIDABLE = (CaseStatus.AWAITING_VERIFICATION,)
 
 
 class CaseError(ApiError):
@@ -58,6 +44,19 @@ class ReasonRequiredError(CaseError):
     message = "Cần nhập lý do từ chối."
 
 
-def visit_deadline(opened_on: date, window_days: int) -> date:
-    """The last day (inclusive) the applicant may come to the office."""
-    return opened_on + timedelta(days=window_days)
+class BadCursorError(CaseError):
+    status = 422
+    code = "invalid_cursor"
+    message = "Con trỏ trang không hợp lệ; hãy tải lại danh sách từ trang đầu."
+
+
+class UnauthorizedError(CaseError):
+    status = 401
+    code = "unauthorized"
+    message = "Thiếu hoặc sai mã truy cập của cán bộ."
+
+
+class AssetNotFoundError(CaseError):
+    status = 404
+    code = "not_found"
+    message = "Không tìm thấy tệp."
