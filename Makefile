@@ -27,6 +27,7 @@ lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 fmt: env
 	.venv/bin/ruff check --fix .
