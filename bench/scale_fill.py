@@ -23,6 +23,7 @@ from vssid_intake.reference import ALPHABET
 from vssid_intake.registry import InsuredPerson
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.handlers import Review
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -260,6 +261,7 @@ class Filler:
             declaration_id=declaration_id,
             agency_code=AGENCY,
             data=data,
+            clock=utc_now,
         )
 
     @staticmethod

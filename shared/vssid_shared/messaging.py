@@ -11,7 +11,8 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
-from vssid_shared.envelope import CloudEvent
+from vssid_shared.contracts.envelope import CloudEvent
+from vssid_shared.contracts.parse import InvalidMessageError
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
@@ -25,10 +26,6 @@ EventHandler = Callable[[CloudEvent], Awaitable[None]]
 # we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
 # to another worker while it still works on the message.
 IN_PROGRESS_EVERY_SECONDS = 3.0
-
-
-class InvalidMessageError(Exception):
-    """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
 def make_broker(login: NatsLogin) -> NatsBroker:

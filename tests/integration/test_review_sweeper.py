@@ -19,6 +19,7 @@ from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import Operator
 from vssid_review.handlers import Review
 from vssid_review.sweeper import Sweeper
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
@@ -82,6 +83,7 @@ def scanned_event(declaration_id: str, images: dict[str, Doc]) -> CloudEvent:
         declaration_id=declaration_id,
         agency_code=AGENCY,
         data=data,
+        clock=utc_now,
     )
 
 

@@ -25,6 +25,7 @@ from vssid_intake.passwords import (
 from vssid_intake.sin_checks import SinChecks
 from vssid_intake.statuses import Status
 from vssid_shared.clock import Clock
+from vssid_shared.contracts import AccountActivated, AccountHeld, AgencyCard
 from vssid_shared.crypto import Keys, new_token, token_hash
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import InvalidMessageError
@@ -127,17 +128,20 @@ class Accounts:
 
     def _password_event(self, event: CloudEvent, doc: Doc, secret: dict[str, Any]) -> CloudEvent:
         """`account_activated`: the password leaves sealed, for the notifier only."""
+        agency = event.data.get("agency")
         return new_event(
             Event.ACCOUNT_ACTIVATED,
             source=SOURCE,
             declaration_id=event.subject,
             agency_code=event.agency,
-            data={
-                "reference": doc.get("reference"),
-                "reissued": bool(secret.get("reissued")),
-                "agency": event.data.get("agency"),  # from `verified`: the notifier's mails
-                "sealed": self.keys.passwords.seal_json(secret, event.subject),
-            },
+            data=AccountActivated(
+                reference=doc.get("reference"),
+                reissued=bool(secret.get("reissued")),
+                # from `verified`: the notifier's mails
+                agency=AgencyCard.model_validate(agency) if agency else None,
+                sealed=self.keys.passwords.seal_json(secret, event.subject),
+            ),
+            clock=self.clock,
             correlation_id=event.correlationid,
         )
 
@@ -182,7 +186,8 @@ class Accounts:
             source=SOURCE,
             declaration_id=event.subject,
             agency_code=event.agency,
-            data={"reference": doc.get("reference"), "reason": reason},
+            data=AccountHeld(reference=doc.get("reference"), reason=reason),
+            clock=self.clock,
             correlation_id=event.correlationid,
         )
         if await self.declarations.hold_account(event.subject, held):

@@ -24,6 +24,7 @@ from vssid_intake.reference import new_reference
 from vssid_intake.sin_checks import SinChecks
 from vssid_intake.statuses import PREDECESSORS, STATUS_BY_EVENT, Status
 from vssid_shared.clock import Clock, vn_date
+from vssid_shared.contracts import AgencyCard, FindingData, ImageRef, Submitted
 from vssid_shared.crypto import Keys, new_token, token_hash
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -175,24 +176,27 @@ class Intake:
             kind: {k: meta[k] for k in ("file_id", "sha256", "content_type")}
             for kind, meta in doc["images"].items()
         }
-        data = {
-            "reference": reference,
-            "submitted_at": (submitted_at or self.clock()).isoformat(),
-            "agency": to_jsonable(agency.public()) if agency else {"code": fields["agency_code"]},
-            "send_email_copy": bool(fields.get("send_email_copy")),
-            "images": images,
-            "sealed": self.keys.events.seal_json(fields, doc["_id"]),
+        data = Submitted(
+            reference=reference,
+            submitted_at=submitted_at or self.clock(),
+            agency=AgencyCard.model_validate(
+                to_jsonable(agency.public()) if agency else {"code": fields["agency_code"]}
+            ),
+            send_email_copy=bool(fields.get("send_email_copy")),
+            images={kind: ImageRef.model_validate(ref) for kind, ref in images.items()},
+            sealed=self.keys.events.seal_json(fields, doc["_id"]),
             # Additive (v1): findings about the typed social-insurance number (no personal
             # data in them) and, sealed, the active account it already has (since, masked phone).
-            "sin_findings": sin_findings or [],
-            "account_sealed": self.keys.events.seal_json(account, doc["_id"]) if account else None,
-        }
+            sin_findings=[FindingData.model_validate(f) for f in sin_findings or []],
+            account_sealed=self.keys.events.seal_json(account, doc["_id"]) if account else None,
+        )
         return new_event(
             Event.SUBMITTED,
             source=SOURCE,
             declaration_id=doc["_id"],
             agency_code=fields["agency_code"],
             data=data,
+            clock=self.clock,
         )
 
     async def on_status_event(self, event: CloudEvent) -> None:

@@ -18,6 +18,7 @@ from vssid_review.domain import (
     visit_deadline,
 )
 from vssid_shared.clock import Clock, vn_date
+from vssid_shared.contracts import StatusChanged
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
@@ -133,21 +134,24 @@ class Review:
     def status_event(
         self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
     ) -> CloudEvent:
-        data = {
-            "reference": case["reference"],
-            "agency": case.get("agency"),
-            "send_email_copy": case.get("send_email_copy", False),
-            "deadline": case["deadline"],
-            "submitted_at": case.get("submitted_at"),
-            "sealed": self.keys.events.seal_json(payload, case["_id"]),
-            **extra,
-        }
+        data = StatusChanged.model_validate(
+            {
+                "reference": case["reference"],
+                "agency": case.get("agency"),
+                "send_email_copy": case.get("send_email_copy", False),
+                "deadline": case["deadline"],
+                "submitted_at": case.get("submitted_at"),
+                "sealed": self.keys.events.seal_json(payload, case["_id"]),
+                **extra,
+            }
+        )
         return new_event(
             event,
             source=SOURCE,
             declaration_id=case["_id"],
             agency_code=case["agency_code"],
             data=data,
+            clock=self.clock,
         )
 
     async def load(self, op: Operator, case_id: str, *, action: str = "read") -> Doc:
