@@ -24,6 +24,7 @@ from vssid_intake.domain.registry import InsuredPerson
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.handlers import open_case
 from vssid_review.ports import Deps as ReviewDeps
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -261,6 +262,7 @@ class Filler:
             declaration_id=declaration_id,
             agency_code=AGENCY,
             data=data,
+            clock=utc_now,
         )
 
     @staticmethod

@@ -1,7 +1,7 @@
-"""What a subscriber raises for a message no retry can fix (no broker import: rules raise it)."""
+"""What a subscriber raises for a message no retry can fix, importable by rules (no broker)."""
 
 from __future__ import annotations
 
+from vssid_shared.contracts.parse import InvalidMessageError
 
-class InvalidMessageError(Exception):
-    """A message that no retry can fix: terminate it, it goes to the dead letters."""
+__all__ = ["InvalidMessageError"]

@@ -11,9 +11,9 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
-from vssid_shared.envelope import CloudEvent
+from vssid_shared.contracts.envelope import CloudEvent
+from vssid_shared.contracts.parse import InvalidMessageError
 from vssid_shared.logs import correlation_id
-from vssid_shared.message_errors import InvalidMessageError
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer

@@ -15,12 +15,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from vssid_shared.contracts.envelope import MARK, CloudEvent
 from vssid_shared.doc import Doc
-from vssid_shared.envelope import CloudEvent
 from vssid_shared.outbox_record import PENDING, pending
 
 FIELD = "reconcile"  # {"count": n, "at": last re-emit}
-MARK = "reconciled"  # the attempt number, in a re-emitted event's data
+__all__ = ["FIELD", "MARK", "attempt", "claim", "echo", "is_reconciled", "marked", "stuck"]
 
 
 def stuck(now: datetime, after_seconds: float, max_attempts: int) -> Doc:

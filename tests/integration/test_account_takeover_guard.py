@@ -111,6 +111,7 @@ def verified(declaration_id: str, *, reissue: bool = False) -> CloudEvent:
         declaration_id=declaration_id,
         agency_code="4802",
         data=data,
+        clock=utc_now,
     )
 
 

@@ -40,6 +40,7 @@ from vssid_review.adapters.operators import OperatorStore
 from vssid_review.domain.paging import search_hashes
 from vssid_review.ports import Deps as ReviewDeps
 from vssid_review.ports import SweepPolicy
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -142,7 +143,12 @@ def scanned(case_id: str, name: str, id_number: str, images: dict[str, Doc]) -> 
         "sealed": KEYS.events.seal_json(sealed, case_id),
     }
     return new_event(
-        Event.SCANNED, source="tests", declaration_id=case_id, agency_code=AGENCY, data=data
+        Event.SCANNED,
+        source="tests",
+        declaration_id=case_id,
+        agency_code=AGENCY,
+        data=data,
+        clock=utc_now,
     )
 
 
@@ -202,7 +208,12 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     await cases.others_with_id_number(case["id_number_hash"], ids[1])
     await rh.read_case_image(rh.ReadCaseImage(op, ids[3], "portrait"), deps=review)
     receipt = new_event(
-        Event.COPY_MAILED, source="t", declaration_id=ids[1], agency_code=AGENCY, data={}
+        Event.COPY_MAILED,
+        source="t",
+        declaration_id=ids[1],
+        agency_code=AGENCY,
+        data={},
+        clock=utc_now,
     )
     await rh.record_delivery(receipt, deps=review)
     await cases.history(ids[1])
@@ -223,7 +234,12 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     await declarations.save_fields(draft, {"id_document": {"number": "1"}}, OPENED)
     await declarations.get(draft)
     submitted = new_event(
-        Event.SUBMITTED, source="t", declaration_id=draft, agency_code=AGENCY, data={}
+        Event.SUBMITTED,
+        source="t",
+        declaration_id=draft,
+        agency_code=AGENCY,
+        data={},
+        clock=utc_now,
     )
     await declarations.submit(draft, reference="4802-AAAAAA", key_hash=None, event=submitted)
     await declarations.record_event(draft, submitted.id, {"status": "scanned", "at": OPENED})

@@ -19,6 +19,7 @@ from vssid_review import handlers
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.domain.cases import Operator
 from vssid_review.ports import Deps, SweepPolicy
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
@@ -74,6 +75,7 @@ def scanned_event(declaration_id: str, images: dict[str, Doc]) -> CloudEvent:
         declaration_id=declaration_id,
         agency_code=AGENCY,
         data=data,
+        clock=utc_now,
     )
 
 

@@ -29,6 +29,7 @@ from vssid_intake.domain.passwords import (
 )
 from vssid_intake.handlers import SOURCE, account_owner
 from vssid_intake.ports import Deps
+from vssid_shared.contracts import AccountActivated, AccountHeld, AgencyCard
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
@@ -100,17 +101,20 @@ async def activate_account(event: CloudEvent, *, deps: Deps) -> None:
 
 def _password_event(event: CloudEvent, doc: Doc, secret: dict[str, Any], deps: Deps) -> CloudEvent:
     """`account_activated`: the password leaves sealed, for the notifier only."""
+    agency = event.data.get("agency")
     return new_event(
         Event.ACCOUNT_ACTIVATED,
         source=SOURCE,
         declaration_id=event.subject,
         agency_code=event.agency,
-        data={
-            "reference": doc.get("reference"),
-            "reissued": bool(secret.get("reissued")),
-            "agency": event.data.get("agency"),  # from `verified`: the notifier's mails
-            "sealed": deps.keys.passwords.seal_json(secret, event.subject),
-        },
+        data=AccountActivated(
+            reference=doc.get("reference"),
+            reissued=bool(secret.get("reissued")),
+            # from `verified`: the notifier's mails
+            agency=AgencyCard.model_validate(agency) if agency else None,
+            sealed=deps.keys.passwords.seal_json(secret, event.subject),
+        ),
+        clock=deps.clock,
         correlation_id=event.correlationid,
     )
 
@@ -158,7 +162,8 @@ async def _hold(event: CloudEvent, doc: Doc, reason: str, deps: Deps) -> None:
         source=SOURCE,
         declaration_id=event.subject,
         agency_code=event.agency,
-        data={"reference": doc.get("reference"), "reason": reason},
+        data=AccountHeld(reference=doc.get("reference"), reason=reason),
+        clock=deps.clock,
         correlation_id=event.correlationid,
     )
     if await deps.declarations.hold_account(event.subject, held):

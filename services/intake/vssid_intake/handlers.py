@@ -40,6 +40,7 @@ from vssid_intake.domain.sin_findings import (
 from vssid_intake.domain.statuses import PREDECESSORS, STATUS_BY_EVENT, Status
 from vssid_intake.ports import AgencySource, Deps, ReconcilePolicy
 from vssid_shared import reconcile
+from vssid_shared.contracts import AgencyCard, FindingData, ImageRef, Submitted
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
@@ -233,24 +234,27 @@ def submitted_event(
         for kind, meta in doc["images"].items()
     }
     seal = deps.keys.events.seal_json
-    data = {
-        "reference": reference,
-        "submitted_at": (submitted_at or deps.clock()).isoformat(),
-        "agency": to_jsonable(agency.public()) if agency else {"code": fields["agency_code"]},
-        "send_email_copy": bool(fields.get("send_email_copy")),
-        "images": images,
-        "sealed": seal(fields, doc["_id"]),
+    data = Submitted(
+        reference=reference,
+        submitted_at=submitted_at or deps.clock(),
+        agency=AgencyCard.model_validate(
+            to_jsonable(agency.public()) if agency else {"code": fields["agency_code"]}
+        ),
+        send_email_copy=bool(fields.get("send_email_copy")),
+        images={kind: ImageRef.model_validate(ref) for kind, ref in images.items()},
+        sealed=seal(fields, doc["_id"]),
         # Additive (v1): findings about the typed social-insurance number (no personal
         # data in them) and, sealed, the active account it already has (since, masked phone).
-        "sin_findings": sin_findings or [],
-        "account_sealed": seal(account, doc["_id"]) if account else None,
-    }
+        sin_findings=[FindingData.model_validate(f) for f in sin_findings or []],
+        account_sealed=seal(account, doc["_id"]) if account else None,
+    )
     return new_event(
         Event.SUBMITTED,
         source=SOURCE,
         declaration_id=doc["_id"],
         agency_code=fields["agency_code"],
         data=data,
+        clock=deps.clock,
     )
 
 

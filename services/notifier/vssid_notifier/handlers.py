@@ -83,8 +83,7 @@ class Notifier:
         await self._record_outcome(key, kind, status, receipt, error)
         self.relay.kick()
 
-    @staticmethod
-    def receipt(event: CloudEvent, kind: str, outcome: dict[str, Any]) -> CloudEvent:
+    def receipt(self, event: CloudEvent, kind: str, outcome: dict[str, Any]) -> CloudEvent:
         """`copy_mailed` or `notified`: what review puts in the case's audit."""
         done = Event.COPY_MAILED if kind == MailKind.COPY else Event.NOTIFIED
         return new_event(
@@ -98,6 +97,7 @@ class Notifier:
                 "status": outcome.get("status"),
                 "error": outcome.get("error"),
             },
+            clock=self.clock,
             correlation_id=event.correlationid,
         )
 

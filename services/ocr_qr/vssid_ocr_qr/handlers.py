@@ -147,5 +147,6 @@ class Scanner:
             declaration_id=submitted.subject,
             agency_code=submitted.agency,
             data=data,
+            clock=self.clock,
             correlation_id=submitted.correlationid,
         )

@@ -35,6 +35,7 @@ from vssid_review.domain.paging import search_hashes
 from vssid_review.ports import Deps, StuckKind, SweepPolicy
 from vssid_shared import reconcile
 from vssid_shared.clock import vn_date
+from vssid_shared.contracts import StatusChanged
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.storage_errors import ImageNotFoundError
@@ -190,21 +191,24 @@ def status_event(
     event: Event, case: Doc, payload: dict[str, Any], *, deps: Deps, **extra: Any
 ) -> CloudEvent:
     """A status event about a case; `payload` travels sealed (for the notifier's mail)."""
-    data = {
-        "reference": case["reference"],
-        "agency": case.get("agency"),
-        "send_email_copy": case.get("send_email_copy", False),
-        "deadline": case["deadline"],
-        "submitted_at": case.get("submitted_at"),
-        "sealed": deps.keys.events.seal_json(payload, case["_id"]),
-        **extra,
-    }
+    data = StatusChanged.model_validate(
+        {
+            "reference": case["reference"],
+            "agency": case.get("agency"),
+            "send_email_copy": case.get("send_email_copy", False),
+            "deadline": case["deadline"],
+            "submitted_at": case.get("submitted_at"),
+            "sealed": deps.keys.events.seal_json(payload, case["_id"]),
+            **extra,
+        }
+    )
     return new_event(
         event,
         source=SOURCE,
         declaration_id=case["_id"],
         agency_code=case["agency_code"],
         data=data,
+        clock=deps.clock,
     )
 
 

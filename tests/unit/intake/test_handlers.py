@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -106,7 +106,12 @@ async def submitted(deps: Deps, key: str | None = None) -> tuple[str, str, str]:
 
 def event_about(name: Event, declaration_id: str, **data: Any) -> CloudEvent:
     return new_event(
-        name, source="tests", declaration_id=declaration_id, agency_code="4802", data=data
+        name,
+        source="tests",
+        declaration_id=declaration_id,
+        agency_code="4802",
+        data=data,
+        clock=FrozenClock(),
     )
 
 
@@ -189,6 +194,7 @@ async def test_submit_declaration_queues_submitted_once_with_the_sealed_fields(
     assert set(event.data["images"]) == {"portrait", "id_front", "id_back"}
     assert event.data["sin_findings"] == []  # the registry has Bảo with this number
     assert event.data["submitted_at"] == deps.clock().isoformat()  # the injected clock
+    assert event.time == deps.clock()  # `new_event` stamps the injected clock too
     assert outbox.kicks == 1
 
 
@@ -291,7 +297,7 @@ async def test_record_scan_keeps_the_findings_for_the_applicant(deps: Deps) -> N
 
 
 async def test_resend_stuck_declarations_sends_submitted_again_within_attempts() -> None:
-    deps = make_deps(clock=FrozenClock(datetime.now(UTC)))
+    deps = make_deps()  # `submitted_at` is the injected clock's
     declarations, outbox = fakes(deps)
     declaration_id, _, reference = await submitted(deps)
     policy = ReconcilePolicy(after_seconds=600, interval_seconds=60, max_attempts=2)
@@ -407,7 +413,12 @@ async def test_activate_account_refuses_what_review_did_not_open(deps: Deps) -> 
         await accounts.activate_account(event_about(Event.VERIFIED, declaration_id), deps=deps)
     other = await awaiting(deps)
     stranger = new_event(
-        Event.VERIFIED, source="x", declaration_id=other, agency_code="0101", data={}
+        Event.VERIFIED,
+        source="x",
+        declaration_id=other,
+        agency_code="0101",
+        data={},
+        clock=FrozenClock(),
     )
     with pytest.raises(InvalidMessageError):
         await accounts.activate_account(stranger, deps=deps)

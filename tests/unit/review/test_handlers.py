@@ -49,12 +49,6 @@ def deps() -> Deps:
     return make_deps()
 
 
-def deps_from_now() -> Deps:
-    """Decisions are stamped with their event's time (the wall clock) until `new_event`
-    takes the injected clock: these tests start the clock at the wall time."""
-    return make_deps(datetime.now(UTC))
-
-
 def parts(deps: Deps) -> tuple[FakeCases, FakeImages, FakeOutbox, FrozenClock]:
     cases, images, outbox, clock = deps.cases, deps.images, deps.outbox, deps.clock
     assert isinstance(cases, FakeCases)
@@ -84,7 +78,12 @@ def scanned(case_id: str, **data: Any) -> CloudEvent:
         **data,
     }
     return new_event(
-        Event.SCANNED, source="tests", declaration_id=case_id, agency_code=AGENCY, data=body
+        Event.SCANNED,
+        source="tests",
+        declaration_id=case_id,
+        agency_code=AGENCY,
+        data=body,
+        clock=FrozenClock(OPENED),
     )
 
 
@@ -106,6 +105,7 @@ def receipt(case_id: str, kind: str, status: str = "sent") -> CloudEvent:
         declaration_id=case_id,
         agency_code=AGENCY,
         data={"kind": kind, "status": status},
+        clock=FrozenClock(OPENED),
     )
 
 
@@ -158,6 +158,7 @@ async def test_record_account_held_marks_the_case(deps: Deps) -> None:
         declaration_id=case_id,
         agency_code=AGENCY,
         data={"reason": "account_active"},
+        clock=FrozenClock(OPENED),
     )
     for _ in range(2):
         await handlers.record_account_held(held, deps=deps)
@@ -301,7 +302,7 @@ async def test_sweep_deadlines_reminds_expires_and_purges_once(deps: Deps) -> No
 
 
 async def test_sweep_deadlines_keeps_a_rejected_cases_photos_for_the_retention() -> None:
-    deps = deps_from_now()
+    deps = make_deps()  # decisions are stamped by the injected clock
     _, images, _, clock = parts(deps)
     start = clock.now
     case_id = await opened(deps, photo=b"jpeg-bytes")
@@ -316,7 +317,7 @@ async def test_sweep_deadlines_keeps_a_rejected_cases_photos_for_the_retention()
 
 
 async def test_resend_stuck_cases_until_the_receipt_or_the_last_attempt() -> None:
-    deps = deps_from_now()
+    deps = make_deps()  # decisions are stamped by the injected clock
     cases, _, _, clock = parts(deps)
     waiting = await opened(deps)
     verified = await opened(deps)
