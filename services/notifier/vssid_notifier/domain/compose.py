@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-from vssid_notifier.copy_model import DeclarationCopy, MailContext
-from vssid_notifier.mails import ComposedMail, MailKind
-from vssid_shared.envelope import CloudEvent
+from vssid_notifier.domain.copy_model import DeclarationCopy, MailContext
+from vssid_notifier.domain.mails import ComposedMail, MailKind
+from vssid_shared.contracts import AccountActivated, AgencyCard, Envelope, StatusChanged
 
 
 def message_id(declaration_id: str, kind: str) -> str:
@@ -17,21 +17,21 @@ def message_id(declaration_id: str, kind: str) -> str:
     return f"<{kind}.{declaration_id}@vssid.local>"
 
 
-def agency_of(event: CloudEvent) -> dict[str, Any]:
-    agency: dict[str, Any] = event.data.get("agency") or {"code": event.agency}
-    return agency
+def agency_of(agency: AgencyCard | None, agency_code: str) -> AgencyCard:
+    """The agency the mails print; an event without the card names the code alone."""
+    return agency or AgencyCard(code=agency_code)
 
 
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def declaration_copy(event: CloudEvent, fields: dict[str, Any]) -> DeclarationCopy:
-    agency = agency_of(event)
+def declaration_copy(event: Envelope[StatusChanged], fields: dict[str, Any]) -> DeclarationCopy:
+    """The PDF copy's content: the typed declaration and the case's reference and deadline."""
+    agency = agency_of(event.data.agency, event.agency)
     id_doc = fields.get("id_document") or {}
-    submitted = event.data.get("submitted_at")
     return DeclarationCopy(
-        reference=event.data["reference"],
+        reference=event.data.reference,
         full_name=fields["full_name"],
         social_insurance_number=fields["social_insurance_number"],
         date_of_birth=date.fromisoformat(fields["date_of_birth"]),
@@ -44,27 +44,42 @@ def declaration_copy(event: CloudEvent, fields: dict[str, Any]) -> DeclarationCo
         address=fields["address"],
         phone=fields["phone"],
         email=fields.get("email"),
-        agency_code=agency.get("code", event.agency),
-        agency_name=agency.get("name", ""),
-        agency_address=agency.get("address", ""),
-        agency_phone=agency.get("phone", ""),
-        submitted_at=datetime.fromisoformat(submitted) if submitted else event.time,
-        deadline=date.fromisoformat(event.data["deadline"]),
+        agency_code=agency.code,
+        agency_name=agency.name,
+        agency_address=agency.address,
+        agency_phone=agency.phone,
+        submitted_at=event.data.submitted_at or event.time,
+        deadline=event.data.deadline,
     )
 
 
-def mail_context(event: CloudEvent, person: dict[str, Any]) -> MailContext:
-    agency = agency_of(event)
+def mail_context(event: Envelope[StatusChanged], person: dict[str, Any]) -> MailContext:
+    """A status mail's content: who it is for (sealed in the event) and the case's facts."""
+    agency = agency_of(event.data.agency, event.agency)
     return MailContext(
-        reference=event.data["reference"],
+        reference=event.data.reference,
         full_name=person.get("full_name") or "",
         social_insurance_number=person.get("social_insurance_number") or "",
-        agency_code=agency.get("code", event.agency),
-        agency_name=agency.get("name", ""),
-        agency_address=agency.get("address", ""),
-        agency_phone=agency.get("phone", ""),
-        deadline=_date(event.data.get("deadline")),
+        agency_code=agency.code,
+        agency_name=agency.name,
+        agency_address=agency.address,
+        agency_phone=agency.phone,
+        deadline=event.data.deadline,
         reason=person.get("note"),
+    )
+
+
+def reissued_context(event: Envelope[AccountActivated], secret: dict[str, Any]) -> MailContext:
+    """The owner's notice of a re-issued password: no password in it, only whose and where."""
+    agency = agency_of(event.data.agency, event.agency)
+    return MailContext(
+        reference=event.data.reference or "",
+        full_name=secret.get("full_name") or "",
+        social_insurance_number=secret.get("social_insurance_number") or "",
+        agency_code=agency.code,
+        agency_name=agency.name or f"BHXH {event.agency}",
+        agency_address=agency.address,
+        agency_phone=agency.phone,
     )
 
 
