@@ -178,3 +178,14 @@ class FakeSms:
 
     async def send(self, to: str, text: str, key: str) -> None:
         self.sent.append((to, text, key))
+
+
+@dataclass
+class FakeRecipients:
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    async def keep(self, declaration_id: str, record: dict[str, Any]) -> None:
+        self.records[declaration_id] = {**self.records.get(declaration_id, {}), **record}
+
+    async def get(self, declaration_id: str) -> dict[str, Any] | None:
+        return self.records.get(declaration_id)

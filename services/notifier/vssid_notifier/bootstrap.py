@@ -8,10 +8,18 @@ from typing import TypedDict, Unpack
 from faststream import FastStream
 
 from vssid_notifier.adapters.deliveries import DeliveryStore
+from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.adapters.sms import HttpSmsGateway
 from vssid_notifier.adapters.smtp import SmtpMailer
 from vssid_notifier.entrypoints.worker import subscribe
-from vssid_notifier.ports import DeliveryRepository, Mailer, NotifyDeps, Outbox, SmsGateway
+from vssid_notifier.ports import (
+    DeliveryRepository,
+    Mailer,
+    NotifyDeps,
+    Outbox,
+    RecipientRepository,
+    SmsGateway,
+)
 from vssid_notifier.settings import NotifierSettings
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.logs import configure_logging
@@ -22,6 +30,7 @@ from vssid_shared.worker import worker_app
 class Overrides(TypedDict, total=False):
     runtime: Runtime
     deliveries: DeliveryRepository
+    recipients: RecipientRepository
     mailer: Mailer
     sms: SmsGateway
     outbox: Outbox
@@ -42,6 +51,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
     relay = runtime.with_outbox([store.collection])
     deps = NotifyDeps(
         deliveries=overrides.get("deliveries", store),
+        recipients=overrides.get("recipients") or RecipientStore(runtime.db),
         mailer=overrides.get("mailer")
         or SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds),
         sms=overrides.get("sms")
@@ -50,6 +60,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
         ),
         events=runtime.keys.events,
         passwords=runtime.keys.passwords,
+        records=runtime.keys.records,
         outbox=overrides.get("outbox", relay),
         clock=overrides.get("clock", utc_now),
         sender=settings.mail_from,

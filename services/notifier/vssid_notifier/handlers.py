@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from vssid_notifier.domain.compose import (
+    agency_of,
     declaration_copy,
     mail_context,
     mime_message,
@@ -21,9 +22,17 @@ from vssid_notifier.domain.copy_model import MailContext
 from vssid_notifier.domain.deliveries import DONE, delivery_key, receipt_event
 from vssid_notifier.domain.errors import PermanentDeliveryError, RecordNotWrittenError
 from vssid_notifier.domain.mails import MailKind, compose_mail, sms_text_initial_password
+from vssid_notifier.domain.recipients import Recipient, RecipientUnknownError, kept_fields
 from vssid_notifier.pdf import render_declaration_pdf
 from vssid_notifier.ports import NotifyDeps
-from vssid_shared.contracts import AccountActivated, Envelope, EventData, StatusChanged
+from vssid_shared.contracts import (
+    AccountActivated,
+    AgencyCard,
+    Envelope,
+    EventData,
+    StatusChanged,
+    Submitted,
+)
 from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
@@ -37,20 +46,67 @@ MAIL_KIND = {
 Send = Callable[[str], Awaitable[None]]
 
 
+async def keep_recipient(event: Envelope[Submitted], *, deps: NotifyDeps) -> None:
+    """Keep, sealed, whom the later mails are for and what they print (no more than that)."""
+    submitted = event.data
+    fields: dict[str, Any] = deps.events.open_json(submitted.sealed, event.subject)
+    kept = kept_fields(fields, submitted.send_email_copy)
+    record = {
+        "reference": submitted.reference,
+        "agency": submitted.agency.model_dump(mode="json"),
+        "submitted_at": submitted.submitted_at,
+        "send_email_copy": submitted.send_email_copy,
+        "sealed": deps.records.seal_json(kept, event.subject) if kept else None,
+        "kept_at": deps.clock(),
+    }
+    await deps.recipients.keep(event.subject, record)
+
+
+async def recipient_of(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> Recipient:
+    """The recipient kept from `submitted`; an event from before the slimming carries its own.
+
+    None kept yet (the status event overtook `submitted`, say after an outage): retried.
+    """
+    record = await deps.recipients.get(event.subject)
+    if record is not None:
+        sealed = record.get("sealed")
+        return Recipient(
+            agency=AgencyCard.model_validate(record["agency"]),
+            fields=deps.records.open_json(sealed, event.subject) if sealed else {},
+            send_email_copy=bool(record.get("send_email_copy")),
+            submitted_at=record.get("submitted_at"),
+        )
+    if event.data.agency is not None and event.data.sealed:
+        return Recipient(
+            agency=event.data.agency,
+            fields=deps.events.open_json(event.data.sealed, event.subject),
+            send_email_copy=bool(event.data.send_email_copy),
+            submitted_at=event.data.submitted_at,
+        )
+    raise RecipientUnknownError(event.subject)
+
+
+def note_of(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> str | None:
+    """The clerk's note on a decision (sealed: free text, maybe personal)."""
+    if not event.data.sealed:
+        return None
+    opened: dict[str, Any] = deps.events.open_json(event.data.sealed, event.subject)
+    note = opened.get("note")
+    return str(note) if note else None
+
+
 async def mail_declaration_copy(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> None:
     """Mail the declaration copy (PDF) when the applicant asked for one."""
-    if not event.data.send_email_copy or not event.data.sealed:
+    recipient = await recipient_of(event, deps=deps)
+    if not recipient.send_email_copy or recipient.email is None:
         return
-    fields: dict[str, Any] = deps.events.open_json(event.data.sealed, event.subject)
-    if not fields.get("email"):
-        return
-    copy = declaration_copy(event, fields)
+    copy = declaration_copy(event, recipient)
     composed = compose_mail(MailKind.COPY, MailContext.from_copy(copy), deps.locale)
     pdf = render_declaration_pdf(copy, locale=deps.locale)
     message = mime_message(
         composed,
         sender=deps.sender,
-        to=fields["email"],
+        to=recipient.email,
         declaration_id=event.subject,
         kind=MailKind.COPY,
         attachment=(f"to-khai-{copy.reference}.pdf", pdf),
@@ -64,16 +120,14 @@ async def mail_status(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> No
         # A re-issue's news goes to the account owner's registered e-mail (see
         # `send_initial_password`), not to whoever's address this declaration typed.
         return
-    if not event.data.sealed:
-        return
-    person: dict[str, Any] = deps.events.open_json(event.data.sealed, event.subject)
-    email = person.get("email")
-    if not email:
+    recipient = await recipient_of(event, deps=deps)
+    if recipient.email is None:
         return
     kind = MAIL_KIND[event.event]
-    composed = compose_mail(kind, mail_context(event, person), deps.locale)
+    context = mail_context(event, recipient, note_of(event, deps=deps))
+    composed = compose_mail(kind, context, deps.locale)
     message = mime_message(
-        composed, sender=deps.sender, to=email, declaration_id=event.subject, kind=kind
+        composed, sender=deps.sender, to=recipient.email, declaration_id=event.subject, kind=kind
     )
     await deliver(event, kind, lambda _key: deps.mailer.send(message), deps=deps)
 
@@ -97,7 +151,12 @@ async def mail_password_reissued(
     event: Envelope[AccountActivated], secret: dict[str, Any], *, deps: NotifyDeps
 ) -> None:
     kind = MailKind.PASSWORD_REISSUED
-    composed = compose_mail(kind, reissued_context(event, secret), deps.locale)
+    agency = event.data.agency
+    if agency is None:  # the agency of the declaration that re-issued, as kept from it
+        kept = await deps.recipients.get(event.subject)
+        agency = AgencyCard.model_validate(kept["agency"]) if kept else None
+    context = reissued_context(event, secret, agency_of(agency, event.agency))
+    composed = compose_mail(kind, context, deps.locale)
     message = mime_message(
         composed, sender=deps.sender, to=secret["email"], declaration_id=event.subject, kind=kind
     )

@@ -29,6 +29,14 @@ class DeliveryRepository(Protocol):
     ) -> None: ...
 
 
+class RecipientRepository(Protocol):
+    """What the notifier kept from `submitted`, by declaration id."""
+
+    async def keep(self, declaration_id: str, record: dict[str, Any]) -> None: ...
+
+    async def get(self, declaration_id: str) -> dict[str, Any] | None: ...
+
+
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None:
         """Raises PermanentDeliveryError for a refusal no retry changes."""
@@ -50,10 +58,12 @@ class Outbox(Protocol):
 @dataclass(frozen=True)
 class NotifyDeps:
     deliveries: DeliveryRepository
+    recipients: RecipientRepository
     mailer: Mailer
     sms: SmsGateway
     events: Sealer  # opens what review sealed for the mails
     passwords: Sealer  # opens the initial password intake sealed for the notifier alone
+    records: Sealer  # seals what the notifier keeps at rest (the recipients)
     outbox: Outbox
     clock: Clock
     sender: str
@@ -62,4 +72,12 @@ class NotifyDeps:
     record_retry_seconds: float = 600.0
 
 
-__all__ = ["Clock", "DeliveryRepository", "Mailer", "NotifyDeps", "Outbox", "SmsGateway"]
+__all__ = [
+    "Clock",
+    "DeliveryRepository",
+    "Mailer",
+    "NotifyDeps",
+    "Outbox",
+    "RecipientRepository",
+    "SmsGateway",
+]

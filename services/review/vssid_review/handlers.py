@@ -134,14 +134,14 @@ class Review:
     def status_event(
         self, event: Event, case: Doc, payload: dict[str, Any], **extra: Any
     ) -> CloudEvent:
+        # Only what changed: the notifier kept the recipient from `submitted`; a decision's
+        # note (free text by staff, maybe personal) travels sealed.
+        note = {"note": payload["note"]} if "note" in payload else None
         data = StatusChanged.model_validate(
             {
                 "reference": case["reference"],
-                "agency": case.get("agency"),
-                "send_email_copy": case.get("send_email_copy", False),
                 "deadline": case["deadline"],
-                "submitted_at": case.get("submitted_at"),
-                "sealed": self.keys.events.seal_json(payload, case["_id"]),
+                "sealed": self.keys.events.seal_json(note, case["_id"]) if note else None,
                 **extra,
             }
         )

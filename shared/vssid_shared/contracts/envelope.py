@@ -85,8 +85,11 @@ def new_event(
 
 
 def wire_data(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
-    """`data` as JSON; an unset reconcile mark is left out, as before the models existed."""
-    found = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
-    if found.get(MARK, 0) is None:
-        del found[MARK]
+    """`data` as JSON; keys a model leaves out while unset (the reconcile mark) are left out."""
+    if not isinstance(data, BaseModel):
+        return dict(data)
+    found = data.model_dump(mode="json")
+    for key in getattr(data, "OMITTED_WHEN_UNSET", ()):
+        if found.get(key, 0) is None:
+            del found[key]
     return found

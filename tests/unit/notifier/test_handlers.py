@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes import FakeDeliveries, FakeMailer, FakeOutbox, FakeSms
+import pytest
+
+from tests.fakes import FakeDeliveries, FakeMailer, FakeOutbox, FakeRecipients, FakeSms
 from tests.support.clock import START, FrozenClock
+from vssid_notifier.domain.recipients import RecipientUnknownError
 from vssid_notifier.handlers import (
     deliver,
+    keep_recipient,
     mail_declaration_copy,
     mail_status,
     send_initial_password,
@@ -20,6 +24,7 @@ from vssid_shared.contracts import (
     DeliveryReceipt,
     Envelope,
     StatusChanged,
+    Submitted,
     new_event,
     parse_event,
 )
@@ -46,13 +51,15 @@ FIELDS: dict[str, Any] = {
 class World:
     def __init__(self) -> None:
         self.deliveries, self.outbox = FakeDeliveries(), FakeOutbox()
-        self.mailer, self.sms = FakeMailer(), FakeSms()
+        self.mailer, self.sms, self.recipients = FakeMailer(), FakeSms(), FakeRecipients()
         self.deps = NotifyDeps(
             deliveries=self.deliveries,
+            recipients=self.recipients,
             mailer=self.mailer,
             sms=self.sms,
             events=KEYS.events,
             passwords=KEYS.passwords,
+            records=KEYS.records,
             outbox=self.outbox,
             clock=FrozenClock(),
             sender="VssID <no-reply@vssid.local>",
@@ -60,11 +67,32 @@ class World:
             record_retry_seconds=30.0,
         )
 
+    async def submitted(self, fields: dict[str, Any], *, send_email_copy: bool) -> None:
+        built = new_event(
+            Event.SUBMITTED,
+            source="t",
+            declaration_id=DECLARATION,
+            agency_code="4802",
+            data={
+                "reference": "4802-ABCDEF",
+                "submitted_at": START.isoformat(),
+                "agency": AGENCY,
+                "send_email_copy": send_email_copy,
+                "images": {},
+                "sealed": KEYS.events.seal_json(fields, DECLARATION),
+            },
+            clock=utc_now,
+        )
+        await keep_recipient(parse_event(built.wire(), Submitted), deps=self.deps)
+
     def receipts(self) -> list[Envelope[DeliveryReceipt]]:
         return [parse_event(r, DeliveryReceipt) for r in self.deliveries.receipts()]
 
 
-def status(event: Event, sealed: dict[str, Any] | None, **data: Any) -> Envelope[StatusChanged]:
+def status(
+    event: Event, sealed: dict[str, Any] | None = None, **data: Any
+) -> Envelope[StatusChanged]:
+    """A status event as review sends it: what changed, and a decision's note sealed."""
     built = new_event(
         event,
         source="t",
@@ -73,9 +101,7 @@ def status(event: Event, sealed: dict[str, Any] | None, **data: Any) -> Envelope
         data={
             "reference": "4802-ABCDEF",
             "deadline": "2026-03-31",
-            "agency": AGENCY,
-            "submitted_at": START.isoformat(),
-            "sealed": KEYS.events.seal_json(sealed, DECLARATION) if sealed else None,
+            **({"sealed": KEYS.events.seal_json(sealed, DECLARATION)} if sealed else {}),
             **data,
         },
         clock=utc_now,
@@ -108,7 +134,8 @@ def body(message: Any) -> str:
 
 async def test_the_copy_is_mailed_once_with_its_pdf_and_a_receipt() -> None:
     world = World()
-    event = status(Event.AWAITING_VERIFICATION, FIELDS, send_email_copy=True)
+    await world.submitted(FIELDS, send_email_copy=True)
+    event = status(Event.AWAITING_VERIFICATION)
 
     await mail_declaration_copy(event, deps=world.deps)
     await mail_declaration_copy(event, deps=world.deps)  # a redelivery
@@ -116,7 +143,7 @@ async def test_the_copy_is_mailed_once_with_its_pdf_and_a_receipt() -> None:
     [mail] = world.mailer.sent
     assert mail["To"] == "huong@example.com"
     assert mail["Message-ID"] == f"<copy.{DECLARATION}@vssid.local>"
-    [pdf] = [p for p in mail.iter_attachments()]
+    [pdf] = list(mail.iter_attachments())
     assert pdf.get_filename() == "to-khai-4802-ABCDEF.pdf"
     assert pdf.get_content().startswith(b"%PDF")
     [receipt] = world.receipts()
@@ -130,52 +157,86 @@ async def test_the_copy_is_mailed_once_with_its_pdf_and_a_receipt() -> None:
     assert world.deliveries.records[f"{DECLARATION}:copy"]["attempts"] == 1
 
 
+async def test_the_recipient_is_kept_sealed_and_only_as_much_as_the_mails_need() -> None:
+    world = World()
+    await world.submitted(FIELDS, send_email_copy=False)
+    [record] = world.recipients.records.values()
+    assert "Hưởng" not in str(record)  # nothing personal in clear
+    kept = KEYS.records.open_json(record["sealed"], DECLARATION)
+    assert kept == {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
+    assert record["agency"]["code"] == "4802"
+    assert record["submitted_at"] == START
+    assert record["kept_at"] == START
+
+    await world.submitted({**FIELDS, "email": None}, send_email_copy=True)
+    assert world.recipients.records[DECLARATION]["sealed"] is None  # no address: nothing kept
+
+
 async def test_no_copy_unless_asked_for_and_an_address_typed() -> None:
     world = World()
-    await mail_declaration_copy(
-        status(Event.AWAITING_VERIFICATION, FIELDS, send_email_copy=False), deps=world.deps
-    )
-    no_mail = {**FIELDS, "email": None}
-    await mail_declaration_copy(
-        status(Event.AWAITING_VERIFICATION, no_mail, send_email_copy=True), deps=world.deps
-    )
+    await world.submitted(FIELDS, send_email_copy=False)
+    await mail_declaration_copy(status(Event.AWAITING_VERIFICATION), deps=world.deps)
+    await world.submitted({**FIELDS, "email": None}, send_email_copy=True)
+    await mail_declaration_copy(status(Event.AWAITING_VERIFICATION), deps=world.deps)
     assert world.mailer.sent == []
     assert world.deliveries.records == {}
 
 
+async def test_a_status_event_before_its_submitted_is_retried_not_dropped() -> None:
+    world = World()
+    with pytest.raises(RecipientUnknownError):
+        await mail_status(status(Event.EXPIRING), deps=world.deps)
+    assert world.deliveries.records == {}
+
+
+async def test_an_event_from_before_the_slimming_still_carries_its_recipient() -> None:
+    world = World()
+    legacy = status(
+        Event.AWAITING_VERIFICATION,
+        FIELDS,
+        agency=AGENCY,
+        send_email_copy=True,
+        submitted_at=START.isoformat(),
+    )
+    await mail_declaration_copy(legacy, deps=world.deps)
+    [mail] = world.mailer.sent
+    assert mail["To"] == "huong@example.com"
+
+
 async def test_a_rejection_mail_carries_the_reason() -> None:
     world = World()
-    person = {**{k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}}
-    await mail_status(
-        status(Event.REJECTED, {**person, "note": "Ảnh chân dung bị mờ"}), deps=world.deps
-    )
+    await world.submitted(FIELDS, send_email_copy=False)
+    await mail_status(status(Event.REJECTED, {"note": "Ảnh chân dung bị mờ"}), deps=world.deps)
     [mail] = world.mailer.sent
     assert "Ảnh chân dung bị mờ" in body(mail)
+    assert "Đặng Thị Ngọc Hưởng" in body(mail)
     assert [r.data.kind for r in world.receipts()] == ["rejected"]
 
 
 async def test_every_status_mail_goes_once_per_kind() -> None:
     world = World()
-    person = {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
+    await world.submitted(FIELDS, send_email_copy=False)
     for event in (Event.EXPIRING, Event.EXPIRED, Event.VERIFIED):
-        await mail_status(status(event, {**person, "note": None}), deps=world.deps)
-        await mail_status(status(event, {**person, "note": None}), deps=world.deps)
+        await mail_status(status(event, {"note": None}), deps=world.deps)
+        await mail_status(status(event, {"note": None}), deps=world.deps)
     assert [r.data.kind for r in world.receipts()] == ["expiring", "expired", "verified"]
     assert len(world.mailer.sent) == 3
 
 
 async def test_a_reissue_verified_mails_nobody_on_the_declarations_address() -> None:
     world = World()
-    person = {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
-    await mail_status(status(Event.VERIFIED, person, reissue_password=True), deps=world.deps)
+    await world.submitted(FIELDS, send_email_copy=False)
+    await mail_status(
+        status(Event.VERIFIED, {"note": None}, reissue_password=True), deps=world.deps
+    )
     assert world.mailer.sent == []
 
 
 async def test_a_refused_mail_is_recorded_failed_and_not_retried() -> None:
     world = World()
     world.mailer.refuse = True
-    person = {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
-    event = status(Event.EXPIRED, person)
+    await world.submitted(FIELDS, send_email_copy=False)
+    event = status(Event.EXPIRED)
     await mail_status(event, deps=world.deps)
     await mail_status(event, deps=world.deps)
     [receipt] = world.receipts()
@@ -230,8 +291,8 @@ async def test_a_send_of_unknown_outcome_is_sent_again_with_the_same_key() -> No
 
 async def test_a_reconcilers_copy_after_the_send_requeues_the_receipt_only() -> None:
     world = World()
-    person = {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
-    event = status(Event.VERIFIED, person)
+    await world.submitted(FIELDS, send_email_copy=False)
+    event = status(Event.VERIFIED, {"note": None})
     await mail_status(event, deps=world.deps)
     copy = parse_event(marked(CloudEvent.model_validate(event.wire()), 1).wire(), StatusChanged)
 
@@ -252,6 +313,6 @@ async def test_a_finished_send_is_recorded_through_store_hiccups_never_sent_twic
     async def send(key: str) -> None:
         sent.append(key)
 
-    await deliver(status(Event.EXPIRING, None), "expiring", send, deps=world.deps)
+    await deliver(status(Event.EXPIRING), "expiring", send, deps=world.deps)
     assert sent == [f"{DECLARATION}:expiring"]
     assert world.deliveries.records[f"{DECLARATION}:expiring"]["status"] == "sent"

@@ -9,6 +9,7 @@ from typing import Any
 
 from vssid_notifier.domain.copy_model import DeclarationCopy, MailContext
 from vssid_notifier.domain.mails import ComposedMail, MailKind
+from vssid_notifier.domain.recipients import Recipient
 from vssid_shared.contracts import AccountActivated, AgencyCard, Envelope, StatusChanged
 
 
@@ -26,9 +27,9 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def declaration_copy(event: Envelope[StatusChanged], fields: dict[str, Any]) -> DeclarationCopy:
+def declaration_copy(event: Envelope[StatusChanged], recipient: Recipient) -> DeclarationCopy:
     """The PDF copy's content: the typed declaration and the case's reference and deadline."""
-    agency = agency_of(event.data.agency, event.agency)
+    fields, agency = recipient.fields, recipient.agency
     id_doc = fields.get("id_document") or {}
     return DeclarationCopy(
         reference=event.data.reference,
@@ -48,14 +49,16 @@ def declaration_copy(event: Envelope[StatusChanged], fields: dict[str, Any]) -> 
         agency_name=agency.name,
         agency_address=agency.address,
         agency_phone=agency.phone,
-        submitted_at=event.data.submitted_at or event.time,
+        submitted_at=recipient.submitted_at or event.time,
         deadline=event.data.deadline,
     )
 
 
-def mail_context(event: Envelope[StatusChanged], person: dict[str, Any]) -> MailContext:
-    """A status mail's content: who it is for (sealed in the event) and the case's facts."""
-    agency = agency_of(event.data.agency, event.agency)
+def mail_context(
+    event: Envelope[StatusChanged], recipient: Recipient, note: str | None
+) -> MailContext:
+    """A status mail's content: whom it is for, the case's facts, the clerk's note."""
+    person, agency = recipient.fields, recipient.agency
     return MailContext(
         reference=event.data.reference,
         full_name=person.get("full_name") or "",
@@ -65,13 +68,14 @@ def mail_context(event: Envelope[StatusChanged], person: dict[str, Any]) -> Mail
         agency_address=agency.address,
         agency_phone=agency.phone,
         deadline=event.data.deadline,
-        reason=person.get("note"),
+        reason=note,
     )
 
 
-def reissued_context(event: Envelope[AccountActivated], secret: dict[str, Any]) -> MailContext:
+def reissued_context(
+    event: Envelope[AccountActivated], secret: dict[str, Any], agency: AgencyCard
+) -> MailContext:
     """The owner's notice of a re-issued password: no password in it, only whose and where."""
-    agency = agency_of(event.data.agency, event.agency)
     return MailContext(
         reference=event.data.reference or "",
         full_name=secret.get("full_name") or "",

@@ -9,14 +9,24 @@ from faststream import Context, FastStream
 from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 
-from vssid_notifier.handlers import mail_declaration_copy, mail_status, send_initial_password
+from vssid_notifier.handlers import (
+    keep_recipient,
+    mail_declaration_copy,
+    mail_status,
+    send_initial_password,
+)
 from vssid_notifier.ports import NotifyDeps
-from vssid_shared.contracts import AccountActivated, StatusChanged
+from vssid_shared.contracts import AccountActivated, StatusChanged, Submitted
 from vssid_shared.messaging import durable, settle_as
 from vssid_shared.subjects import Event, consumer
 
 DEPS = "notifier_deps"  # where the bootstrap puts the ports in the broker's context
 Deps = Annotated[NotifyDeps, Context(DEPS)]
+
+
+async def on_submitted(msg: NatsMessage, deps: Deps) -> None:
+    """Keep, sealed, whom this declaration's mails are for (the events after carry no PII)."""
+    await settle_as(msg, Submitted, lambda event: keep_recipient(event, deps=deps))
 
 
 async def on_awaiting_verification(msg: NatsMessage, deps: Deps) -> None:
@@ -50,6 +60,7 @@ async def on_account_activated(msg: NatsMessage, deps: Deps) -> None:
 
 
 SUBSCRIBERS = {
+    Event.SUBMITTED: on_submitted,
     Event.AWAITING_VERIFICATION: on_awaiting_verification,
     Event.VERIFIED: on_verified,
     Event.REJECTED: on_rejected,
