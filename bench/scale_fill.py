@@ -25,6 +25,7 @@ from vssid_review.adapters.cases import CaseStore
 from vssid_review.handlers import open_case
 from vssid_review.ports import Deps as ReviewDeps
 from vssid_shared.clock import utc_now
+from vssid_shared.contracts import Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -156,7 +157,9 @@ class Filler:
                 }
                 for m in images.values()
             ]
-            await open_case(self._scanned(declaration_id, ref, fields, images), deps=review)
+            await open_case(
+                typed(self._scanned(declaration_id, ref, fields, images), Scanned), deps=review
+            )
             if status != "awaiting_verification":
                 self._close(collected.opened[-1], status, opened + timedelta(days=2))
                 docs["case_audit"] += self._audit(declaration_id, opened, status)

@@ -2,17 +2,20 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
-from vssid_shared.contracts.envelope import CloudEvent
+from vssid_shared.contracts.data import EventData
+from vssid_shared.contracts.envelope import CloudEvent, Envelope
 from vssid_shared.contracts.parse import InvalidMessageError
+from vssid_shared.contracts.parse import parse_event as parse_typed
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
@@ -21,6 +24,9 @@ from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
+DataT = TypeVar("DataT", bound=EventData)
+EventT = TypeVar("EventT", bound=Envelope[Any])
+Subscriber = Callable[..., Awaitable[Any]]
 
 # While a handler runs, tell JetStream it is alive this often (well inside the shortest ack wait
 # we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
@@ -52,12 +58,32 @@ def parse_event(body: bytes) -> CloudEvent:
         raise InvalidMessageError("not a CloudEvent of ours") from exc
 
 
+async def settle_as(
+    msg: NatsMessage, model: type[DataT], handler: Callable[[Envelope[DataT]], Awaitable[None]]
+) -> None:
+    """Parse the message as `Envelope[model]`, run the use case, and settle by what happened:
+    ack; nak with a growing delay on an error; terminate what no retry can fix (invalid)."""
+    await _settled(msg, functools.partial(parse_as, model=model), handler)
+
+
 async def settle(msg: NatsMessage, handler: EventHandler) -> None:
-    """Run one handler and ack, nak with delay, or terminate by what happened."""
+    """`settle_as` for a handler that reads the event's data as a JSON object."""
+    await _settled(msg, parse_event, handler)
+
+
+def parse_as(body: bytes, *, model: type[DataT]) -> Envelope[DataT]:
+    return parse_typed(body, model)
+
+
+async def _settled(
+    msg: NatsMessage,
+    parse: Callable[[bytes], EventT],
+    handler: Callable[[EventT], Awaitable[None]],
+) -> None:
     delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
     alive = asyncio.create_task(_keep_in_progress(msg))
     try:
-        event = parse_event(msg.body)
+        event = parse(msg.body)
         correlation_id.set(event.correlationid)
         await handler(event)
     except InvalidMessageError as exc:
@@ -84,15 +110,10 @@ async def _keep_in_progress(msg: NatsMessage) -> None:
             log.debug("could not extend the ack wait", exc_info=True)
 
 
-def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:
-    """Bind `handler` to the durable consumer the bootstrap declared (declare=False)."""
-
-    async def on_message(msg: MessageContext) -> None:
-        await settle(msg, handler)
-
-    on_message.__name__ = f"on_{consumer.event.value}"
-    on_message.__doc__ = handler.__doc__
-    broker.subscriber(
+def durable(broker: NatsBroker, consumer: Consumer, **kw: Any) -> Callable[[Subscriber], Any]:
+    """The decorator binding a typed `on_<event>` function to the durable consumer the
+    bootstrap declared (declare=False): pulled one at a time, acked by hand (`settle_as`)."""
+    decorator: Callable[[Subscriber], Any] = broker.subscriber(
         consumer.filter_subject,
         stream=JStream(STREAM, declare=False),
         durable=consumer.durable,
@@ -102,28 +123,29 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
         inbox_prefix=f"{inbox_prefix(consumer_user(consumer))}.".encode(),
         ack_policy=AckPolicy.MANUAL,
         title=f"{consumer.durable}:{consumer.filter_subject}",
-        description=handler.__doc__,
         **kw,
-    )(on_message)
+    )
+    return decorator
 
 
-def subscriber(
-    broker: NatsBroker, consumer: Consumer, **kw: Any
-) -> Callable[[EventHandler], EventHandler]:
-    """`@subscriber(broker, consumer)` over an `on_<event>` function: binds it to its durable."""
+def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:
+    """For handlers still taking an untyped CloudEvent (intake, review): a subscriber made
+    here, named after the event. ocr_qr and notifier define theirs in `entrypoints/worker.py`."""
 
-    def bind(handler: EventHandler) -> EventHandler:
-        subscribe(broker, consumer, handler, **kw)
-        return handler
+    async def on_message(msg: MessageContext) -> None:
+        await settle(msg, handler)
 
-    return bind
+    on_message.__name__ = f"on_{consumer.event.value}"
+    on_message.__doc__ = handler.__doc__
+    durable(broker, consumer, description=handler.__doc__, **kw)(on_message)
 
 
 __all__ = [
     "MAX_DELIVER",
     "InvalidMessageError",
+    "durable",
     "make_broker",
     "settle",
+    "settle_as",
     "subscribe",
-    "subscriber",
 ]

@@ -30,6 +30,7 @@ from vssid_intake.domain.login_policy import LoginPolicy, SessionPolicy
 from vssid_intake.handlers import account_state
 from vssid_intake.ports import Deps, Limits
 from vssid_shared.clock import utc_now
+from vssid_shared.contracts import StatusChanged, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -102,7 +103,7 @@ async def declaration(accounts: Intake, phone: str, email: str) -> str:
 
 
 def verified(declaration_id: str, *, reissue: bool = False) -> CloudEvent:
-    data: dict[str, Any] = {"reference": "4802-XXXXXX"}
+    data: dict[str, Any] = {"reference": "4802-XXXXXX", "deadline": "2026-03-31"}
     if reissue:
         data["reissue_password"] = True
     return new_event(
@@ -125,13 +126,13 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
 ) -> None:
     owner = await declaration(accounts, "+84905111222", "owner@example.com")
     stranger = await declaration(accounts, "+84977333444", "stranger@example.com")
-    await activate_account(verified(owner), deps=accounts.deps)
+    await activate_account(typed(verified(owner), StatusChanged), deps=accounts.deps)
     account = await accounts.store.get(accounts.store.key(SIN))
     assert account is not None
     owner_hash = account["password_hash"]
 
     for _ in range(2):  # a redelivered `verified` is held once
-        await activate_account(verified(stranger), deps=accounts.deps)
+        await activate_account(typed(verified(stranger), StatusChanged), deps=accounts.deps)
     after = await accounts.store.get(accounts.store.key(SIN))
     assert after is not None
     assert after["password_hash"] == owner_hash
@@ -142,7 +143,9 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
 
     reissuer = await declaration(accounts, "+84988555666", "other@example.com")
     for _ in range(2):  # a redelivered re-issue re-keys once
-        await activate_account(verified(reissuer, reissue=True), deps=accounts.deps)
+        await activate_account(
+            typed(verified(reissuer, reissue=True), StatusChanged), deps=accounts.deps
+        )
     rekeyed = await accounts.store.get(accounts.store.key(SIN))
     assert rekeyed is not None
     assert rekeyed["password_hash"] != owner_hash
@@ -162,7 +165,7 @@ async def test_plain_verify_holds_an_active_account_and_reissue_goes_to_the_owne
 async def test_case_info_masks_the_owners_phone(accounts: Intake) -> None:
     owner = await declaration(accounts, "+84901234567", "owner@example.com")
     assert await account_state(SIN, deps=accounts.deps) is None
-    await activate_account(verified(owner), deps=accounts.deps)
+    await activate_account(typed(verified(owner), StatusChanged), deps=accounts.deps)
     state = await account_state(SIN, deps=accounts.deps)
     assert state is not None
     assert state["active"] is True

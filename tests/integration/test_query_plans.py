@@ -41,6 +41,7 @@ from vssid_review.domain.paging import search_hashes
 from vssid_review.ports import Deps as ReviewDeps
 from vssid_review.ports import SweepPolicy
 from vssid_shared.clock import utc_now
+from vssid_shared.contracts import DeliveryReceipt, Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -196,7 +197,7 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
         clock.now = OPENED + timedelta(minutes=n)
         images = {"portrait": photo} if n == 3 else {}
         event = scanned(case_id, "Nguyễn Văn Bảo", "048090900101", images)
-        await rh.open_case(event, deps=review)
+        await rh.open_case(typed(event, Scanned), deps=review)
     assert await operators.by_token(token) is not None
     first = await cases.queue(AGENCY, "awaiting_verification", limit=2, after=None)
     await cases.queue(AGENCY, "awaiting_verification", limit=2, after=first.next_key)
@@ -212,10 +213,10 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
         source="t",
         declaration_id=ids[1],
         agency_code=AGENCY,
-        data={},
+        data={"kind": "copy", "status": "sent"},
         clock=utc_now,
     )
-    await rh.record_delivery(receipt, deps=review)
+    await rh.record_delivery(typed(receipt, DeliveryReceipt), deps=review)
     await cases.history(ids[1])
     await cases.others_with_images(["0" * 64], ids[1])
     await cases.has_receipt(ids[1], "delivery:copy")

@@ -20,6 +20,7 @@ from vssid_review.adapters.cases import CaseStore
 from vssid_review.domain.cases import Operator
 from vssid_review.ports import Deps, SweepPolicy
 from vssid_shared.clock import utc_now
+from vssid_shared.contracts import Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
@@ -101,7 +102,7 @@ class Office:
                 "content_type": "image/jpeg",
             }
         self.clock.now = at
-        await handlers.open_case(scanned_event(case_id, images), deps=self.deps)
+        await handlers.open_case(typed(scanned_event(case_id, images), Scanned), deps=self.deps)
         return case_id
 
     async def case(self, case_id: str) -> Doc:

@@ -115,3 +115,20 @@ def test_unknown_keys_are_ignored_within_v1() -> None:
 def test_every_event_has_a_model() -> None:
     assert set(DATA_MODELS) == set(Event)
     assert QrSummary(found=False).model_dump(mode="json") == {"found": False}
+
+
+def test_a_status_event_carries_only_what_changed() -> None:
+    data = StatusChanged.model_validate({"reference": "4802-ABCDEF", "deadline": "2026-03-31"})
+    event = new_event(
+        Event.EXPIRING,
+        source="t",
+        declaration_id="d1",
+        agency_code="4802",
+        data=data,
+        clock=FrozenClock(),
+    )
+    assert event.wire()["data"] == {
+        "reference": "4802-ABCDEF",
+        "deadline": "2026-03-31",
+        "reissue_password": False,
+    }

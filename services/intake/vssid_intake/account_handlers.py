@@ -29,7 +29,7 @@ from vssid_intake.domain.passwords import (
 )
 from vssid_intake.handlers import SOURCE, account_owner
 from vssid_intake.ports import Deps
-from vssid_shared.contracts import AccountActivated, AccountHeld, AgencyCard
+from vssid_shared.contracts import AccountActivated, AccountHeld, Envelope, StatusChanged
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
@@ -70,7 +70,7 @@ class ChangePassword:
 # --- activation on `verified` -----------------------------------------------------------------
 
 
-async def activate_account(event: CloudEvent, *, deps: Deps) -> None:
+async def activate_account(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     """Create the account; an existing one is re-keyed only on an explicit re-issue.
 
     Defense in depth against takeover by re-registering: review refuses a plain verify when
@@ -86,7 +86,7 @@ async def activate_account(event: CloudEvent, *, deps: Deps) -> None:
     sin = fields["social_insurance_number"]
     existing = await deps.accounts.get(deps.accounts.key(sin))
     if existing is not None and existing.get("activated_by") != event.subject:
-        if event.data.get("reissue_password"):
+        if event.data.reissue_password:
             await _reissue(event, doc, sin, existing, deps)
         else:
             await _hold(event, doc, "account_active", deps)
@@ -99,9 +99,10 @@ async def activate_account(event: CloudEvent, *, deps: Deps) -> None:
         await _hold(event, doc, "account_active", deps)
 
 
-def _password_event(event: CloudEvent, doc: Doc, secret: dict[str, Any], deps: Deps) -> CloudEvent:
+def _password_event(
+    event: Envelope[StatusChanged], doc: Doc, secret: dict[str, Any], deps: Deps
+) -> CloudEvent:
     """`account_activated`: the password leaves sealed, for the notifier only."""
-    agency = event.data.get("agency")
     return new_event(
         Event.ACCOUNT_ACTIVATED,
         source=SOURCE,
@@ -111,7 +112,7 @@ def _password_event(event: CloudEvent, doc: Doc, secret: dict[str, Any], deps: D
             reference=doc.get("reference"),
             reissued=bool(secret.get("reissued")),
             # from `verified`: the notifier's mails
-            agency=AgencyCard.model_validate(agency) if agency else None,
+            agency=event.data.agency,
             sealed=deps.keys.passwords.seal_json(secret, event.subject),
         ),
         clock=deps.clock,
@@ -119,7 +120,9 @@ def _password_event(event: CloudEvent, doc: Doc, secret: dict[str, Any], deps: D
     )
 
 
-async def _activate(event: CloudEvent, doc: Doc, sin: str, phone: str, deps: Deps) -> bool:
+async def _activate(
+    event: Envelope[StatusChanged], doc: Doc, sin: str, phone: str, deps: Deps
+) -> bool:
     password = new_initial_password()
     activated = _password_event(event, doc, {"password": password, "phone": phone}, deps)
     digest = await asyncio.to_thread(hash_password, password)
@@ -129,7 +132,9 @@ async def _activate(event: CloudEvent, doc: Doc, sin: str, phone: str, deps: Dep
     return False
 
 
-async def _reissue(event: CloudEvent, doc: Doc, sin: str, existing: Doc, deps: Deps) -> None:
+async def _reissue(
+    event: Envelope[StatusChanged], doc: Doc, sin: str, existing: Doc, deps: Deps
+) -> None:
     """The clerk's audited re-issue: the new password goes to the OWNER's registered phone
     (never the new declaration's), and the owner's e-mail is told."""
     owner = await account_owner(existing, deps=deps)
@@ -156,7 +161,7 @@ async def _reissue(event: CloudEvent, doc: Doc, sin: str, existing: Doc, deps: D
         deps.outbox.kick()
 
 
-async def _hold(event: CloudEvent, doc: Doc, reason: str, deps: Deps) -> None:
+async def _hold(event: Envelope[StatusChanged], doc: Doc, reason: str, deps: Deps) -> None:
     held = new_event(
         Event.ACCOUNT_HELD,
         source=SOURCE,

@@ -40,7 +40,15 @@ from vssid_intake.domain.sin_findings import (
 from vssid_intake.domain.statuses import PREDECESSORS, STATUS_BY_EVENT, Status
 from vssid_intake.ports import AgencySource, Deps, ReconcilePolicy
 from vssid_shared import reconcile
-from vssid_shared.contracts import AgencyCard, FindingData, ImageRef, Submitted
+from vssid_shared.contracts import (
+    AgencyCard,
+    Envelope,
+    FindingData,
+    ImageRef,
+    Scanned,
+    StatusChanged,
+    Submitted,
+)
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
@@ -313,7 +321,7 @@ async def account_state(social_insurance_number: str, *, deps: Deps) -> dict[str
 # --- other services' events -------------------------------------------------------------------
 
 
-async def record_status(event: CloudEvent, *, deps: Deps) -> None:
+async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     """review's status events move the declaration forward, never back, once each."""
     status = STATUS_BY_EVENT[event.event]
     entry = {"status": status, "at": event.time}
@@ -322,12 +330,12 @@ async def record_status(event: CloudEvent, *, deps: Deps) -> None:
     await deps.declarations.advance(event.subject, status, PREDECESSORS[status])
 
 
-async def record_scan(event: CloudEvent, *, deps: Deps) -> None:
+async def record_scan(event: Envelope[Scanned], *, deps: Deps) -> None:
     """ocr_qr's findings and the card's QR, kept sealed for the applicant's own view."""
-    sealed = deps.keys.events.open_json(event.data["sealed"], event.subject)
+    sealed = deps.keys.events.open_json(event.data.sealed, event.subject)
     enrichment = {
-        "qr": event.data.get("qr"),
-        "findings": event.data.get("findings", []),
+        "qr": event.data.qr.model_dump(mode="json"),
+        "findings": [f.model_dump(mode="json") for f in event.data.findings],
         "card": sealed.get("card"),
         "discrepancies": sealed.get("discrepancies", []),
     }

@@ -35,7 +35,7 @@ from vssid_review.domain.paging import search_hashes
 from vssid_review.ports import Deps, StuckKind, SweepPolicy
 from vssid_shared import reconcile
 from vssid_shared.clock import vn_date
-from vssid_shared.contracts import StatusChanged
+from vssid_shared.contracts import AccountHeld, DeliveryReceipt, Envelope, Scanned, StatusChanged
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.storage_errors import ImageNotFoundError
@@ -103,50 +103,50 @@ class Swept(NamedTuple):
 # --- events from other services ---------------------------------------------------------------
 
 
-async def open_case(event: CloudEvent, *, deps: Deps) -> None:
+async def open_case(event: Envelope[Scanned], *, deps: Deps) -> None:
     """`scanned`: open the case (awaiting in-person verification) once per declaration."""
     keys = deps.keys
-    sealed = keys.events.open_json(event.data["sealed"], event.subject)
+    data = event.data
+    wire = data.model_dump(mode="json")  # stored as it travels
+    sealed = keys.events.open_json(data.sealed, event.subject)
     now = deps.clock()
     deadline = visit_deadline(vn_date(now), deps.visit_window_days)
     declaration = sealed.get("declaration") or {}
     id_number = (declaration.get("id_document") or {}).get("number")
     # intake's view of the typed social-insurance number: registry match, active account.
     account = None
-    if event.data.get("account_sealed"):
-        account = keys.events.open_json(event.data["account_sealed"], event.subject)
-    findings = [*event.data.get("sin_findings", []), *event.data.get("findings", [])]
+    if data.account_sealed:
+        account = keys.events.open_json(data.account_sealed, event.subject)
+    findings = [*wire["sin_findings"], *wire["findings"]]
     case = {
         "_id": event.subject,
         "agency_code": event.agency,
-        "reference": event.data["reference"],
+        "reference": data.reference,
         "status": CaseStatus.AWAITING_VERIFICATION,
         "opened_at": now,
         "queue_key": queue_key(now, event.subject),
         "deadline": deadline.isoformat(),
-        "agency": event.data.get("agency"),
-        "send_email_copy": event.data.get("send_email_copy", False),
-        "submitted_at": event.data.get("submitted_at"),
-        "images": event.data.get("images", {}),
-        "qr": event.data.get("qr"),
+        "agency": wire["agency"],
+        "send_email_copy": data.send_email_copy,
+        "submitted_at": wire["submitted_at"],
+        "images": wire["images"],
+        "qr": wire["qr"],
         "findings": findings,
         "account_active": bool(account and account.get("active")),
         "id_number_hash": keys.lookup(id_number) if id_number else None,
         # The photo bytes' hashes, to name other cases submitted with the same photos.
-        "image_sha256": sorted(
-            {ref["sha256"] for ref in (event.data.get("images") or {}).values()}
-        ),
+        "image_sha256": sorted({ref.sha256 for ref in data.images.values()}),
         "name_hash": name_hash(keys, declaration.get("full_name")),
         "sealed": keys.records.seal_json({**sealed, "account": account}, event.subject),
     }
     opened = status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"], deps=deps)
     if await deps.cases.open(case, opened):
         deps.outbox.kick()
-    elif reconcile.is_reconciled(event):
+    elif data.reconciled:
         await _reopen(event, deps)
 
 
-async def _reopen(scanned: CloudEvent, deps: Deps) -> None:
+async def _reopen(scanned: Envelope[Scanned], deps: Deps) -> None:
     """A reconciler's `scanned` for a case already open: its `awaiting_verification` went
     missing downstream, so it is queued again (fresh id, consumers idempotent)."""
     case = await deps.cases.awaiting(scanned.subject)
@@ -155,50 +155,49 @@ async def _reopen(scanned: CloudEvent, deps: Deps) -> None:
     declaration = open_sealed(case, deps=deps).get("declaration", {})
     event = reconcile.marked(
         status_event(Event.AWAITING_VERIFICATION, case, declaration, deps=deps),
-        int(scanned.data.get(reconcile.MARK) or 1),
+        scanned.data.reconciled or 1,
     )
     if await deps.cases.requeue(case["_id"], event):
         deps.outbox.kick()
 
 
-async def record_delivery(event: CloudEvent, *, deps: Deps) -> None:
+async def record_delivery(event: Envelope[DeliveryReceipt], *, deps: Deps) -> None:
     """Mail and SMS receipts join the case's history, so the clerk sees a failed delivery."""
     receipt = {
         "at": event.time,
         "event_id": event.id,
         "operator": None,
-        "action": f"delivery:{event.data.get('kind')}",
-        "status": event.data.get("status"),
-        "error": event.data.get("error"),
+        "action": f"delivery:{event.data.kind}",
+        "status": event.data.status,
+        "error": event.data.error,
     }
     await deps.cases.delivered(event.subject, receipt)
 
 
-async def record_account_held(event: CloudEvent, *, deps: Deps) -> None:
+async def record_account_held(event: Envelope[AccountHeld], *, deps: Deps) -> None:
     """intake verified but left an existing account's password alone: the case says so."""
     entry = {
         "at": event.time,
         "event_id": event.id,
         "operator": None,
         "action": "account:held",
-        "reason": event.data.get("reason"),
+        "reason": event.data.reason,
     }
     await deps.cases.audit(event.subject, entry, entry_id=event.id)
-    await deps.cases.mark_account_held(event.subject, event.data.get("reason"))
+    await deps.cases.mark_account_held(event.subject, event.data.reason)
 
 
 def status_event(
     event: Event, case: Doc, payload: dict[str, Any], *, deps: Deps, **extra: Any
 ) -> CloudEvent:
-    """A status event about a case; `payload` travels sealed (for the notifier's mail)."""
+    """A status event about a case: only what changed. The notifier kept the recipient from
+    `submitted`; a decision's note (free text by staff, maybe personal) travels sealed."""
+    note = {"note": payload["note"]} if "note" in payload else None
     data = StatusChanged.model_validate(
         {
             "reference": case["reference"],
-            "agency": case.get("agency"),
-            "send_email_copy": case.get("send_email_copy", False),
             "deadline": case["deadline"],
-            "submitted_at": case.get("submitted_at"),
-            "sealed": deps.keys.events.seal_json(payload, case["_id"]),
+            "sealed": deps.keys.events.seal_json(note, case["_id"]) if note else None,
             **extra,
         }
     )

@@ -8,7 +8,7 @@ declaration id; see `vssid_shared.crypto`).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -34,7 +34,10 @@ class Contract(BaseModel):
 
 
 class EventData(Contract):
-    # A reconciler's re-emit: the attempt number (absent on the wire when unset).
+    # Keys left off the wire while unset (rather than sent as null).
+    OMITTED_WHEN_UNSET: ClassVar[frozenset[str]] = frozenset({"reconciled"})
+
+    # A reconciler's re-emit: the attempt number.
     reconciled: int | None = None
 
 
@@ -117,14 +120,20 @@ class Scanned(EventData):
 
 class StatusChanged(EventData):
     """review → intake and notifier: awaiting_verification, verified, rejected, expiring,
-    expired. `sealed` holds what the notifier's mail needs (see review's `status_event`)."""
+    expired. Only what changed: the notifier kept the recipient from `submitted`; `sealed`
+    holds the clerk's `note` on a decision. (`agency`, `send_email_copy`, `submitted_at` and a
+    sealed declaration are what events before the slimming carried; still read if present.)"""
 
     reference: str
     deadline: date
-    agency: AgencyCard | None = None
-    send_email_copy: bool = False
-    submitted_at: Moment | None = None
     sealed: Sealed | None = None
+    agency: AgencyCard | None = None
+    send_email_copy: bool | None = None
+    submitted_at: Moment | None = None
+
+    OMITTED_WHEN_UNSET: ClassVar[frozenset[str]] = frozenset(
+        {"reconciled", "sealed", "agency", "send_email_copy", "submitted_at"}
+    )
     # `verified` only: the clerk's audited re-issue of an active account's password.
     reissue_password: bool = False
 

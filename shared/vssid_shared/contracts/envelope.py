@@ -85,8 +85,27 @@ def new_event(
 
 
 def wire_data(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
-    """`data` as JSON; an unset reconcile mark is left out, as before the models existed."""
-    found = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
-    if found.get(MARK, 0) is None:
-        del found[MARK]
+    """`data` as JSON; keys a model leaves out while unset (the reconcile mark) are left out."""
+    if not isinstance(data, BaseModel):
+        return dict(data)
+    found = data.model_dump(mode="json")
+    for key in getattr(data, "OMITTED_WHEN_UNSET", ()):
+        if found.get(key, 0) is None:
+            del found[key]
     return found
+
+
+def marked(event: CloudEvent, number: int) -> CloudEvent:
+    """`event` as a reconciler re-emits it (see `vssid_shared.reconcile`)."""
+    return event.model_copy(update={"data": {**event.data, MARK: number}})
+
+
+def is_reconciled(event: CloudEvent) -> bool:
+    return bool(event.data.get(MARK))
+
+
+def echo(stored: dict[str, Any], cause: CloudEvent) -> CloudEvent:
+    """A stored output event again, under a fresh id, marked like the re-emit that asked."""
+    original = CloudEvent.model_validate(stored)
+    fresh = original.model_copy(update={"id": str(uuid.uuid4()), "time": cause.time})
+    return marked(fresh, int(cause.data.get(MARK) or 1))

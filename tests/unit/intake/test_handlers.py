@@ -45,7 +45,8 @@ from vssid_intake.domain.registry import InsuredPerson
 from vssid_intake.domain.statuses import Status
 from vssid_intake.ports import Deps, Limits, ReconcilePolicy
 from vssid_intake.settings import IntakeSettings
-from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.contracts import Envelope, Scanned, StatusChanged, typed
+from vssid_shared.envelope import new_event
 from vssid_shared.message_errors import InvalidMessageError
 from vssid_shared.reconcile import MARK
 from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, Event
@@ -104,14 +105,19 @@ async def submitted(deps: Deps, key: str | None = None) -> tuple[str, str, str]:
     return declaration_id, token, doc["reference"]
 
 
-def event_about(name: Event, declaration_id: str, **data: Any) -> CloudEvent:
-    return new_event(
-        name,
-        source="tests",
-        declaration_id=declaration_id,
-        agency_code="4802",
-        data=data,
-        clock=FrozenClock(),
+def event_about(name: Event, declaration_id: str, **data: Any) -> Envelope[StatusChanged]:
+    """A review status event about the declaration, as its subscriber reads it."""
+    body = {"reference": "4802-XXXXXX", "deadline": "2026-03-31", **data}
+    return typed(
+        new_event(
+            name,
+            source="tests",
+            declaration_id=declaration_id,
+            agency_code="4802",
+            data=body,
+            clock=FrozenClock(),
+        ),
+        StatusChanged,
     )
 
 
@@ -283,14 +289,28 @@ async def test_record_scan_keeps_the_findings_for_the_applicant(deps: Deps) -> N
     card = {"full_name": "Nguyễn Văn Bảo"}
     sealed = KEYS.events.seal_json({"card": card, "discrepancies": ["address"]}, declaration_id)
     findings = [{"code": "image_blurry", "severity": "warning", "message": "Ảnh mờ."}]
-    scanned = event_about(
-        Event.SCANNED, declaration_id, sealed=sealed, qr={"found": True}, findings=findings
+    data = {
+        "reference": "4802-XXXXXX",
+        "sealed": sealed,
+        "qr": {"found": True},
+        "findings": [{**findings[0], "image": None}],  # the wire form of FindingData
+    }
+    scanned = typed(
+        new_event(
+            Event.SCANNED,
+            source="tests",
+            declaration_id=declaration_id,
+            agency_code="4802",
+            data=data,
+            clock=FrozenClock(),
+        ),
+        Scanned,
     )
     await handlers.record_scan(scanned, deps=deps)
     enrichment = fakes(deps)[0].docs[declaration_id]["enrichment"]
     assert enrichment == {
         "qr": {"found": True},
-        "findings": findings,
+        "findings": [{**findings[0], "image": None}],  # the wire form of FindingData
         "card": card,
         "discrepancies": ["address"],
     }
@@ -412,13 +432,16 @@ async def test_activate_account_refuses_what_review_did_not_open(deps: Deps) -> 
     with pytest.raises(CaseNotOpenedError):  # retried: intake may not have seen it opened yet
         await accounts.activate_account(event_about(Event.VERIFIED, declaration_id), deps=deps)
     other = await awaiting(deps)
-    stranger = new_event(
-        Event.VERIFIED,
-        source="x",
-        declaration_id=other,
-        agency_code="0101",
-        data={},
-        clock=FrozenClock(),
+    stranger = typed(
+        new_event(
+            Event.VERIFIED,
+            source="x",
+            declaration_id=other,
+            agency_code="0101",
+            data={"reference": "0101-XXXXXX", "deadline": "2026-03-31"},
+            clock=FrozenClock(),
+        ),
+        StatusChanged,
     )
     with pytest.raises(InvalidMessageError):
         await accounts.activate_account(stranger, deps=deps)

@@ -21,7 +21,8 @@ from vssid_review.domain.errors import (
 )
 from vssid_review.ports import Deps, SweepPolicy
 from vssid_review.settings import ReviewSettings
-from vssid_shared.envelope import CloudEvent, new_event
+from vssid_shared.contracts import AccountHeld, DeliveryReceipt, Envelope, Scanned, typed
+from vssid_shared.envelope import new_event
 from vssid_shared.reconcile import MARK
 from vssid_shared.subjects import Event
 
@@ -58,7 +59,7 @@ def parts(deps: Deps) -> tuple[FakeCases, FakeImages, FakeOutbox, FrozenClock]:
     return cases, images, outbox, clock
 
 
-def scanned(case_id: str, **data: Any) -> CloudEvent:
+def scanned(case_id: str, **data: Any) -> Envelope[Scanned]:
     declaration = {
         "full_name": "Nguyễn Văn Bảo",
         "email": "bao@example.com",
@@ -77,7 +78,7 @@ def scanned(case_id: str, **data: Any) -> CloudEvent:
         "sealed": KEYS.events.seal_json(sealed, case_id),
         **data,
     }
-    return new_event(
+    event = new_event(
         Event.SCANNED,
         source="tests",
         declaration_id=case_id,
@@ -85,6 +86,7 @@ def scanned(case_id: str, **data: Any) -> CloudEvent:
         data=body,
         clock=FrozenClock(OPENED),
     )
+    return typed(event, Scanned)
 
 
 async def opened(deps: Deps, photo: bytes | None = None, **data: Any) -> str:
@@ -98,14 +100,17 @@ async def opened(deps: Deps, photo: bytes | None = None, **data: Any) -> str:
     return case_id
 
 
-def receipt(case_id: str, kind: str, status: str = "sent") -> CloudEvent:
-    return new_event(
-        Event.NOTIFIED,
-        source="tests",
-        declaration_id=case_id,
-        agency_code=AGENCY,
-        data={"kind": kind, "status": status},
-        clock=FrozenClock(OPENED),
+def receipt(case_id: str, kind: str, status: str = "sent") -> Envelope[DeliveryReceipt]:
+    return typed(
+        new_event(
+            Event.NOTIFIED,
+            source="tests",
+            declaration_id=case_id,
+            agency_code=AGENCY,
+            data={"kind": kind, "status": status},
+            clock=FrozenClock(OPENED),
+        ),
+        DeliveryReceipt,
     )
 
 
@@ -123,7 +128,7 @@ async def test_open_case_once_with_its_deadline_and_awaiting_verification(deps: 
     assert "Nguyễn" not in str({k: v for k, v in case.items() if k != "pending"})
     [event] = cases.pending(case_id)
     assert event.event == Event.AWAITING_VERIFICATION
-    assert KEYS.events.open_json(event.data["sealed"], case_id)["email"] == "bao@example.com"
+    assert event.data.get("sealed") is None  # only what changed: the notifier kept the recipient
     assert outbox.kicks == 1
 
 
@@ -152,13 +157,16 @@ async def test_record_delivery_once_per_event(deps: Deps) -> None:
 async def test_record_account_held_marks_the_case(deps: Deps) -> None:
     cases, _, _, _ = parts(deps)
     case_id = await opened(deps)
-    held = new_event(
-        Event.ACCOUNT_HELD,
-        source="vssid/intake",
-        declaration_id=case_id,
-        agency_code=AGENCY,
-        data={"reason": "account_active"},
-        clock=FrozenClock(OPENED),
+    held = typed(
+        new_event(
+            Event.ACCOUNT_HELD,
+            source="vssid/intake",
+            declaration_id=case_id,
+            agency_code=AGENCY,
+            data={"reason": "account_active"},
+            clock=FrozenClock(OPENED),
+        ),
+        AccountHeld,
     )
     for _ in range(2):
         await handlers.record_account_held(held, deps=deps)
@@ -241,12 +249,7 @@ async def test_verify_case_once_then_conflict(deps: Deps) -> None:
     [event] = cases.relay(case_id)
     assert event.event == Event.VERIFIED
     payload = KEYS.events.open_json(event.data["sealed"], case_id)
-    assert payload == {
-        "full_name": "Nguyễn Văn Bảo",
-        "email": "bao@example.com",
-        "social_insurance_number": "4890012345",
-        "note": "đúng người",
-    }
+    assert payload == {"note": "đúng người"}  # only the decision's note, sealed
     with pytest.raises(CaseConflictError):
         await handlers.verify_case(verify, deps=deps)
     decisions = [e for e in await deps.cases.history(case_id) if e["action"] == "verified"]

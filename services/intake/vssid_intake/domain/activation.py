@@ -6,11 +6,11 @@ from typing import Any
 
 from vssid_intake.domain.errors import CaseNotOpenedError
 from vssid_intake.domain.statuses import Status
-from vssid_shared.envelope import CloudEvent
+from vssid_shared.contracts import Envelope
 from vssid_shared.message_errors import InvalidMessageError
 
 
-def check_activation_allowed(doc: dict[str, Any], event: CloudEvent) -> None:
+def check_activation_allowed(doc: dict[str, Any], event: Envelope[Any]) -> None:
     """Defense in depth: activate only what intake itself saw review open for verification.
 
     A `verified` event alone is not enough, whoever could publish it: intake's own copy must

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from vssid_notifier.copy_model import (
+from vssid_notifier.domain.copy_model import (
     MailContext,
     format_date,
     id_document_label,
@@ -20,7 +20,7 @@ from vssid_notifier.copy_model import (
 )
 
 SUPPORTED_LOCALES = ("vi", "en")
-_TEMPLATES = Path(__file__).parent / "templates"
+_TEMPLATES = Path(__file__).parent.parent / "templates"  # the package's, beside the fonts
 
 
 class MailKind(StrEnum):
