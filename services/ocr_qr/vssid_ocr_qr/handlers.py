@@ -33,7 +33,7 @@ from vssid_ocr_qr.ports import DecodeDeps, ScanDeps
 from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
 from vssid_shared.contracts import CloudEvent, Envelope, Scanned, Submitted, new_event
 from vssid_shared.contracts.envelope import echo
-from vssid_shared.images import ImageNotFoundError
+from vssid_shared.storage_errors import ImageNotFoundError
 from vssid_shared.subjects import QR_UPLOAD_KIND, Event
 
 SOURCE = "vssid/ocr_qr"
