@@ -31,6 +31,7 @@ lint: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 	.venv/bin/python -m vssid.asyncapi_docs check
 
 # AsyncAPI documents of the workers (docs/asyncapi/, and the copy review serves at /asyncapi).

@@ -25,7 +25,7 @@ from vssid_ocr_qr.decoding import (
     ZxingQrDecoder,
     default_ladder,
 )
-from vssid_ocr_qr.payloads import PayloadError, decode_payload_bytes, parse_payload
+from vssid_ocr_qr.domain.payloads import PayloadError, decode_payload_bytes, parse_payload
 
 LEVELS: tuple[Level, ...] = ("clean", "phone", "hard")
 SINGLE = ("pyzbar", "zxing-cpp")

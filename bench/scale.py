@@ -26,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -41,13 +40,12 @@ from vssid.devstack.servers import config_on_free_ports, start_servers, stop_ser
 from vssid.devstack.supervisor import ManagedProcess
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
-from vssid_review.handlers import Review
-from vssid_review.sweeper import Sweeper
+from vssid_review.handlers import sweep_deadlines
+from vssid_review.ports import Deps, SweepPolicy
 from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.images import ImageVault
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import OutboxRelay
 from vssid_shared.settings import DEV_SECRET
 
 SERVICES = ("intake", "review", "ocr_qr", "notifier")
@@ -108,12 +106,15 @@ def timed_ms(call: Callable[[int], httpx.Response], n: int) -> tuple[float, floa
     return statistics.median(samples), samples[max(0, round(0.95 * len(samples)) - 1)]
 
 
+class _NoRelay:
+    def kick(self) -> None:
+        return None
+
+
 async def sweep_ms(db: AsyncDatabase[Doc], keys: Keys) -> float:
-    review = Review(
-        CaseStore(db), ImageVault(db, keys.images), keys, cast(OutboxRelay, None), utc_now, 30
-    )
+    review = Deps(CaseStore(db), ImageVault(db, keys.images), _NoRelay(), keys, utc_now, 30)
     start = time.perf_counter()
-    await Sweeper(review, 5, 60.0).sweep_once()
+    await sweep_deadlines(SweepPolicy(5, 60.0, 0, 900.0, 5), deps=review)
     return (time.perf_counter() - start) * 1000
 
 

@@ -13,21 +13,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.reference import ALPHABET
-from vssid_intake.registry import InsuredPerson
+from vssid_intake.domain.reference import ALPHABET
+from vssid_intake.domain.registry import InsuredPerson
 from vssid_review.adapters.cases import CaseStore
-from vssid_review.handlers import Review
+from vssid_review.handlers import open_case
+from vssid_review.ports import Deps as ReviewDeps
+from vssid_shared.clock import utc_now
+from vssid_shared.contracts import Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, OutboxRelay
+from vssid_shared.outbox import PENDING
 from vssid_shared.subjects import Event
 
 AGENCY = "4802"
@@ -67,7 +70,7 @@ def person(i: int) -> dict[str, Any]:
 
 
 class _Collected(CaseStore):
-    """review's own case building (`Review.on_scanned`), kept for one bulk insert."""
+    """review's own case building (`handlers.open_case`), kept for one bulk insert."""
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         super().__init__(db)
@@ -106,11 +109,11 @@ class Filler:
     async def _batch(self, indices: list[int]) -> None:
         declarations = DeclarationStore(self.db, self.keys)
         collected = _Collected(self.db)
-        review = Review(
+        review = ReviewDeps(
             collected,
             ImageVault(self.db, self.keys.images),
+            _NoRelay(),
             self.keys,
-            cast(OutboxRelay, _NoRelay()),
             clock=lambda: self._clock,
             visit_window_days=30,
         )
@@ -154,7 +157,9 @@ class Filler:
                 }
                 for m in images.values()
             ]
-            await review.on_scanned(self._scanned(declaration_id, ref, fields, images))
+            await open_case(
+                typed(self._scanned(declaration_id, ref, fields, images), Scanned), deps=review
+            )
             if status != "awaiting_verification":
                 self._close(collected.opened[-1], status, opened + timedelta(days=2))
                 docs["case_audit"] += self._audit(declaration_id, opened, status)
@@ -260,6 +265,7 @@ class Filler:
             declaration_id=declaration_id,
             agency_code=AGENCY,
             data=data,
+            clock=utc_now,
         )
 
     @staticmethod

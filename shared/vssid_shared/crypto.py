@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 if TYPE_CHECKING:
-    from vssid_shared.shredding import DataKeys
+    from vssid_shared.data_keys import DataKeyRing
 
 _NONCE = 12
 
@@ -77,4 +77,4 @@ class Keys:
         self.lookup = KeyedHasher(derive_key(secret, "lookup-hash"))
         # Per-declaration data keys (shredding.py), attached by Runtime.create; None in unit
         # tests of domain logic, where everything seals under the service key.
-        self.data: DataKeys | None = None
+        self.data: DataKeyRing | None = None

@@ -13,12 +13,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_shared.crypto import Sealer
 from vssid_shared.mongo import Doc
+from vssid_shared.storage_errors import ImageNotFoundError
+
+__all__ = ["BUCKET", "ImageNotFoundError", "ImageVault"]
 
 BUCKET = "images"
-
-
-class ImageNotFoundError(LookupError):
-    pass
 
 
 def _aad(declaration_id: str, kind: str) -> str:

@@ -2,10 +2,11 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
@@ -13,7 +14,10 @@ from faststream.nats.annotations import NatsMessage as MessageContext
 from pydantic import ValidationError
 
 from vssid_shared import metrics, metrics_samplers, tracing
-from vssid_shared.envelope import CloudEvent
+from vssid_shared.contracts.data import EventData
+from vssid_shared.contracts.envelope import CloudEvent, Envelope
+from vssid_shared.contracts.parse import InvalidMessageError
+from vssid_shared.contracts.parse import parse_event as parse_typed
 from vssid_shared.logs import correlation_id
 from vssid_shared.nats_access import consumer_user, inbox_prefix
 from vssid_shared.nats_login import NatsLogin
@@ -23,19 +27,18 @@ from vssid_shared.subjects import MAX_DELIVER, STREAM, Consumer
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
+DataT = TypeVar("DataT", bound=EventData)
+EventT = TypeVar("EventT", bound=Envelope[Any])
+Subscriber = Callable[..., Awaitable[Any]]
 
 # While a handler runs, tell JetStream it is alive this often (well inside the shortest ack wait
 # we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
-# to another worker while it still works on the message.
+# to a second worker while the first still holds it.
 IN_PROGRESS_EVERY_SECONDS = 3.0
 
 
 # Messages one pull fetches, per broker (set once where the broker is made; see `make_broker`).
 _PULL_BATCH: weakref.WeakKeyDictionary[NatsBroker, int] = weakref.WeakKeyDictionary()
-
-
-class InvalidMessageError(Exception):
-    """A message that no retry can fix: terminate it, it goes to the dead letters."""
 
 
 def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
@@ -66,21 +69,49 @@ def parse_event(body: bytes) -> CloudEvent:
         raise InvalidMessageError("not a CloudEvent of ours") from exc
 
 
-def attrs(event: CloudEvent) -> dict[str, str | None]:
+def attrs(event: Envelope[Any]) -> dict[str, str | None]:
     return {"traceparent": event.traceparent, "tracestate": event.tracestate}
 
 
-async def settle(msg: NatsMessage, handler: EventHandler, consumer: str = "unknown") -> None:
-    """Run one handler and ack, nak with delay, or terminate by what happened."""
+async def settle_as(
+    msg: NatsMessage, model: type[DataT], handler: Callable[[Envelope[DataT]], Awaitable[None]]
+) -> None:
+    """Parse the message as `Envelope[model]`, run the use case, and settle by what happened:
+    ack; nak with a growing delay on an error; terminate what no retry can fix (invalid)."""
+    await _settled(msg, functools.partial(parse_as, model=model), handler)
+
+
+async def settle(msg: NatsMessage, handler: EventHandler, consumer: str | None = None) -> None:
+    """`settle_as` for a handler that reads the event's data as a JSON object."""
+    await _settled(msg, parse_event, handler, consumer)
+
+
+def parse_as(body: bytes, *, model: type[DataT]) -> Envelope[DataT]:
+    return parse_typed(body, model)
+
+
+def consumer_of(msg: NatsMessage) -> str:
+    """The durable that delivered `msg` (JetStream names it in the reply subject)."""
+    metadata = getattr(msg.raw_message, "metadata", None)
+    return str(getattr(metadata, "consumer", None) or "unknown")
+
+
+async def _settled(
+    msg: NatsMessage,
+    parse: Callable[[bytes], EventT],
+    handler: Callable[[EventT], Awaitable[None]],
+    consumer: str | None = None,
+) -> None:
     delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
+    name = consumer or consumer_of(msg)
     alive = asyncio.create_task(_keep_in_progress(msg))
-    with metrics.handling(consumer, delivered, MAX_DELIVER) as settled:
+    with metrics.handling(name, delivered, MAX_DELIVER) as settled:
         try:
-            event = parse_event(msg.body)
+            event = parse(msg.body)
             correlation_id.set(event.correlationid)
             await preload(event.subject)  # the declaration's data key, once per hop
             subject = str(getattr(msg.raw_message, "subject", ""))
-            with tracing.consuming(consumer, subject, event.id, event.type, attrs(event)):
+            with tracing.consuming(name, subject, event.id, event.type, attrs(event)):
                 await handler(event)
         except InvalidMessageError as exc:
             settled("terminated")
@@ -114,21 +145,16 @@ async def _keep_in_progress(msg: NatsMessage) -> None:
             log.debug("could not extend the ack wait", exc_info=True)
 
 
-def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:
-    """Bind `handler` to the durable consumer the bootstrap declared (declare=False)."""
-
-    async def on_message(msg: MessageContext) -> None:
-        await settle(msg, handler, consumer.durable)
-
+def durable(broker: NatsBroker, consumer: Consumer, **kw: Any) -> Callable[[Subscriber], Any]:
+    """The decorator binding a typed `on_<event>` function to the durable consumer the
+    bootstrap declared (declare=False): pulled in batches, each acked by hand (`settle_as`)."""
     metrics_samplers.watch_consumer(broker, consumer.durable)
-    on_message.__name__ = f"on_{consumer.event.value}"
-    on_message.__doc__ = handler.__doc__
     # One pull request per message is a NATS round trip per message. A batch is handled
     # concurrently and each message settled alone (FastStream's batch=False). Never more than
     # a pool's workers: messages held in a local queue are work another replica could be doing.
     batch = _PULL_BATCH.get(broker, 1)
     batch = min(batch, int(kw.get("max_workers", batch)))
-    broker.subscriber(
+    decorator: Callable[[Subscriber], Any] = broker.subscriber(
         consumer.filter_subject,
         stream=JStream(STREAM, declare=False),
         durable=consumer.durable,
@@ -138,9 +164,29 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
         inbox_prefix=f"{inbox_prefix(consumer_user(consumer))}.".encode(),
         ack_policy=AckPolicy.MANUAL,
         title=f"{consumer.durable}:{consumer.filter_subject}",
-        description=handler.__doc__,
         **kw,
-    )(on_message)
+    )
+    return decorator
 
 
-__all__ = ["MAX_DELIVER", "InvalidMessageError", "make_broker", "settle", "subscribe"]
+def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **kw: Any) -> None:
+    """For handlers taking an untyped CloudEvent: a subscriber made here, named after the
+    event. The services define theirs, typed, in `entrypoints/worker.py`."""
+
+    async def on_message(msg: MessageContext) -> None:
+        await settle(msg, handler, consumer.durable)
+
+    on_message.__name__ = f"on_{consumer.event.value}"
+    on_message.__doc__ = handler.__doc__
+    durable(broker, consumer, description=handler.__doc__, **kw)(on_message)
+
+
+__all__ = [
+    "MAX_DELIVER",
+    "InvalidMessageError",
+    "durable",
+    "make_broker",
+    "settle",
+    "settle_as",
+    "subscribe",
+]

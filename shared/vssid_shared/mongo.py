@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-Doc = dict[str, Any]
+from vssid_shared.doc import Doc
+
+__all__ = ["Doc", "connect", "ping"]
 
 
 def connect(

@@ -28,18 +28,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 from vssid_shared import metrics, tracing
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
+from vssid_shared.outbox_record import PENDING, pending
 from vssid_shared.subjects import STREAM
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending_events"
+__all__ = ["PENDING", "PENDING_FILTER", "OutboxRelay", "pending"]
+
 # The filter the sparse index serves (SecantusDB and mongod both answer `$exists` from it).
 PENDING_FILTER = {f"{PENDING}.id": {"$exists": True}}
-
-
-def pending(event: CloudEvent) -> dict[str, Any]:
-    """The stored form of an event, to `$push` in the same update as the state change."""
-    return event.model_dump(mode="json")
 
 
 class OutboxRelay:
@@ -66,13 +63,16 @@ class OutboxRelay:
         for collection in self._collections:
             await collection.create_index([(f"{PENDING}.id", ASCENDING)], sparse=True)
 
-    def kick(self, collection: AsyncCollection[Doc] | None = None) -> None:
+    def kick(self, collection: AsyncCollection[Doc] | str | None = None) -> None:
         """Called after a write that queued events, so they leave at once, not at the next poll.
-        Naming the collection written spares the pass a query on each of the others."""
-        if collection is None or not any(c is collection for c in self._collections):
+        Naming the collection written (itself or its name: use cases know only the name)
+        spares the pass a query on each of the others."""
+        named = isinstance(collection, str)
+        found = [c for c in self._collections if c is collection or (named and c.name == collection)]
+        if not found:
             self._kicked = None
         elif self._kicked is not None:
-            self._kicked.add(id(collection))
+            self._kicked.add(id(found[0]))
         self._wake.set()
 
     async def publish(self, stored: dict[str, Any]) -> None:

@@ -11,16 +11,14 @@ reconciled copy by re-queueing what it produced (see ocr_qr and review).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from vssid_shared.envelope import CloudEvent
-from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, pending
+from vssid_shared.contracts.envelope import MARK, CloudEvent, echo, is_reconciled, marked
+from vssid_shared.doc import Doc
+from vssid_shared.outbox_record import PENDING, pending
 
 FIELD = "reconcile"  # {"count": n, "at": last re-emit, "due": earliest next re-emit}
-MARK = "reconciled"  # the attempt number, in a re-emitted event's data
+__all__ = ["FIELD", "MARK", "attempt", "claim", "echo", "is_reconciled", "marked", "stuck"]
 
 
 def stuck(now: datetime, after_seconds: float, max_attempts: int) -> Doc:
@@ -56,19 +54,3 @@ def claim(event: CloudEvent, now: datetime, after_seconds: float) -> Doc:
         "$inc": {f"{FIELD}.count": 1},
         "$push": {PENDING: pending(event)},
     }
-
-
-def marked(event: CloudEvent, number: int) -> CloudEvent:
-    """`event` as a reconciler re-emits it."""
-    return event.model_copy(update={"data": {**event.data, MARK: number}})
-
-
-def is_reconciled(event: CloudEvent) -> bool:
-    return bool(event.data.get(MARK))
-
-
-def echo(stored: dict[str, Any], cause: CloudEvent) -> CloudEvent:
-    """A stored output event again, under a fresh id, marked like the re-emit that asked."""
-    original = CloudEvent.model_validate(stored)
-    fresh = original.model_copy(update={"id": str(uuid.uuid4()), "time": cause.time})
-    return marked(fresh, int(cause.data.get(MARK) or 1))

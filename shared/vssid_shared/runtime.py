@@ -62,6 +62,10 @@ class Runtime:
 
     async def start(self) -> None:
         await self.broker.start()
+        self.start_relay()
+
+    def start_relay(self) -> None:
+        """The one way every service (HTTP or worker) starts its outbox relay."""
         if self.relay:
             self.relay.start()
 

@@ -32,6 +32,14 @@ from pymongo import MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_shared.crypto import Keys, Sealer, derive_key
+from vssid_shared.data_keys import (
+    DataKeyDestroyedError,
+    DataKeyNotLoadedError,
+    create_key,
+    destroy_key,
+    load_key,
+    service_sealer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +51,6 @@ CACHE_SIZE = 20_000
 _DESTROYED = b""
 _ABSENT = b"-"  # a declaration from before data keys (or an id that is no declaration)
 _DECLARATION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class DataKeyDestroyedError(Exception):
-    """The declaration's data key is gone: its sealed data can never be opened again."""
-
-
-class DataKeyNotLoadedError(RuntimeError):
-    """Sealed under a data key this process did not load first (a missing `load_key`)."""
 
 
 def _owner(aad: str) -> str:
@@ -246,26 +246,14 @@ async def preload(declaration_id: str) -> None:
         await ring.load(declaration_id)
 
 
-async def load_key(keys: Keys, declaration_id: str) -> None:
-    if keys.data is not None:
-        await keys.data.load(declaration_id)
-
-
-async def create_key(keys: Keys, declaration_id: str, now: datetime) -> None:
-    if keys.data is not None:
-        await keys.data.create(declaration_id, now)
-
-
-async def destroy_key(keys: Keys, declaration_id: str, reason: str, now: datetime) -> bool:
-    if keys.data is None:
-        return False
-    destroyed = await keys.data.destroy(declaration_id, reason, now)
-    if destroyed:
-        log.info("data key destroyed", extra={"declaration": declaration_id, "reason": reason})
-    return destroyed
-
-
-def service_sealer(sealer: Sealer) -> Sealer:
-    """The service-key sealer behind `sealer`: for the few payloads that must outlive the data
-    key on purpose (the withdrawal confirmation's name and mail address)."""
-    return sealer.legacy if isinstance(sealer, ShreddingSealer) else sealer
+__all__ = [
+    "DataKeyDestroyedError",
+    "DataKeyNotLoadedError",
+    "DataKeys",
+    "attach_data_keys",
+    "create_key",
+    "destroy_key",
+    "load_key",
+    "preload",
+    "service_sealer",
+]

@@ -88,6 +88,9 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("intake", Event.EXPIRED),
     # A second durable on `verified`: account activation acks apart from the timeline.
     Consumer("intake_accounts", Event.VERIFIED),
+    # The notifier keeps the recipient (sealed) from `submitted`: the status events after it
+    # carry no declaration, only what changed.
+    Consumer("notifier", Event.SUBMITTED),
     Consumer("notifier", Event.AWAITING_VERIFICATION),
     Consumer("notifier", Event.VERIFIED),
     Consumer("notifier", Event.REJECTED),

@@ -38,8 +38,7 @@ def worker_app(
 
     @app.after_startup
     async def started() -> None:
-        if runtime.relay:
-            runtime.relay.start()
+        runtime.start_relay()
         if settings.metrics_port:
             await served.start()
         announce_ready(log)

@@ -26,6 +26,7 @@ from tests.e2e.conftest import System
 from tests.support import applicant as a
 from tests.support.cards import render_card_photo
 from tests.support.observe import deadletters, publish, sms_to
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import new_event
 from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import RPC_QR_DECODE, Event
@@ -244,6 +245,7 @@ def test_a_forged_verified_for_a_case_review_never_opened_activates_nothing(
             declaration_id=declaration_id,
             agency_code="4802",
             data={"reference": "4802-FORGED"},
+            clock=utc_now,
         )
         [seq] = publish(
             system.ops, forged.nats_subject, [(forged.model_dump_json().encode(), forged.id)]

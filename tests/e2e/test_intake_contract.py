@@ -196,8 +196,26 @@ def test_lookup_matches_without_accents(intake: httpx.Client, system: System) ->
 
 
 def test_login_before_activation_is_refused(intake: httpx.Client) -> None:
-    response = intake.post("/v1/auth/login", json={"account": "4890012399", "password": "x" * 10})
+    """A declared, submitted, not yet verified number has no account: refused like a stranger."""
+    fields = a.unique_bao()
+    declaration_id, token = a.create_draft(intake, fields)
+    a.upload_images(intake, declaration_id, token, a.BAO_QR)
+    a.submit(intake, declaration_id, token)
+    assert a.status_of(intake, declaration_id, token)["status"] != "verified"
+    account = fields["social_insurance_number"]
+    response = intake.post("/v1/auth/login", json={"account": account, "password": "x" * 10})
     assert response.status_code == 401
+    assert response.json()["detail"][0]["code"] == "invalid_credentials"
+
+
+def test_agencies_by_province_take_the_cccd_three_digit_code(intake: httpx.Client) -> None:
+    """`province_code=048` (as on a CCCD) lists the same agencies as `48`, as the catalog does."""
+    every = intake.get("/v1/agencies").json()
+    province = every[0]["province_code"]
+    two = intake.get("/v1/agencies", params={"province_code": province.lstrip("0")}).json()
+    three = intake.get("/v1/agencies", params={"province_code": province.zfill(3)}).json()
+    assert two == three
+    assert two == [agency for agency in every if agency["province_code"] == province]
 
 
 def test_unknown_accounts_are_locked_out_like_real_ones(intake: httpx.Client) -> None:

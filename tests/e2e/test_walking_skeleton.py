@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.conftest import System
 from tests.support import applicant as a
-from tests.support.observe import mails_about, sms_to, stream_events
+from tests.support.observe import mails_about, sms_to, stream_events, undelivered
 
 pytestmark = pytest.mark.e2e
 
@@ -132,8 +132,12 @@ def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:
     a.upload_images(intake, declaration_id, token, a.BAO_QR)
     reference = a.submit(intake, declaration_id, token)
 
+    ops = system.ops  # the tools' NATS login: reads the streams, may republish
+    a.eventually(lambda: stream_events(ops, "declarations.4802.submitted", declaration_id))
     ocr = system.start("ocr_qr")
-    ocr.wait_log(lambda line: declaration_id in line or "Received" in line, 60)
+    # The worker has pulled it (nothing left undelivered): in flight, unless already done.
+    ocr_login = system.nats_login("ocr_qr")
+    a.eventually(lambda: undelivered(ocr_login, "ocr_qr-submitted") == 0 or None)
     ocr.kill()  # SIGKILL while the message is in flight: no ack was sent
     system.start("ocr_qr")
 
@@ -141,7 +145,6 @@ def test_ocr_worker_killed_mid_scan_delivers_once(system: System) -> None:
     # The same photo bytes went in with the module's earlier declarations.
     reused = {f["image"] for f in body["enrichment"]["findings"] if f["code"] == "image_reused"}
     assert reused == {"portrait", "id_front", "id_back"}
-    ops = system.ops  # the tools' NATS login: reads the streams, may republish
     assert len(stream_events(ops, "declarations.4802.scanned", declaration_id)) == 1
     mails = a.eventually(lambda: mails_about(system.mail_api_url, reference))
     assert len(mails) == 1

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from vssid.devstack import Stack
-from vssid_review.adapters.case_migration import migrate
 from vssid_review.adapters.cases import CaseStore
 from vssid_shared.mongo import Doc
 
@@ -18,12 +18,14 @@ DECIDED = datetime(2026, 2, 6, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(stack: Stack, mongo_db_name: str) -> AsyncIterator[CaseStore]:
+async def store(
+    stack: Stack, mongo_db_name: str
+) -> AsyncIterator[tuple[CaseStore, AsyncCollection[Doc]]]:
     client: AsyncMongoClient[Doc] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
     try:
         cases = CaseStore(client[mongo_db_name])
         await cases.ensure_indexes()
-        yield cases
+        yield cases, client[mongo_db_name]["cases"]
     finally:
         await client.close()
 
@@ -50,23 +52,26 @@ def old_case(case_id: str, status: str) -> Doc:
     }
 
 
-async def test_old_cases_are_migrated_once(store: CaseStore) -> None:
-    await store.collection.insert_many([old_case("a1", "expired"), old_case("a2", "verified")])
-    assert await migrate(store) == 2
-    expired = await store.collection.find_one({"_id": "a1"})
+async def test_old_cases_are_migrated_once(
+    store: tuple[CaseStore, AsyncCollection[Doc]],
+) -> None:
+    cases, raw = store
+    await raw.insert_many([old_case("a1", "expired"), old_case("a2", "verified")])
+    assert await cases.migrate_history() == 2
+    expired = await raw.find_one({"_id": "a1"})
     assert expired is not None
     assert "audit" not in expired
     assert expired["queue_key"].endswith("|a1")
     assert expired["purge_from"] == DECIDED  # the sweeper's purge index now holds it
-    verified = await store.collection.find_one({"_id": "a2"})
+    verified = await raw.find_one({"_id": "a2"})
     assert verified is not None
     assert "purge_from" not in verified
-    history = await store.history("a1")
+    history = await cases.history("a1")
     assert [e["action"] for e in history] == ["read", "delivery:copy", "expired"]
-    page = await store.queue("4802", None, limit=10, after=None)
+    page = await cases.queue("4802", None, limit=10, after=None)
     assert [c["_id"] for c in page.items] == ["a1", "a2"]
 
     # Marked done: a restart reads the mark, not every case; and nothing moves twice.
-    await store.collection.update_one({"_id": "a2"}, {"$set": {"audit": [{"at": OPENED}]}})
-    assert await migrate(store) == 0
-    assert len(await store.history("a1")) == 3
+    await raw.update_one({"_id": "a2"}, {"$set": {"audit": [{"at": OPENED}]}})
+    assert await cases.migrate_history() == 0
+    assert len(await cases.history("a1")) == 3

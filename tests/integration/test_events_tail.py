@@ -13,6 +13,7 @@ import pytest
 
 from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.subjects import Event
@@ -26,7 +27,12 @@ def sample_event(event: Event, agency: str) -> CloudEvent:
     sealed = KEYS.events.seal_json({"full_name": "Nguyễn Văn Bảo"}, declaration_id)
     data = {"reference": f"T{uuid.uuid4().hex[:9].upper()}", "sealed": sealed}
     return new_event(
-        event, source="tests", declaration_id=declaration_id, agency_code=agency, data=data
+        event,
+        source="tests",
+        declaration_id=declaration_id,
+        agency_code=agency,
+        data=data,
+        clock=utc_now,
     )
 
 

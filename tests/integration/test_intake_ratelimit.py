@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.clock import START, FrozenClock
 from vssid.devstack import Stack
-from vssid_intake.ratelimit import RateLimiter
+from vssid_intake.adapters.ratelimit import RateLimiter
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 

@@ -9,8 +9,10 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.clock import START, FrozenClock
-from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
-from vssid_intake.login_limits import LoginLimits, LoginPolicy, TooManyLoginsError
+from vssid_intake.adapters.login_limits import LoginLimits
+from vssid_intake.adapters.sessions import SessionStore
+from vssid_intake.domain.errors import TooManyLoginsError
+from vssid_intake.domain.login_policy import LoginPolicy, SessionPolicy
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 

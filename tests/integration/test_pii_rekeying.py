@@ -9,8 +9,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
-from vssid_intake.registry import InsuredPerson, match_material
+from vssid_intake.adapters.sessions import SessionStore
+from vssid_intake.domain.login_policy import SessionPolicy
+from vssid_intake.domain.registry import InsuredPerson, match_material
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 from vssid_shared.pii_keys import account_id, registry_id

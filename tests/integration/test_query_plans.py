@@ -30,15 +30,18 @@ from vssid.devstack import Stack
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.registry import InsuredPerson, match_material
-from vssid_intake.statuses import Status
+from vssid_intake.domain.registry import InsuredPerson, match_material
+from vssid_intake.domain.statuses import Status
 from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_ocr_qr.adapters.scans import ScanStore
+from vssid_review import handlers as review_handlers
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
-from vssid_review.handlers import Review
-from vssid_review.paging import search_hashes
-from vssid_review.sweeper import Sweeper
+from vssid_review.domain.paging import search_hashes
+from vssid_review.ports import Deps as ReviewDeps
+from vssid_review.ports import SweepPolicy
+from vssid_shared.clock import utc_now
+from vssid_shared.contracts import DeliveryReceipt, Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageVault
@@ -141,7 +144,12 @@ def scanned(case_id: str, name: str, id_number: str, images: dict[str, Doc]) -> 
         "sealed": KEYS.events.seal_json(sealed, case_id),
     }
     return new_event(
-        Event.SCANNED, source="tests", declaration_id=case_id, agency_code=AGENCY, data=data
+        Event.SCANNED,
+        source="tests",
+        declaration_id=case_id,
+        agency_code=AGENCY,
+        data=data,
+        clock=utc_now,
     )
 
 
@@ -169,13 +177,15 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     cases, operators = CaseStore(db), OperatorStore(db)
     declarations, accounts = DeclarationStore(db, KEYS), AccountStore(db, KEYS)
     registry, scans, deliveries = RegistryStore(db, KEYS), ScanStore(db), DeliveryStore(db)
-    outboxes = [c.collection for c in (cases, declarations, accounts, scans, deliveries)]
+    outboxes = [db[name] for name in ("cases", "declarations", "accounts")]
+    outboxes += [scans.collection, deliveries.collection]
     relay = QuietRelay(cast(NatsBroker, None), outboxes)
     for store in (cases, operators, declarations, accounts, registry, scans, relay):
         await store.ensure_indexes()
     clock = Clock()
     vault = ImageVault(db, KEYS.images)
-    review = Review(cases, vault, KEYS, cast(OutboxRelay, FakeKick()), clock, 30)
+    review = ReviewDeps(cases, vault, FakeKick(), KEYS, clock, 30)
+    rh = review_handlers
     op, token = await operators.add("Nguyễn Văn B", AGENCY, OPENED)
     recorder.recording = True
 
@@ -186,40 +196,51 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     for n, case_id in enumerate(ids):
         clock.now = OPENED + timedelta(minutes=n)
         images = {"portrait": photo} if n == 3 else {}
-        await review.on_scanned(scanned(case_id, "Nguyễn Văn Bảo", "048090900101", images))
+        event = scanned(case_id, "Nguyễn Văn Bảo", "048090900101", images)
+        await rh.open_case(typed(event, Scanned), deps=review)
     assert await operators.by_token(token) is not None
     first = await cases.queue(AGENCY, "awaiting_verification", limit=2, after=None)
     await cases.queue(AGENCY, "awaiting_verification", limit=2, after=first.next_key)
     await cases.queue(AGENCY, None, limit=2, after=first.next_key)
     hashes = search_hashes(KEYS, "nguyen van bao")
     await cases.search(AGENCY, None, reference="X", hashes=hashes, limit=2, after=None)
-    case = await review.load(op, ids[1])
-    await review.find_by_reference(op, case["reference"])
+    case = await rh.read_case(rh.ReadCase(op, ids[1]), deps=review)
+    await rh.find_case_by_reference(rh.FindCase(op, case["reference"]), deps=review)
     await cases.others_with_id_number(case["id_number_hash"], ids[1])
-    await review.image(op, ids[3], "portrait")
+    await rh.read_case_image(rh.ReadCaseImage(op, ids[3], "portrait"), deps=review)
     receipt = new_event(
-        Event.COPY_MAILED, source="t", declaration_id=ids[1], agency_code=AGENCY, data={}
+        Event.COPY_MAILED,
+        source="t",
+        declaration_id=ids[1],
+        agency_code=AGENCY,
+        data={"kind": "copy", "status": "sent"},
+        clock=utc_now,
     )
-    await review.on_delivery(receipt)
+    await rh.record_delivery(typed(receipt, DeliveryReceipt), deps=review)
     await cases.history(ids[1])
     await cases.others_with_images(["0" * 64], ids[1])
     await cases.has_receipt(ids[1], "delivery:copy")
     await cases.decision(ids[1])
-    await review.verify(op, ids[1], None)
-    await review.reject(op, ids[0], "ảnh mờ")
-    sweeper = Sweeper(review, 5, 60.0)
+    await rh.verify_case(rh.VerifyCase(op, ids[1], None), deps=review)
+    await rh.reject_case(rh.RejectCase(op, ids[0], "ảnh mờ"), deps=review)
+    policy = SweepPolicy(5, 60.0, 0, 900.0, 5)
     clock.now = OPENED + timedelta(days=27)  # reminders
-    await sweeper.sweep_once()
+    await rh.sweep_deadlines(policy, deps=review)
     clock.now = OPENED + timedelta(days=40)  # expiry and photos purged
-    await sweeper.sweep_once()
+    await rh.sweep_deadlines(policy, deps=review)
 
     # intake: a declaration from draft to submitted, the registry, an account.
     draft = str(uuid.uuid4())
-    await declarations.insert({"_id": draft, "status": Status.DRAFT, "created_at": OPENED})
+    await declarations.create(draft, "token-hash", {}, OPENED)
     await declarations.save_fields(draft, {"id_document": {"number": "1"}}, OPENED)
     await declarations.get(draft)
     submitted = new_event(
-        Event.SUBMITTED, source="t", declaration_id=draft, agency_code=AGENCY, data={}
+        Event.SUBMITTED,
+        source="t",
+        declaration_id=draft,
+        agency_code=AGENCY,
+        data={},
+        clock=utc_now,
     )
     await declarations.submit(draft, reference="4802-AAAAAA", key_hash=None, event=submitted)
     await declarations.record_event(draft, submitted.id, {"status": "scanned", "at": OPENED})

@@ -8,22 +8,24 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import cast
 
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tests.support.clock import FrozenClock
 from vssid.devstack import Stack
+from vssid_review import handlers
 from vssid_review.adapters.cases import CaseStore
-from vssid_review.adapters.operators import Operator
-from vssid_review.handlers import Review
-from vssid_review.sweeper import Sweeper
+from vssid_review.domain.cases import Operator
+from vssid_review.ports import Deps, SweepPolicy
+from vssid_shared.clock import utc_now
+from vssid_shared.contracts import Scanned, typed
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, OutboxRelay
+from vssid_shared.outbox import PENDING
 from vssid_shared.subjects import Event
 
 KEYS = Keys("x" * 40)
@@ -39,14 +41,6 @@ JUST_AFTER_MIDNIGHT = datetime(2026, 3, 1, 17, 1, tzinfo=UTC)  # 00:01 on 2 Marc
 def vn_midnight(day: date) -> datetime:
     """00:00 in Vietnam on `day`, as a UTC instant."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=7)
-
-
-@dataclass
-class FrozenClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -82,23 +76,25 @@ def scanned_event(declaration_id: str, images: dict[str, Doc]) -> CloudEvent:
         declaration_id=declaration_id,
         agency_code=AGENCY,
         data=data,
+        clock=utc_now,
     )
 
 
 @dataclass
 class Office:
-    review: Review
+    deps: Deps
+    db: AsyncDatabase[Doc]
     clock: FrozenClock
     relay: FakeRelay = field(default_factory=FakeRelay)
 
-    def sweeper(self, retention_days: int = 0) -> Sweeper:
-        return Sweeper(self.review, REMIND, 60.0, image_retention_days=retention_days)
+    def sweeper(self, retention_days: int = 0) -> SweepPolicy:
+        return SweepPolicy(REMIND, 60.0, retention_days, 900.0, 5)
 
     async def open_case(self, at: datetime, *, photo: bytes | None = None) -> str:
         case_id = str(uuid.uuid4())
         images: dict[str, Doc] = {}
         if photo is not None:
-            file_id = await self.review.vault.put(case_id, "portrait", photo, {})
+            file_id = await self.deps.images.put(case_id, "portrait", photo, {})
             sha256 = hashlib.sha256(photo).hexdigest()
             images["portrait"] = {
                 "file_id": file_id,
@@ -106,29 +102,32 @@ class Office:
                 "content_type": "image/jpeg",
             }
         self.clock.now = at
-        await self.review.on_scanned(scanned_event(case_id, images))
+        await handlers.open_case(typed(scanned_event(case_id, images), Scanned), deps=self.deps)
         return case_id
 
     async def case(self, case_id: str) -> Doc:
-        found = await self.review.cases.collection.find_one({"_id": case_id})
+        found = await self.db["cases"].find_one({"_id": case_id})
         assert found is not None
         return found
 
     async def audit(self, case_id: str) -> list[Doc]:
         """The case's audit trail, kept in its own collection."""
-        return await self.review.cases.history(case_id)
+        return await self.deps.cases.history(case_id)
 
     async def queued(self, case_id: str) -> list[Event]:
         return [CloudEvent.model_validate(e).event for e in (await self.case(case_id))[PENDING]]
 
-    async def sweep_at(self, at: datetime, sweeper: Sweeper | None = None) -> tuple[int, ...]:
+    async def sweep_at(self, at: datetime, policy: SweepPolicy | None = None) -> tuple[int, ...]:
         self.clock.now = at
-        return tuple(await (sweeper or self.sweeper()).sweep_once())
+        return tuple(await self.sweep_once(policy))
+
+    async def sweep_once(self, policy: SweepPolicy | None = None) -> handlers.Swept:
+        return await handlers.sweep_deadlines(policy or self.sweeper(), deps=self.deps)
 
     async def photo_kept(self, case_id: str) -> bool:
         ref = (await self.case(case_id))["images"]["portrait"]
         try:
-            await self.review.vault.get(ref["file_id"], case_id, "portrait")
+            await self.deps.images.get(ref["file_id"], case_id, "portrait")
         except ImageNotFoundError:
             return False
         return True
@@ -136,15 +135,15 @@ class Office:
 
 def make_office(db: AsyncDatabase[Doc], clock: FrozenClock) -> Office:
     relay = FakeRelay()
-    review = Review(
+    deps = Deps(
         cases=CaseStore(db),
-        vault=ImageVault(db, KEYS.images),
+        images=ImageVault(db, KEYS.images),
+        outbox=relay,
         keys=KEYS,
-        relay=cast(OutboxRelay, relay),
         clock=clock,
         visit_window_days=WINDOW,
     )
-    return Office(review, clock, relay)
+    return Office(deps, db, clock, relay)
 
 
 @pytest.fixture
@@ -224,9 +223,7 @@ async def test_concurrent_sweepers_claim_each_case_once(
         }
         for at, claimed in passes.items():
             office.clock.now = at
-            results = await asyncio.gather(
-                office.sweeper().sweep_once(), replica.sweeper().sweep_once()
-            )
+            results = await asyncio.gather(office.sweep_once(), replica.sweep_once())
             assert tuple(sum(column) for column in zip(*results, strict=True)) == claimed
     finally:
         await other_client.close()
@@ -242,7 +239,7 @@ async def test_concurrent_sweepers_claim_each_case_once(
 async def test_verified_cases_never_expire_nor_lose_photos(office: Office) -> None:
     case_id = await office.open_case(LATE_EVENING, photo=b"portrait")
     office.clock.now = datetime(2026, 3, 10, tzinfo=UTC)
-    await office.review.verify(CLERK, case_id, "đúng người")
+    await handlers.verify_case(handlers.VerifyCase(CLERK, case_id, "đúng người"), deps=office.deps)
     assert await office.sweep_at(datetime(2026, 3, 28, tzinfo=UTC)) == (0, 0, 0)
     assert await office.sweep_at(datetime(2027, 1, 1, tzinfo=UTC)) == (0, 0, 0)
     assert (await office.case(case_id))["status"] == "verified"
@@ -267,7 +264,9 @@ async def test_rejected_photos_are_kept_for_the_retention(office: Office) -> Non
     # Decisions are stamped by the wall clock, so this case lives in the present.
     now = datetime.now(UTC).replace(microsecond=0)
     case_id = await office.open_case(now, photo=b"portrait")
-    await office.review.reject(CLERK, case_id, "ảnh không rõ")
+    await handlers.reject_case(
+        handlers.RejectCase(CLERK, case_id, "ảnh không rõ"), deps=office.deps
+    )
     retained = office.sweeper(retention_days=7)
     assert await office.sweep_at(now + timedelta(days=7, minutes=-1), retained) == (0, 0, 0)
     assert await office.photo_kept(case_id)

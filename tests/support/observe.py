@@ -10,7 +10,7 @@ import httpx
 from nats.errors import TimeoutError as NatsTimeout
 
 from vssid_shared.nats_login import NatsLogin
-from vssid_shared.subjects import DEADLETTER_STREAM, VIEW_STREAM
+from vssid_shared.subjects import DEADLETTER_STREAM, STREAM, VIEW_STREAM
 
 
 async def _events(
@@ -73,3 +73,18 @@ def publish(login: NatsLogin, subject: str, payloads: list[tuple[bytes, str]]) -
 def deadletters(login: NatsLogin) -> list[dict[str, Any]]:
     """JetStream advisories stored in the DEADLETTER stream."""
     return asyncio.run(_events(login, "$JS.EVENT.ADVISORY.CONSUMER.>", DEADLETTER_STREAM))
+
+
+async def _undelivered(login: NatsLogin, durable: str) -> int:
+    nc = await login.connect()
+    try:
+        info = await nc.jsm().consumer_info(STREAM, durable)
+    finally:
+        await nc.close()
+    return int(info.num_pending or 0)
+
+
+def undelivered(login: NatsLogin, durable: str) -> int:
+    """How many stream messages the durable consumer has not yet handed to any worker
+    (`login` must be the consumer's owner: only it may read the consumer's info)."""
+    return asyncio.run(_undelivered(login, durable))

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from vssid_intake.account_handlers import CaseNotOpenedError, check_activation_allowed
-from vssid_intake.statuses import Status
+from vssid_intake.domain.activation import check_activation_allowed
+from vssid_intake.domain.errors import CaseNotOpenedError
+from vssid_intake.domain.statuses import Status
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import InvalidMessageError
 from vssid_shared.subjects import Event
@@ -21,6 +23,7 @@ def verified(agency: str = "4802") -> CloudEvent:
         declaration_id=str(uuid.uuid4()),
         agency_code=agency,
         data={},
+        clock=utc_now,
     )
 
 

@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.cards import DOMAIN_PAYLOADS
-from vssid_ocr_qr.payloads import PayloadError, UnknownPayloadError, parse_bhyt, parse_payload
+from vssid_ocr_qr.domain.payloads import (
+    PayloadError,
+    UnknownPayloadError,
+    parse_bhyt,
+    parse_payload,
+)
 
 GD, HS, NEW, TE, HT = DOMAIN_PAYLOADS[5:]
 REQUIRED = {"card_number", "social_insurance_number", "full_name", "date_of_birth", "gender"}

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.cards import DOMAIN_PAYLOADS
-from vssid_ocr_qr.payloads import (
+from vssid_ocr_qr.domain.payloads import (
     PayloadError,
     UnknownPayloadError,
     decode_payload_bytes,

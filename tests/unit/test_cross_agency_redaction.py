@@ -4,7 +4,7 @@ item 11): the receiving agency's own cases keep their references."""
 from __future__ import annotations
 
 from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
-from vssid_review.views import duplicate_view, same_photos_view
+from vssid_review.entrypoints.views import duplicate_view, same_photos_view
 
 
 def test_references_split_into_own_cases_and_other_agencies() -> None:

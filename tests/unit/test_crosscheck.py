@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vssid_ocr_qr.crosscheck import cross_check_cccd
+from vssid_ocr_qr.domain.crosscheck import cross_check_cccd
 
 CARD = {
     "id_number": "048090900101",

@@ -8,8 +8,9 @@ from typing import Any, cast
 
 import pytest
 
-from vssid_intake.decode_gate import DecodeBusyError, DecodeGate, DecodeRateLimitedError
-from vssid_intake.ratelimit import RateLimiter
+from vssid_intake.adapters.ratelimit import RateLimiter
+from vssid_intake.domain.errors import DecodeBusyError, DecodeRateLimitedError
+from vssid_intake.entrypoints.decode_gate import DecodeGate
 from vssid_ocr_qr.scanning import EXPIRED, decode_unless_late
 
 

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from vssid_intake.hashing import HashingBusyError, HashingGate
+from vssid_intake.adapters.hashing import HashingGate
+from vssid_intake.domain.errors import HashingBusyError
 
 
 async def test_beyond_the_line_a_check_is_refused_at_once() -> None:

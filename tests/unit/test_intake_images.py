@@ -6,7 +6,6 @@ import hashlib
 import io
 import struct
 import zlib
-from collections.abc import Iterator
 
 import pillow_heif
 import pytest
@@ -15,10 +14,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from vssid_intake.domain.errors import ImageRejected
 from vssid_intake.domain.image_formats import sniff_format
 from vssid_intake.domain.images import (
-    MAX_BYTES,
     MIB,
-    SizeCap,
-    accumulate_capped,
     process_image,
 )
 
@@ -181,33 +177,6 @@ def test_eleven_mib_upload_is_refused_with_413() -> None:
     error = rejected(data)
     assert (error.status, error.code) == (413, "too_large")
     assert error.message == "Ảnh vượt quá 10 MiB."
-
-
-def test_exactly_the_cap_is_accepted_by_the_size_check() -> None:
-    assert len(accumulate_capped([b"a" * MIB] * 10)) == MAX_BYTES
-
-
-def test_streamed_chunks_stop_as_soon_as_the_cap_is_passed() -> None:
-    consumed = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal consumed
-        for _ in range(100):
-            consumed += 1
-            yield b"\x00" * MIB
-
-    with pytest.raises(ImageRejected) as caught:
-        accumulate_capped(chunks())
-    assert caught.value.status == 413
-    assert consumed == 11  # the 11th MiB was the first over; nothing after it was read
-
-
-def test_size_cap_keeps_nothing_of_the_refused_chunk() -> None:
-    cap = SizeCap(limit=10)
-    cap.feed(b"12345")
-    with pytest.raises(ImageRejected):
-        cap.feed(b"123456")
-    assert (cap.size, cap.getvalue()) == (5, b"12345")
 
 
 # --- decompression bombs and corrupt files ---------------------------------------------------

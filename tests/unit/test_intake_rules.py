@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from vssid_intake.accounts import account_key
-from vssid_intake.passwords import (
+from vssid_intake.domain.login_ids import account_key
+from vssid_intake.domain.passwords import (
     hash_password,
     new_initial_password,
     password_problem,
     verify_password,
 )
-from vssid_intake.reference import ALPHABET, new_reference
+from vssid_intake.domain.reference import ALPHABET, new_reference
 
 
 def test_reference_is_agency_prefixed_without_look_alikes() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import InvalidMessageError, parse_event, retry_delay
 from vssid_shared.subjects import CONSUMERS, Event, subject_for
@@ -17,7 +18,9 @@ def test_retry_delay_grows_and_is_capped() -> None:
 
 
 def test_event_subject_and_type() -> None:
-    event = new_event(Event.SUBMITTED, source="t", declaration_id="d1", agency_code="4802", data={})
+    event = new_event(
+        Event.SUBMITTED, source="t", declaration_id="d1", agency_code="4802", data={}, clock=utc_now
+    )
     assert (
         event.nats_subject == subject_for("4802", Event.SUBMITTED) == "declarations.4802.submitted"
     )
@@ -32,6 +35,7 @@ def test_envelope_round_trips_and_ignores_unknown_fields() -> None:
         declaration_id="d1",
         agency_code="4802",
         data={"reference": "4802-ABCDEF"},
+        clock=utc_now,
     )
     raw = event.model_dump_json()[:-1] + ', "future_field": 1}'
     assert parse_event(raw.encode()) == event

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from vssid_notifier.copy_model import MailContext
-from vssid_notifier.mails import (
+from vssid_notifier.domain.copy_model import MailContext
+from vssid_notifier.domain.mails import (
     SUPPORTED_LOCALES,
     ComposedMail,
     MailKind,

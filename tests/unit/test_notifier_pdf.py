@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vssid_notifier.copy_model import DeclarationCopy
+from vssid_notifier.domain.copy_model import DeclarationCopy
 from vssid_notifier.pdf import render_declaration_pdf
 
 pytestmark = pytest.mark.skipif(

@@ -8,8 +8,8 @@ from email.parser import BytesParser
 import pytest
 
 from vssid_notifier.adapters.smtp import wire_bytes
-from vssid_notifier.compose import mime_message
-from vssid_notifier.mails import ComposedMail, MailKind
+from vssid_notifier.domain.compose import mime_message
+from vssid_notifier.domain.mails import ComposedMail, MailKind
 
 SUBJECTS = [
     "Bản sao tờ khai đăng ký giao dịch điện tử BHXH - mã hồ sơ 4802-CM6RQ7",

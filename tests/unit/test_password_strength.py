@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from vssid_intake.password_strength import Person, weakness
-from vssid_intake.passwords import hash_password, password_problem, verify_password
+from vssid_intake.domain.password_strength import Person, weakness
+from vssid_intake.domain.passwords import hash_password, password_problem, verify_password
 
 BAO = Person(
     full_name="Nguyễn Văn Bảo",

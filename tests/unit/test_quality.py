@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from tests.support.cards import CAMERAS, DOMAIN_PAYLOADS, _card, _project, render_card_photo
 from tests.support.cards import render_portrait as _render_portrait
 from vssid_ocr_qr import quality, quality_faces
-from vssid_ocr_qr.findings import Finding
+from vssid_ocr_qr.domain.findings import Finding
 from vssid_ocr_qr.quality import (
     BLUR_THRESHOLD,
     GLARE_MAX_SHARE,

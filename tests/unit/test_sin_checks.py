@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from vssid_intake.sin_checks import REGISTRY_MISMATCH, account_active_finding, mask_phone
+from vssid_intake.domain.sin_findings import REGISTRY_MISMATCH, account_active_finding, mask_phone
 
 
 @pytest.mark.parametrize(

@@ -1,50 +1,61 @@
-"""Intake's composition root: settings → adapters → use cases → subscribers."""
+"""Intake's composition root: `bootstrap(settings, **overrides)` → adapters → `App`.
+
+Every part can be overridden by name (tests give fakes: `bootstrap(settings, declarations=...)`),
+nothing is connected here (PyMongo and the broker connect on start), and nothing is built at
+import. The API (`entrypoints/api.py`), the subscribers (`entrypoints/worker.py`) and the CLI
+all get their adapters from here.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
-from vssid_intake.account_handlers import Accounts
+from vssid_intake.adapters import accounts, declarations
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.agencies import AgencyCatalogStore
 from vssid_intake.adapters.declarations import DeclarationStore
+from vssid_intake.adapters.hashing import HashingGate
+from vssid_intake.adapters.login_limits import LoginLimits
+from vssid_intake.adapters.qr_decoder import NatsQrDecoder
+from vssid_intake.adapters.ratelimit import RateLimiter
 from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.adapters.sessions import SessionPolicy, SessionStore
-from vssid_intake.autofill import Autofill
-from vssid_intake.decode_gate import DecodeGate
+from vssid_intake.adapters.sessions import SessionStore
 from vssid_intake.domain.agencies import AgencyCatalog
-from vssid_intake.handlers import Intake
-from vssid_intake.hashing import HashingGate
-from vssid_intake.login_limits import LoginLimits, LoginPolicy
-from vssid_intake.ratelimit import RateLimiter
-from vssid_intake.reconciler import IntakeReconciler
-from vssid_intake.retention_sweep import ensure_retention_indexes
+from vssid_intake.domain.login_policy import LoginPolicy, SessionPolicy
+from vssid_intake.entrypoints.decode_gate import DecodeGate
+from vssid_intake.ports import AgencySource, Deps, Limits, RateLimit, ReconcilePolicy
 from vssid_intake.settings import IntakeSettings
-from vssid_intake.sin_checks import SinChecks
-from vssid_shared.clock import utc_now
+from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
-from vssid_shared.messaging import subscribe
 from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
-from vssid_shared.subjects import Event, consumer
 
 SERVICE = "intake"
+T = TypeVar("T")
 
 
 @dataclass
 class App:
+    """One intake process: its runtime, its use cases' deps, and what the edge needs."""
+
     runtime: Runtime
-    intake: Intake
-    accounts: Accounts
-    autofill: Autofill
-    limiter: RateLimiter
-    catalog: AgencyCatalogStore
-    refresh_seconds: float
-    reconciler: IntakeReconciler
+    deps: Deps
+    settings: IntakeSettings
+    agency_source: AgencySource
+    lookup_limit: RateLimit
     decode_gate: DecodeGate
+    reconcile: ReconcilePolicy
+    # Run at start (real adapters only): index builders, then migrations by part name.
+    indexes: list[Callable[[], Awaitable[None]]]
+    migrations: dict[str, Callable[[], Awaitable[int]]]
+    on_stop: list[Callable[[], None]]
+
+    def stop(self) -> None:
+        for step in self.on_stop:
+            step()
 
 
 def login_policy(settings: IntakeSettings) -> LoginPolicy:
@@ -65,119 +76,95 @@ def session_policy(settings: IntakeSettings) -> SessionPolicy:
     )
 
 
-def build(settings: IntakeSettings) -> App:
-    runtime = Runtime.create(settings)
-    store = DeclarationStore(runtime.db, runtime.keys)
-    account_store = AccountStore(runtime.db, runtime.keys)
-    relay = runtime.with_outbox([store.collection, account_store.collection])
-    registry = RegistryStore(runtime.db, runtime.keys)
-    checks = SinChecks(registry, account_store, store, runtime.keys.lookup)
-    intake = Intake(
-        store=store,
-        vault=ImageVault(runtime.db, runtime.keys.images),
-        agencies=AgencyCatalog.load(),
-        keys=runtime.keys,
-        relay=relay,
-        clock=utc_now,
-        max_image_bytes=settings.max_image_bytes,
-        max_image_pixels=settings.max_image_pixels,
-        checks=checks,
+def bootstrap(settings: IntakeSettings | None = None, **overrides: Any) -> App:
+    """The whole service wired; any of `Deps`' fields, `runtime`, `agency_source`,
+    `lookup_limit`, `decode_limit`, `retention` or `clock` may be given instead of built."""
+    settings = settings or IntakeSettings()
+    runtime: Runtime = overrides.pop("runtime", None) or Runtime.create(settings)
+    db, keys = runtime.db, runtime.keys
+    clock: Clock = overrides.pop("clock", utc_now)
+    indexes: list[Callable[[], Awaitable[None]]] = []
+    migrations: dict[str, Callable[[], Awaitable[int]]] = {}
+    on_stop: list[Callable[[], None]] = []
+
+    def part(name: str, build: Callable[[], T]) -> T:
+        if name in overrides:
+            given: T = overrides.pop(name)
+            return given
+        built = build()
+        if (ensure := getattr(built, "ensure_indexes", None)) is not None:
+            indexes.append(ensure)
+        if (migrate := getattr(built, "migrate_clear_ids", None)) is not None:
+            migrations[name] = migrate
+        return built
+
+    # The outbox relay drains the collections whose updates queue events.
+    outbox = part(
+        "outbox",
+        lambda: runtime.with_outbox([db[declarations.COLLECTION], db[accounts.COLLECTION]]),
     )
-    accounts = Accounts(
-        store=account_store,
-        sessions=SessionStore(runtime.db, session_policy(settings)),
-        declarations=store,
-        keys=runtime.keys,
-        relay=relay,
-        clock=utc_now,
-        limits=LoginLimits(
-            runtime.db["login_limits"], runtime.keys.lookup, utc_now, login_policy(settings)
+    images = part("images", lambda: ImageVault(db, keys.images))
+    password_work = part(
+        "password_work",
+        lambda: HashingGate(settings.login_hash_workers, settings.login_hash_queue),
+    )
+    if isinstance(password_work, HashingGate):
+        on_stop.append(password_work.close)
+    deps = Deps(
+        declarations=part("declarations", lambda: DeclarationStore(db, keys)),
+        accounts=part("accounts", lambda: AccountStore(db, keys)),
+        sessions=part("sessions", lambda: SessionStore(db, session_policy(settings))),
+        registry=part("registry", lambda: RegistryStore(db, keys)),
+        images=images,
+        outbox=outbox,
+        login_limits=part(
+            "login_limits",
+            lambda: LoginLimits(db["login_limits"], keys.lookup, clock, login_policy(settings)),
         ),
-        hashing=HashingGate(settings.login_hash_workers, settings.login_hash_queue),
-        checks=checks,
-    )
-    subscribe(runtime.broker, consumer(SERVICE, Event.SCANNED), intake.on_scanned)
-    subscribe(runtime.broker, consumer("intake_accounts", Event.VERIFIED), accounts.on_verified)
-    for event in (Event.AWAITING_VERIFICATION, Event.VERIFIED, Event.REJECTED, Event.EXPIRED):
-        subscribe(runtime.broker, consumer(SERVICE, event), intake.on_status_event)
-    autofill = Autofill(
-        broker=runtime.broker,
-        vault=intake.vault,
-        registry=registry,
-        timeout=settings.qr_decode_timeout_seconds,
-        inline_max_bytes=settings.qr_inline_max_bytes,
-        max_pixels=settings.decode_max_pixels,
+        password_work=password_work,
+        qr_decoder=part(
+            "qr_decoder",
+            lambda: NatsQrDecoder(runtime.broker, settings.qr_decode_timeout_seconds),
+        ),
+        agencies=part("agencies", AgencyCatalog.load),
+        keys=keys,
+        clock=clock,
+        limits=Limits(
+            max_image_bytes=settings.max_image_bytes,
+            max_image_pixels=settings.max_image_pixels,
+            decode_max_pixels=settings.decode_max_pixels,
+            qr_inline_max_bytes=settings.qr_inline_max_bytes,
+        ),
     )
     # Its own collection: the decode budget and the lookup budget never share a counter.
-    decode_gate = DecodeGate(
-        RateLimiter(
-            runtime.db["decode_rate_limits"],
-            runtime.keys.lookup,
-            utc_now,
-            settings.decode_rate_per_minute,
+    decode_limit = part(
+        "decode_limit",
+        lambda: RateLimiter(
+            db["decode_rate_limits"], keys.lookup, clock, settings.decode_rate_per_minute
         ),
-        settings.decode_in_flight_per_client,
     )
-    limiter = RateLimiter(
-        runtime.db["rate_limits"], runtime.keys.lookup, utc_now, settings.lookup_rate_per_minute
+    app = App(
+        runtime=runtime,
+        deps=deps,
+        settings=settings,
+        agency_source=part("agency_source", lambda: AgencyCatalogStore(db)),
+        lookup_limit=part(
+            "lookup_limit",
+            lambda: RateLimiter(
+                db["rate_limits"], keys.lookup, clock, settings.lookup_rate_per_minute
+            ),
+        ),
+        decode_gate=DecodeGate(decode_limit, settings.decode_in_flight_per_client),
+        reconcile=ReconcilePolicy(
+            after_seconds=settings.reconcile_after_seconds,
+            interval_seconds=settings.reconcile_interval_seconds,
+            max_attempts=settings.reconcile_max_attempts,
+            retention=overrides.pop("retention", None) or Retention(),
+        ),
+        indexes=indexes,
+        migrations=migrations,
+        on_stop=on_stop,
     )
-    catalog = AgencyCatalogStore(runtime.db)
-    reconciler = IntakeReconciler(
-        intake,
-        after_seconds=settings.reconcile_after_seconds,
-        interval_seconds=settings.reconcile_interval_seconds,
-        max_attempts=settings.reconcile_max_attempts,
-        retention=Retention(),
-    )
-    return App(
-        runtime,
-        intake,
-        accounts,
-        autofill,
-        limiter,
-        catalog,
-        settings.agency_refresh_seconds,
-        reconciler,
-        decode_gate,
-    )
-
-
-async def refresh_agencies(app: App) -> None:
-    """An imported catalog (in MongoDB) wins over the bundled one; re-read now and then."""
-    if (catalog := await app.catalog.load()) is not None:
-        app.intake.agencies = catalog
-
-
-async def keep_agencies_fresh(app: App) -> None:
-    while True:
-        await asyncio.sleep(app.refresh_seconds)
-        try:
-            await refresh_agencies(app)
-        except Exception:
-            logging.getLogger(__name__).exception("agency catalog refresh failed")
-
-
-async def migrate_clear_ids(app: App) -> None:
-    """Data written before numbers became keyed ids is re-keyed (or, sessions, ended)."""
-    moved = {
-        "accounts": await app.accounts.store.migrate_clear_ids(),
-        "sessions": await app.accounts.sessions.migrate_clear_ids(),
-        "registry": await app.autofill.registry.migrate_clear_ids(),
-    }
-    if any(moved.values()):
-        logging.getLogger(__name__).info("re-keyed documents with numbers in clear", extra=moved)
-    await app.runtime.db.drop_collection("login_failures")  # counters of the old layout
-
-
-async def start(app: App) -> None:
-    await app.intake.store.ensure_indexes()
-    await ensure_retention_indexes(app.intake)
-    await app.accounts.store.ensure_indexes()
-    await app.accounts.sessions.ensure_indexes()
-    await app.accounts.limits.ensure_indexes()
-    await app.autofill.registry.ensure_indexes()
-    await migrate_clear_ids(app)
-    await app.limiter.ensure_indexes()
-    await app.decode_gate.limiter.ensure_indexes()
-    await refresh_agencies(app)
-    await app.runtime.start()
+    if overrides:
+        raise TypeError(f"bootstrap() got unknown overrides: {sorted(overrides)}")
+    return app

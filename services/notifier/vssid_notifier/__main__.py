@@ -6,9 +6,10 @@ from vssid_shared import loop
 
 
 def main() -> None:
-    from vssid_notifier.worker import app
+    from vssid_notifier.bootstrap import bootstrap
+    from vssid_notifier.settings import NotifierSettings
 
-    loop.run(app.run())
+    loop.run(bootstrap(NotifierSettings()).app.run())
 
 
 if __name__ == "__main__":

@@ -1,48 +1,83 @@
-"""notifier's composition root."""
+"""notifier's composition root: settings in, a wired worker out; any port can be overridden."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
+
+from faststream import FastStream
 
 from vssid_notifier.adapters.deliveries import DeliveryStore
+from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.adapters.sms import HttpSmsGateway
 from vssid_notifier.adapters.smtp import SmtpMailer
-from vssid_notifier.handlers import MAIL_KIND, Notifier
+from vssid_notifier.entrypoints.worker import subscribe
+from vssid_notifier.retention import ensure_delivery_retention
+from vssid_notifier.ports import (
+    DeliveryRepository,
+    Mailer,
+    NotifyDeps,
+    Outbox,
+    RecipientRepository,
+    SmsGateway,
+)
 from vssid_notifier.settings import NotifierSettings
-from vssid_shared.clock import utc_now
-from vssid_shared.messaging import subscribe
+from vssid_shared.clock import Clock, utc_now
+from vssid_shared.logs import configure_logging
+from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
-from vssid_shared.subjects import Event, consumer
+from vssid_shared.worker import worker_app
 
 
-@dataclass
-class App:
+class Overrides(TypedDict, total=False):
     runtime: Runtime
-    notifier: Notifier
+    deliveries: DeliveryRepository
+    recipients: RecipientRepository
+    mailer: Mailer
+    sms: SmsGateway
+    outbox: Outbox
+    clock: Clock
 
 
-def build(settings: NotifierSettings) -> App:
-    runtime = Runtime.create(settings)
-    deliveries = DeliveryStore(runtime.db)
-    relay = runtime.with_outbox([deliveries.collection])
-    notifier = Notifier(
-        deliveries=deliveries,
-        mailer=SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds),
-        sms=HttpSmsGateway(
+@dataclass(frozen=True)
+class NotifierService:
+    runtime: Runtime
+    deps: NotifyDeps
+    app: FastStream
+
+
+def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> NotifierService:
+    log = configure_logging("notifier", settings.log_level)
+    runtime = overrides.get("runtime") or Runtime.create(settings)
+    store = DeliveryStore(runtime.db)
+    relay = runtime.with_outbox([store.collection])
+    recipients = RecipientStore(runtime.db)
+    deps = NotifyDeps(
+        deliveries=overrides.get("deliveries", store),
+        recipients=overrides.get("recipients") or recipients,
+        mailer=overrides.get("mailer")
+        or SmtpMailer(settings.smtp_url, timeout=settings.smtp_timeout_seconds),
+        sms=overrides.get("sms")
+        or HttpSmsGateway(
             settings.sms_url, settings.sms_token, timeout=settings.sms_timeout_seconds
         ),
-        keys=runtime.keys,
-        relay=relay,
-        clock=utc_now,
+        events=runtime.keys.events,
+        passwords=runtime.keys.passwords,
+        records=runtime.keys.records,
+        outbox=overrides.get("outbox", relay),
+        clock=overrides.get("clock", utc_now),
         sender=settings.mail_from,
         locale=settings.locale,
         record_retry_seconds=settings.delivery_record_retry_seconds,
     )
-    broker = runtime.broker
-    subscribe(
-        broker, consumer("notifier", Event.AWAITING_VERIFICATION), notifier.on_awaiting_verification
+    subscribe(runtime.broker, deps)
+    app = worker_app(
+        runtime,
+        title="VssID notifier",
+        description=(
+            "Gửi bản sao tờ khai, thư báo trạng thái và SMS mật khẩu, mỗi loại đúng một lần."
+        ),
+        log=log,
+        on_start=lambda: ensure_delivery_retention(store, recipients, Retention()),
     )
-    for event in MAIL_KIND:
-        subscribe(broker, consumer("notifier", event), notifier.on_status)
-    subscribe(broker, consumer("notifier", Event.ACCOUNT_ACTIVATED), notifier.on_account_activated)
-    return App(runtime, notifier)
+    return NotifierService(runtime, deps, app)

@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from fpdf import FPDF, FontFace
 
-from vssid_notifier.copy_model import (
+from vssid_notifier.domain.copy_model import (
     DeclarationCopy,
     country_label,
     format_date,

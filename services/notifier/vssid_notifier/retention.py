@@ -1,7 +1,9 @@
-"""Delivery records' row of the retention table: MongoDB's TTL monitor removes them.
+"""The notifier's rows of the retention table: MongoDB's TTL monitor removes them.
 
-They hold no personal data (declaration id, kind, status) and only deduplicate sends; the
-streams keep events far shorter (`stream_days`), so no redelivery can outlive its record.
+Delivery records hold no personal data (declaration id, kind, status) and only deduplicate
+sends; the streams keep events far shorter (`stream_days`), so no redelivery can outlive its
+record. Recipients (kept from `submitted`, sealed under the declaration's data key) go with
+the longest outcome row: by then the data key is destroyed, and the row removed too.
 """
 
 from __future__ import annotations
@@ -9,12 +11,26 @@ from __future__ import annotations
 from pymongo import ASCENDING
 
 from vssid_notifier.adapters.deliveries import DeliveryStore
+from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_shared.retention import DAY_SECONDS, Retention
 
 
-async def ensure_delivery_retention(store: DeliveryStore, retention: Retention) -> None:
+async def ensure_delivery_retention(
+    store: DeliveryStore, recipients: RecipientStore, retention: Retention
+) -> None:
     await store.collection.create_index(
         [("updated_at", ASCENDING)],
         name="retention_updated_at",
         expireAfterSeconds=retention.deliveries_days * DAY_SECONDS,
+    )
+    longest = max(
+        retention.verified_days,
+        retention.rejected_days,
+        retention.expired_days,
+        retention.stream_days,
+    )
+    await recipients.collection.create_index(
+        [("kept_at", ASCENDING)],
+        name="retention_kept_at",
+        expireAfterSeconds=longest * DAY_SECONDS,
     )

@@ -6,9 +6,10 @@ from vssid_shared import loop
 
 
 def main() -> None:
-    from vssid_ocr_qr.worker import app
+    from vssid_ocr_qr.bootstrap import bootstrap
+    from vssid_ocr_qr.settings import OcrQrSettings
 
-    loop.run(app.run())
+    loop.run(bootstrap(OcrQrSettings()).app.run())
 
 
 if __name__ == "__main__":

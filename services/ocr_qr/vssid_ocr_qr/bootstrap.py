@@ -1,102 +1,96 @@
-"""ocr_qr's composition root."""
+"""ocr_qr's composition root: settings in, a wired worker out; any port can be overridden."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, Unpack
 
-from faststream.nats.annotations import NatsMessage as MessageContext
+from faststream import FastStream
 
 from vssid_ocr_qr.adapters.scans import ScanStore
-from vssid_ocr_qr.handlers import Scanner
-from vssid_ocr_qr.rpc import EXPIRED, DecodeService
+from vssid_ocr_qr.entrypoints.worker import subscribe
+from vssid_ocr_qr.ports import (
+    DecodeDeps,
+    DecodePhoto,
+    InspectPhoto,
+    Outbox,
+    PhotoStore,
+    ScanDeps,
+    ScanRepository,
+)
 from vssid_ocr_qr.scanning import DecodePool
 from vssid_ocr_qr.settings import OcrQrSettings
-from vssid_shared.clock import utc_now
+from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
-from vssid_shared.messaging import subscribe
+from vssid_shared.logs import configure_logging
 from vssid_shared.runtime import Runtime
-from vssid_shared.subjects import (
-    RPC_DEADLINE_HEADER,
-    RPC_INLINE_PHOTO_HEADER,
-    RPC_QR_DECODE,
-    RPC_QR_QUEUE,
-    Event,
-    consumer,
-)
+from vssid_shared.worker import worker_app
 
 
-@dataclass
-class App:
+class Overrides(TypedDict, total=False):
     runtime: Runtime
-    scanner: Scanner
-    pool: DecodePool
-    autofill_pool: DecodePool
+    scans: ScanRepository
+    photos: PhotoStore
+    outbox: Outbox
+    clock: Clock
+    inspect: InspectPhoto
+    decode: DecodePhoto
+
+
+@dataclass(frozen=True)
+class OcrQr:
+    runtime: Runtime
+    scan: ScanDeps
+    decode: DecodeDeps
+    app: FastStream
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Indexes and warm decode processes before the first message; processes ended on stop."""
+
+    store: ScanStore
+    pools: tuple[DecodePool, ...]
 
     async def start(self) -> None:
-        await self.scanner.store.ensure_indexes()
-        await asyncio.gather(self.pool.warm(), self.autofill_pool.warm())
+        await self.store.ensure_indexes()
+        await asyncio.gather(*(pool.warm() for pool in self.pools))
 
     def close(self) -> None:
-        self.pool.close()
-        self.autofill_pool.close()
+        for pool in self.pools:
+            pool.close()
 
 
-def deadline_of(msg: MessageContext) -> float | None:
-    try:
-        return float(msg.headers[RPC_DEADLINE_HEADER])
-    except (KeyError, ValueError):
-        return None
-
-
-def build(settings: OcrQrSettings) -> App:
-    runtime = Runtime.create(settings)
+def bootstrap(settings: OcrQrSettings, **overrides: Unpack[Overrides]) -> OcrQr:
+    log = configure_logging("ocr_qr", settings.log_level)
+    runtime = overrides.get("runtime") or Runtime.create(settings)
     store = ScanStore(runtime.db)
     relay = runtime.with_outbox([store.collection])
-    pool = DecodePool(settings.scan_workers)
-    scanner = Scanner(
-        store=store,
-        vault=ImageVault(runtime.db, runtime.keys.images),
-        keys=runtime.keys,
-        relay=relay,
-        clock=utc_now,
-        inspect=pool.inspect,
-    )
-    # As many declarations in flight as the pool has processes: one at a time would leave all
-    # but one core idle (each declaration's photos are inspected one after another).
-    subscribe(
-        runtime.broker,
-        consumer("ocr_qr", Event.SUBMITTED),
-        scanner.on_submitted,
-        max_workers=pool.workers,
-    )
+    scan_pool = DecodePool(settings.scan_workers)
     # Autofill photos get processes of their own: a submission's scan never queues behind
     # them, however many arrive (and an autofill never waits behind a batch of scans).
-    autofill_pool = DecodePool(settings.decode_workers)
-    decoder = DecodeService(ImageVault(runtime.db, runtime.keys.images), autofill_pool.decode)
-
-    @runtime.broker.subscriber(
-        RPC_QR_DECODE,
-        queue=RPC_QR_QUEUE,
-        title="qr-decode",
-        max_workers=autofill_pool.workers,  # one request per process at once, not one in all
+    decode_pool = DecodePool(settings.decode_workers)
+    vault = ImageVault(runtime.db, runtime.keys.images)
+    scan = ScanDeps(
+        scans=overrides.get("scans", store),
+        photos=overrides.get("photos", vault),
+        sealer=runtime.keys.events,
+        outbox=overrides.get("outbox", relay),
+        clock=overrides.get("clock", utc_now),
+        inspect=overrides.get("inspect", scan_pool.inspect),
     )
-    async def on_decode_request(msg: MessageContext) -> dict[str, Any]:
-        """Autofill: decode a CCCD/BHYT QR from a payload, an inline photo or a claim-check."""
-        deadline = deadline_of(msg)
-        if deadline is not None and time.time() > deadline:
-            return {"error": EXPIRED}  # it waited in NATS past the asker's patience
-        if msg.headers.get(RPC_INLINE_PHOTO_HEADER):
-            return await decoder.handle_photo(msg.body, deadline)
-        try:
-            request = json.loads(msg.body)
-        except ValueError:
-            request = None
-        if not isinstance(request, dict):
-            return {"error": {"code": "bad_request", "message": "Yêu cầu giải mã không hợp lệ."}}
-        return await decoder.handle(request, deadline)
-
-    return App(runtime, scanner, pool, autofill_pool)
+    decode = DecodeDeps(
+        uploads=overrides.get("photos", vault), decode=overrides.get("decode", decode_pool.decode)
+    )
+    subscribe(runtime.broker, scan, decode, scans=scan_pool.workers, decodes=decode_pool.workers)
+    pools = Pools(store, (scan_pool, decode_pool))
+    app = worker_app(
+        runtime,
+        title="VssID ocr_qr",
+        description="Kiểm tra ảnh, đọc mã QR trên CCCD/BHYT và đối chiếu với tờ khai.",
+        log=log,
+        on_start=pools.start,
+        on_stop=pools.close,
+    )
+    return OcrQr(runtime, scan, decode, app)

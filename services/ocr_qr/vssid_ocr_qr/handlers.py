@@ -1,153 +1,179 @@
-"""ocr_qr's use case: turn a submitted declaration's ID photos into checked facts."""
+"""ocr_qr's use cases: a submitted declaration's photos into checked facts; autofill decodes.
+
+Each is a function of its command and the ports it needs (`deps`), so a test hands it fakes.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from vssid_ocr_qr.adapters.scans import ScanStore
-from vssid_ocr_qr.crosscheck import Discrepancy, cross_check_bhyt, cross_check_cccd
-from vssid_ocr_qr.findings import (
+from vssid_ocr_qr.domain.decode_answers import (
+    BAD_REQUEST,
+    UPLOAD_MISSING,
+    answer_for_photo,
+    answer_for_text,
+)
+from vssid_ocr_qr.domain.findings import (
     Finding,
     qr_not_a_card,
     qr_not_found,
     tampered_image,
     unreadable_image,
 )
+from vssid_ocr_qr.domain.scan import (
+    ID_SIDES,
+    PHOTO_ORDER,
+    as_dicts,
+    compare,
+    qr_summary,
+    sealed_scan,
+)
+from vssid_ocr_qr.ports import DecodeDeps, ScanDeps
 from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
 from vssid_shared import metrics
-from vssid_shared.clock import Clock
-from vssid_shared.crypto import Keys
-from vssid_shared.envelope import CloudEvent, new_event
-from vssid_shared.images import ImageVault
-from vssid_shared.outbox import OutboxRelay
-from vssid_shared.reconcile import echo, is_reconciled
-from vssid_shared.subjects import Event
+from vssid_shared.contracts import CloudEvent, Envelope, Scanned, Submitted, new_event
+from vssid_shared.contracts.envelope import echo
+from vssid_shared.storage_errors import ImageNotFoundError
+from vssid_shared.subjects import QR_UPLOAD_KIND, Event
 
 SOURCE = "vssid/ocr_qr"
-# New Căn cước cards carry the QR on the back; older chip cards on the front: try both.
-ID_SIDES = ("id_back", "id_front")
-
-# What review and notifier need downstream, carried forward from `submitted`.
-CARRIED = (
-    "reference",
-    "submitted_at",
-    "agency",
-    "send_email_copy",
-    "images",
-    # intake's findings about the typed social-insurance number and the sealed account state.
-    "sin_findings",
-    "account_sealed",
-)
-
-# New Căn cước cards carry the QR on the back, older chip cards on the front; portrait last.
-PHOTO_ORDER = ("id_back", "id_front", "portrait")
-Inspect = Callable[[str, bytes, bool], Awaitable[dict[str, Any]]]
 
 
-@dataclass
-class Scanner:
-    store: ScanStore
-    vault: ImageVault
-    keys: Keys
-    relay: OutboxRelay
-    clock: Clock
-    inspect: Inspect
+async def scan_declaration(event: Envelope[Submitted], *, deps: ScanDeps) -> None:
+    """Check the photos, decode the ID card's QR, cross-check, queue `scanned` once."""
+    if await deps.scans.exists(event.subject):
+        # A redelivery: the relay publishes what the first run stored. A reconciler's copy
+        # means the `scanned` went missing downstream: queue it again, under a fresh id.
+        if event.data.reconciled:
+            await resend_scanned(event, deps=deps)
+        return
+    submitted = event.data
+    typed: dict[str, Any] = deps.sealer.open_json(submitted.sealed, event.subject)
+    qr, findings = await scan_photos(event, deps=deps)
+    metrics.findings_reported([f.code for f in findings])
+    scanned = scanned_event(event, typed, qr, findings, deps=deps)
+    summary = {
+        "reference": submitted.reference,
+        "qr": scanned.data["qr"],
+        "findings": scanned.data["findings"],
+        "image_sha256": sorted(ref.sha256 for ref in submitted.images.values()),
+    }
+    if await deps.scans.record(event.subject, summary, scanned, deps.clock()):
+        deps.outbox.kick()
 
-    async def on_submitted(self, event: CloudEvent) -> None:
-        """Check the photos, decode the ID card's QR, cross-check, publish `scanned` once."""
-        if await self.store.exists(event.subject):
-            # A redelivery: the relay publishes what the first run stored. A reconciler's copy
-            # means the `scanned` went missing downstream: queue it again, under a fresh id.
-            if is_reconciled(event):
-                await self.resend_scanned(event)
-            return
-        typed: dict[str, Any] = self.keys.events.open_json(event.data["sealed"], event.subject)
-        qr, findings = await self.scan_photos(event)
-        metrics.findings_reported([f.code for f in findings])
-        discrepancies = self.compare(typed, qr)
-        scanned = self.scanned_event(event, typed, qr, findings, discrepancies)
-        summary = {
-            "reference": event.data["reference"],
-            "qr": scanned.data["qr"],
-            "findings": scanned.data["findings"],
-            "image_sha256": sorted(i["sha256"] for i in event.data["images"].values()),
-        }
-        if await self.store.record(event.subject, summary, scanned, self.clock()):
-            self.relay.kick()
 
-    async def resend_scanned(self, submitted: CloudEvent) -> None:
-        stored = await self.store.stored_event(submitted.subject)
-        if stored and await self.store.requeue(submitted.subject, echo(stored, submitted)):
-            self.relay.kick()
+async def resend_scanned(event: Envelope[Submitted], *, deps: ScanDeps) -> None:
+    """A reconciler's `submitted` for a declaration already scanned: its `scanned` again."""
+    stored = await deps.scans.stored_event(event.subject)
+    cause = CloudEvent.model_validate(event.wire())
+    if stored and await deps.scans.requeue(event.subject, echo(stored, cause)):
+        deps.outbox.kick()
 
-    async def scan_photos(self, event: CloudEvent) -> tuple[dict[str, Any] | None, list[Finding]]:
-        """Quality findings for every photo; the card QR from the first ID side that has one."""
-        findings: list[Finding] = []
-        qr: dict[str, Any] | None = None
-        for kind in PHOTO_ORDER:
-            ref = event.data["images"].get(kind)
-            if not ref:
-                continue
-            raw = await self.vault.get(ref["file_id"], event.subject, kind)
-            if hashlib.sha256(raw).hexdigest() != ref["sha256"]:
-                findings.append(tampered_image(kind))
-                continue
-            seen = await self.inspect(kind, raw, kind in ID_SIDES and qr is None)
-            if seen.get("unreadable"):
-                findings.append(unreadable_image(kind))
-                continue
-            findings += [Finding(**found) for found in seen["findings"]]
-            if seen["card"] and qr is None:
-                qr = {**seen["card"], "side": kind}
-            if seen.get("rejected"):
-                findings.append(qr_not_a_card(kind))
-            await self.store.sight(ref["sha256"], event.subject, event.data.get("reference"))
-            if others := await self.store.references_with_images([ref["sha256"]], event.subject):
-                own, foreign = split_by_agency(others, event.agency)
-                findings.append(reused_image_finding(kind, own, foreign))
-        if qr is None:
-            findings.append(qr_not_found())
-        return qr, findings
 
-    @staticmethod
-    def compare(typed: dict[str, Any], qr: dict[str, Any] | None) -> list[Discrepancy]:
-        if qr is None:
-            return []
-        if qr["kind"] == "cccd":
-            return cross_check_cccd(typed, qr["fields"])
-        return cross_check_bhyt(typed, qr["fields"])
+async def scan_photos(
+    event: Envelope[Submitted], *, deps: ScanDeps
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Quality findings for every photo; the card QR from the first ID side that has one."""
+    findings: list[Finding] = []
+    qr: dict[str, Any] | None = None
+    images = event.data.images
+    for kind in PHOTO_ORDER:
+        ref = images.get(kind)
+        if ref is None:
+            continue
+        raw = await deps.photos.get(ref.file_id, event.subject, kind)
+        if hashlib.sha256(raw).hexdigest() != ref.sha256:
+            findings.append(tampered_image(kind))
+            continue
+        seen = await deps.inspect(kind, raw, kind in ID_SIDES and qr is None)
+        if seen.get("unreadable"):
+            findings.append(unreadable_image(kind))
+            continue
+        findings += [Finding(**found) for found in seen["findings"]]
+        if seen["card"] and qr is None:
+            qr = {**seen["card"], "side": kind}
+        if seen.get("rejected"):
+            findings.append(qr_not_a_card(kind))
+        await deps.scans.sight(ref.sha256, event.subject, event.data.reference)
+        if others := await deps.scans.references_with_images([ref.sha256], event.subject):
+            own, foreign = split_by_agency(others, event.agency)
+            findings.append(reused_image_finding(kind, own, foreign))
+    if qr is None:
+        findings.append(qr_not_found())
+    return qr, findings
 
-    def scanned_event(
-        self,
-        submitted: CloudEvent,
-        typed: dict[str, Any],
-        qr: dict[str, Any] | None,
-        findings: list[Finding],
-        discrepancies: list[Discrepancy],
-    ) -> CloudEvent:
-        sealed = {
-            "card": qr["fields"] if qr else None,
-            "discrepancies": [d.as_dict() for d in discrepancies],
-            "declaration": typed,
-        }
-        carried = {k: submitted.data.get(k) for k in CARRIED}
-        data = {
-            **carried,
-            "qr": {k: qr[k] for k in ("kind", "side", "engine")} | {"found": True}
-            if qr
-            else {"found": False},
-            "findings": [f.as_dict() for f in findings],
+
+def scanned_event(
+    event: Envelope[Submitted],
+    typed: dict[str, Any],
+    qr: dict[str, Any] | None,
+    findings: list[Finding],
+    *,
+    deps: ScanDeps,
+) -> CloudEvent:
+    """`scanned`: review's case and intake's enrichment, the personal part sealed."""
+    submitted = event.data
+    discrepancies = compare(typed, qr)
+    data = Scanned.model_validate(
+        {
+            # What review needs downstream, carried forward from `submitted`.
+            **submitted.model_dump(
+                include={
+                    "reference",
+                    "submitted_at",
+                    "agency",
+                    "send_email_copy",
+                    "images",
+                    "sin_findings",
+                    "account_sealed",
+                }
+            ),
+            "qr": qr_summary(qr),
+            "findings": as_dicts(findings),
             "discrepancy_fields": [d.field for d in discrepancies],
-            "sealed": self.keys.events.seal_json(sealed, submitted.subject),
+            "sealed": deps.sealer.seal_json(sealed_scan(typed, qr, discrepancies), event.subject),
         }
-        return new_event(
-            Event.SCANNED,
-            source=SOURCE,
-            declaration_id=submitted.subject,
-            agency_code=submitted.agency,
-            data=data,
-            correlation_id=submitted.correlationid,
-        )
+    )
+    return new_event(
+        Event.SCANNED,
+        source=SOURCE,
+        declaration_id=event.subject,
+        agency_code=event.agency,
+        data=data,
+        clock=deps.clock,
+        correlation_id=event.correlationid,
+    )
+
+
+async def decode_photo(
+    data: bytes, deadline: float | None = None, *, deps: DecodeDeps
+) -> dict[str, Any]:
+    """Autofill: one photo sent inline; the card's fields or an error intake shows."""
+    return answer_for_photo(await deps.decode(data, deadline))
+
+
+async def decode_request(
+    request: dict[str, Any], deadline: float | None = None, *, deps: DecodeDeps
+) -> dict[str, Any]:
+    """Autofill: a QR payload as text, or a claim-check on a photo stored for the decode."""
+    if isinstance(request.get("payload"), str):
+        return answer_for_text(request["payload"])
+    upload_id = request.get("upload_id")
+    file_id = request.get("file_id")
+    if not isinstance(upload_id, str) or not isinstance(file_id, str):
+        return {"error": BAD_REQUEST}
+    try:
+        photo = await deps.uploads.get(file_id, upload_id, QR_UPLOAD_KIND)
+    except ImageNotFoundError:
+        return {"error": UPLOAD_MISSING}
+    return await decode_photo(photo, deadline, deps=deps)
+
+
+__all__ = [
+    "decode_photo",
+    "decode_request",
+    "resend_scanned",
+    "scan_declaration",
+    "scan_photos",
+]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from PIL import Image
 
-from vssid_ocr_qr.findings import Finding, Severity
+from vssid_ocr_qr.domain.findings import Finding, Severity
 from vssid_ocr_qr.quality_card import find_card
 from vssid_ocr_qr.quality_faces import count_faces
 from vssid_ocr_qr.quality_measure import Gray, Quad, Rgb, glare_share, prepare, sharpness

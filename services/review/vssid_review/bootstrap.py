@@ -1,70 +1,87 @@
-"""review's composition root."""
+"""review's composition root: `bootstrap(settings, **overrides)` → adapters → `App`.
+
+Every part can be overridden by name (tests give fakes), nothing is connected here and
+nothing is built at import; the API, the subscribers and the CLI get their adapters here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from typing import Any, TypeVar
 
-from vssid_review.adapters.case_migration import migrate
+from vssid_review.adapters import cases
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
-from vssid_review.handlers import Review
-from vssid_review.reconciler import ReviewReconciler
-from vssid_review.retention_sweep import ensure_retention_indexes
+from vssid_review.ports import Deps, Operators, SweepPolicy
 from vssid_review.settings import ReviewSettings
-from vssid_review.sweeper import Sweeper
-from vssid_review.withdrawal import on_withdrawn
-from vssid_shared.clock import utc_now
+from vssid_review.staff.auth import StaffAuth
+from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
-from vssid_shared.messaging import subscribe
 from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
-from vssid_shared.subjects import Event, consumer
+
+T = TypeVar("T")
 
 
 @dataclass
 class App:
     runtime: Runtime
-    review: Review
-    operators: OperatorStore
-    sweeper: Sweeper
+    deps: Deps
+    operators: Operators
+    # Who is calling: bearer tokens, or a person's session cookie (password + TOTP sign-in).
+    staff: StaffAuth
+    sweep: SweepPolicy
+    # Run at start (real adapters only): index builders and the case migration.
+    on_start: list[Callable[[], Any]]
 
 
-def build(settings: ReviewSettings) -> App:
-    runtime = Runtime.create(settings)
-    cases = CaseStore(runtime.db)
-    relay = runtime.with_outbox([cases.collection])
-    review = Review(
-        cases=cases,
-        vault=ImageVault(runtime.db, runtime.keys.images),
+def bootstrap(settings: ReviewSettings | None = None, **overrides: Any) -> App:
+    """The whole service wired; any of `Deps`' fields, `runtime`, `operators`, `staff`,
+    `retention` or `clock` may be given instead of built."""
+    settings = settings or ReviewSettings()
+    runtime: Runtime = overrides.pop("runtime", None) or Runtime.create(settings)
+    db = runtime.db
+    clock: Clock = overrides.pop("clock", utc_now)
+    on_start: list[Callable[[], Any]] = []
+
+    def part(name: str, build: Callable[[], T]) -> T:
+        if name in overrides:
+            given: T = overrides.pop(name)
+            return given
+        built = build()
+        if (ensure := getattr(built, "ensure_indexes", None)) is not None:
+            on_start.append(ensure)
+        if (migrate := getattr(built, "migrate_history", None)) is not None:
+            on_start.append(migrate)
+        return built
+
+    deps = Deps(
+        cases=part("cases", lambda: CaseStore(db)),
+        images=part("images", lambda: ImageVault(db, runtime.keys.images)),
+        # The outbox relay drains the collection whose updates queue events.
+        outbox=part("outbox", lambda: runtime.with_outbox([db[cases.COLLECTION]])),
         keys=runtime.keys,
-        relay=relay,
-        clock=utc_now,
+        clock=clock,
         visit_window_days=settings.visit_window_days,
     )
-    subscribe(runtime.broker, consumer("review", Event.SCANNED), review.on_scanned)
-    subscribe(runtime.broker, consumer("review", Event.ACCOUNT_HELD), review.on_account_held)
-    subscribe(runtime.broker, consumer("review", Event.WITHDRAWN), partial(on_withdrawn, review))
-    for receipt in (Event.COPY_MAILED, Event.NOTIFIED):
-        subscribe(runtime.broker, consumer("review", receipt), review.on_delivery)
-    sweeper = Sweeper(
-        review,
-        reminder_days_before=settings.reminder_days_before,
-        interval_seconds=settings.sweep_interval_seconds,
-        image_retention_days=settings.image_retention_days,
-        reconciler=ReviewReconciler(
-            review,
-            after_seconds=settings.reconcile_after_seconds,
-            max_attempts=settings.reconcile_max_attempts,
+    operators = part("operators", lambda: OperatorStore(db))
+    store = operators if isinstance(operators, OperatorStore) else OperatorStore(db)
+    app = App(
+        runtime=runtime,
+        deps=deps,
+        operators=operators,
+        staff=part("staff", lambda: StaffAuth.build(store, runtime.keys, settings, clock)),
+        sweep=SweepPolicy(
+            reminder_days_before=settings.reminder_days_before,
+            interval_seconds=settings.sweep_interval_seconds,
+            image_retention_days=settings.image_retention_days,
+            reconcile_after_seconds=settings.reconcile_after_seconds,
+            reconcile_max_attempts=settings.reconcile_max_attempts,
+            retention=overrides.pop("retention", None) or Retention(),
         ),
-        retention=Retention(),
+        on_start=on_start,
     )
-    return App(runtime, review, OperatorStore(runtime.db), sweeper)
-
-
-async def start(app: App) -> None:
-    await app.review.cases.ensure_indexes()
-    await ensure_retention_indexes(app.review)
-    await migrate(app.review.cases)
-    await app.operators.ensure_indexes()
-    await app.runtime.start()
+    if overrides:
+        raise TypeError(f"bootstrap() got unknown overrides: {sorted(overrides)}")
+    return app

@@ -6,11 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vssid_intake.adapters.agencies import AgencyCatalogStore
+from vssid_intake.bootstrap import bootstrap
 from vssid_intake.domain.agencies import load_agencies_csv
+from vssid_intake.settings import IntakeSettings
 from vssid_shared.clock import utc_now
-from vssid_shared.mongo import connect
-from vssid_shared.settings import CommonSettings
 
 
 def add_parser(sub: Any) -> None:
@@ -31,11 +30,11 @@ async def import_agencies(args: argparse.Namespace) -> int:
     if result.errors or not result.agencies:
         print("Không nhập: danh mục cần hợp lệ toàn bộ.")
         return 1
-    settings = CommonSettings()
-    client = connect(settings.mongo_url)
+    intake = bootstrap(IntakeSettings())  # the service's own adapters, never started
     try:
-        await AgencyCatalogStore(client[settings.mongo_db]).save(result.catalog, utc_now())
+        await intake.agency_source.save(result.catalog, utc_now())
     finally:
-        await client.close()
+        await intake.runtime.client.close()
+        intake.stop()
     print(f"Đã nhập {len(result.agencies)} cơ quan; intake áp dụng trong vòng một phút.")
     return 0

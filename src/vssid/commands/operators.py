@@ -7,12 +7,11 @@ import re
 import secrets
 from typing import Any
 
-from vssid_review.adapters.operators import OperatorStore
+from vssid_review.bootstrap import bootstrap
+from vssid_review.ports import Operators
+from vssid_review.settings import ReviewSettings
 from vssid_review.staff.credentials import LOGIN, CredentialStore, default_login
 from vssid_shared.clock import utc_now
-from vssid_shared.crypto import Keys
-from vssid_shared.mongo import connect
-from vssid_shared.settings import CommonSettings
 from vssid_shared.text import nfc
 
 AGENCY = re.compile(r"^\d{4}$")
@@ -34,15 +33,11 @@ def add_parser(sub: Any) -> None:
     disable.set_defaults(handler=disable_operator)
 
 
-def _store() -> tuple[OperatorStore, Any]:
-    settings = CommonSettings()
-    client = connect(settings.mongo_url)
-    return OperatorStore(client[settings.mongo_db]), client
-
-
-def _credentials(store: OperatorStore) -> CredentialStore:
-    keys = Keys(CommonSettings().secret_key.get_secret_value())
-    return CredentialStore(store.collection.database, keys.records)
+def _store() -> tuple[Operators, CredentialStore, Any]:
+    """review's own operator and sign-in stores, built by its composition root (never
+    started)."""
+    review = bootstrap(ReviewSettings())
+    return review.operators, review.staff.credentials, review.runtime.client
 
 
 async def add_operator(args: argparse.Namespace) -> int:
@@ -54,8 +49,7 @@ async def add_operator(args: argparse.Namespace) -> int:
     if not LOGIN.match(login):
         print(f"Tên đăng nhập không hợp lệ: {login!r} (chữ thường không dấu, số, . _ -)")
         return 2
-    store, client = _store()
-    credentials = _credentials(store)
+    store, credentials, client = _store()
     try:
         await store.ensure_indexes()
         await credentials.ensure_indexes()
@@ -82,7 +76,7 @@ async def add_operator(args: argparse.Namespace) -> int:
 
 
 async def list_operators(args: argparse.Namespace) -> int:
-    store, client = _store()
+    store, _, client = _store()
     try:
         for doc in await store.list():
             state = "active" if doc.get("active") else "disabled"
@@ -93,7 +87,7 @@ async def list_operators(args: argparse.Namespace) -> int:
 
 
 async def disable_operator(args: argparse.Namespace) -> int:
-    store, client = _store()
+    store, _, client = _store()
     try:
         found = await store.disable(args.operator_id)
     finally:

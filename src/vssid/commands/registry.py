@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from vssid_intake.adapters.registry import RegistryStore
-from vssid_intake.registry import BadRow, InsuredPerson, read_csv
-from vssid_shared.crypto import Keys
-from vssid_shared.mongo import connect
-from vssid_shared.settings import CommonSettings
+from vssid_intake.bootstrap import bootstrap
+from vssid_intake.domain.registry import BadRow, InsuredPerson, read_csv
+from vssid_intake.ports import Registry
+from vssid_intake.settings import IntakeSettings
 
 BATCH = 500
 
@@ -33,9 +32,8 @@ async def import_registry(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"Không tìm thấy tệp {args.file}")
         return 2
-    settings = CommonSettings()
-    client = connect(settings.mongo_url)
-    store = RegistryStore(client[settings.mongo_db], Keys(settings.secret_key.get_secret_value()))
+    intake = bootstrap(IntakeSettings())  # the service's own adapters, never started
+    store = intake.deps.registry
     loaded, bad, batch = 0, [], []
     try:
         await store.ensure_indexes()
@@ -49,7 +47,8 @@ async def import_registry(args: argparse.Namespace) -> int:
                 progress(loaded, len(bad))
         loaded += await flush(store, batch)
     finally:
-        await client.close()
+        await intake.runtime.client.close()
+        intake.stop()
     progress(loaded, len(bad))
     sys.stderr.write("\n")
     for row in bad:
@@ -58,7 +57,7 @@ async def import_registry(args: argparse.Namespace) -> int:
     return 1 if bad and not loaded else 0
 
 
-async def flush(store: RegistryStore, batch: list[InsuredPerson]) -> int:
+async def flush(store: Registry, batch: list[InsuredPerson]) -> int:
     count = len(batch)
     await store.upsert_many(batch)
     batch.clear()

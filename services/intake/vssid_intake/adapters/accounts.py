@@ -20,12 +20,13 @@ from vssid_shared.outbox import PENDING, pending
 from vssid_shared.pii_keys import account_id
 
 CLEAR_SIN = {"$regex": r"^\d{10}$"}
+COLLECTION = "accounts"  # also an outbox the relay drains
 ACTIVATION = "activated_event"
 
 
 class AccountStore:
     def __init__(self, db: AsyncDatabase[Doc], keys: Keys) -> None:
-        self.collection = db["accounts"]
+        self._collection = db[COLLECTION]
         self._keys = keys
 
     def key(self, sin: str) -> str:
@@ -38,12 +39,12 @@ class AccountStore:
     async def migrate_clear_ids(self) -> int:
         """Re-keys accounts written before ids were keyed HMACs (`_id` = the number in clear)."""
         moved = 0
-        async for doc in self.collection.find({"_id": CLEAR_SIN}):
+        async for doc in self._collection.find({"_id": CLEAR_SIN}):
             new_id = self.key(doc["_id"])
             # A duplicate: another replica moved it first, or a newer activation exists.
             with contextlib.suppress(DuplicateKeyError):
-                await self.collection.insert_one({**doc, "_id": new_id})
-            await self.collection.delete_one({"_id": doc["_id"]})
+                await self._collection.insert_one({**doc, "_id": new_id})
+            await self._collection.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved
 
@@ -53,7 +54,7 @@ class AccountStore:
         """Creates the account, never re-keys one: False when it exists (a redelivered
         `verified`, or an account another declaration activated: see `reissue`)."""
         try:
-            await self.collection.insert_one(
+            await self._collection.insert_one(
                 {
                     "_id": self.key(sin),
                     "activated_by": declaration_id,
@@ -62,7 +63,8 @@ class AccountStore:
                     "password_hash": password_hash,
                     "must_change_password": True,
                     "activated_at": now,
-                    # Kept to heal a lost event (activation_repair); unset on a new password.
+                    # Kept to heal a lost event (see `account_handlers`); unset on a new
+                    # password.
                     ACTIVATION: pending(event),
                     PENDING: [pending(event)],
                 }
@@ -82,7 +84,7 @@ class AccountStore:
     ) -> bool:
         """The clerk's explicit re-issue: a new initial password for an existing account, once
         per declaration; the registered contact (`contact_from`) stays the owner's."""
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": self.key(sin), "activated_by": {"$ne": declaration_id}},
             {
                 "$set": {
@@ -100,28 +102,28 @@ class AccountStore:
 
     async def get(self, key: str) -> Doc | None:
         """The account with this document id (`key(sin)`), without its outbox."""
-        return await self.collection.find_one({"_id": key}, {PENDING: 0, ACTIVATION: 0})
+        return await self._collection.find_one({"_id": key}, {PENDING: 0, ACTIVATION: 0})
 
     async def activation_event(self, key: str, declaration_id: str) -> Doc | None:
         """The `account_activated` this declaration's activation (or re-issue) queued."""
-        doc = await self.collection.find_one(
+        doc = await self._collection.find_one(
             {"_id": key, "activated_by": declaration_id}, {ACTIVATION: 1}
         )
         found: Doc | None = (doc or {}).get(ACTIVATION)
         return found
 
     async def requeue(self, key: str, declaration_id: str, event: CloudEvent) -> bool:
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": key, "activated_by": declaration_id, ACTIVATION: {"$exists": True}},
             {"$push": {PENDING: pending(event)}},
         )
         return result.modified_count == 1
 
     async def record_login(self, key: str, now: datetime) -> None:
-        await self.collection.update_one({"_id": key}, {"$set": {"last_login": now}})
+        await self._collection.update_one({"_id": key}, {"$set": {"last_login": now}})
 
     async def set_password(self, key: str, password_hash: str, now: datetime) -> None:
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": key},
             {
                 "$set": {

@@ -14,16 +14,16 @@ CATALOG_ID = "current"
 
 class AgencyCatalogStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self.collection = db["agency_catalog"]
+        self._collection = db["agency_catalog"]
 
     async def save(self, catalog: AgencyCatalog, now: datetime) -> None:
         # One document: an import replaces the catalog atomically, never half of it.
-        await self.collection.replace_one(
+        await self._collection.replace_one(
             {"_id": CATALOG_ID},
             {"_id": CATALOG_ID, "json": catalog.to_json(), "imported_at": now},
             upsert=True,
         )
 
     async def load(self) -> AgencyCatalog | None:
-        doc = await self.collection.find_one({"_id": CATALOG_ID})
+        doc = await self._collection.find_one({"_id": CATALOG_ID})
         return AgencyCatalog.from_json(doc["json"]) if doc else None

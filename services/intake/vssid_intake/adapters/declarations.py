@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from vssid_intake.statuses import Status
+from vssid_intake.domain.errors import ReferenceTakenError
+from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
+from vssid_intake.domain.statuses import Status
+from vssid_shared import reconcile
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
-from vssid_shared.shredding import DataKeyDestroyedError
+from vssid_shared.data_keys import DataKeyDestroyedError
+
+COLLECTION = "declarations"  # also an outbox the relay drains
 
 
 class DeclarationStore:
     def __init__(self, db: AsyncDatabase[Doc], keys: Keys) -> None:
-        self.collection = db["declarations"]
+        self._collection = db[COLLECTION]
         self._keys = keys
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index(
+        await self._collection.create_index(
             [("reference", ASCENDING)],
             unique=True,
             partialFilterExpression={"reference": {"$type": "string"}},
         )
-        await self.collection.create_index([("id_number_hash", ASCENDING)])
+        await self._collection.create_index([("id_number_hash", ASCENDING)])
+        # The draft retention sweep reads drafts by last edit: an index, not a scan.
+        await self._collection.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
 
     def seal_fields(self, declaration_id: str, fields: dict[str, Any]) -> str:
         return self._keys.records.seal_json(fields, declaration_id)
@@ -51,14 +59,28 @@ class DeclarationStore:
             return None
         return opened
 
-    async def insert(self, doc: Doc) -> None:
-        await self.collection.insert_one(doc)
+    async def create(
+        self, declaration_id: str, token_hash: str, fields: dict[str, Any], now: datetime
+    ) -> Doc:
+        """A new draft with these (normalised) fields; returns it as stored."""
+        doc: Doc = {
+            "_id": declaration_id,
+            "token_hash": token_hash,
+            "status": Status.DRAFT,
+            "created_at": now,
+            "timeline": [{"status": Status.DRAFT, "at": now}],
+            "images": {},
+            "applied_events": [],
+            **self.field_set(declaration_id, fields, now),
+        }
+        await self._collection.insert_one(doc)
+        return doc
 
     async def get(self, declaration_id: str) -> Doc | None:
-        return await self.collection.find_one({"_id": declaration_id}, {PENDING: 0})
+        return await self._collection.find_one({"_id": declaration_id}, {PENDING: 0})
 
     async def save_fields(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> bool:
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": declaration_id, "status": Status.DRAFT},
             {"$set": self.field_set(declaration_id, fields, now)},
         )
@@ -78,7 +100,7 @@ class DeclarationStore:
         self, declaration_id: str, kind: str, meta: dict[str, Any], now: datetime
     ) -> Doc | None:
         """Returns the document as it was, so the caller can delete the replaced file."""
-        return await self.collection.find_one_and_update(
+        return await self._collection.find_one_and_update(
             {"_id": declaration_id, "status": Status.DRAFT},
             {"$set": {f"images.{kind}": meta, "updated_at": now}},
             return_document=ReturnDocument.BEFORE,
@@ -87,7 +109,17 @@ class DeclarationStore:
     async def submit(
         self, declaration_id: str, *, reference: str, key_hash: str | None, event: CloudEvent
     ) -> bool:
-        result = await self.collection.update_one(
+        """False when the declaration is no longer a draft (a concurrent submit won);
+        ReferenceTakenError when `reference` is another declaration's."""
+        try:
+            return await self._submit(declaration_id, reference, key_hash, event)
+        except DuplicateKeyError as exc:
+            raise ReferenceTakenError(reference) from exc
+
+    async def _submit(
+        self, declaration_id: str, reference: str, key_hash: str | None, event: CloudEvent
+    ) -> bool:
+        result = await self._collection.update_one(
             {"_id": declaration_id, "status": Status.DRAFT},
             {
                 "$set": {
@@ -121,18 +153,18 @@ class DeclarationStore:
         query: Doc = {"_id": declaration_id, "applied_events": {"$ne": event_id}}
         if once_per_status:
             query["timeline.status"] = {"$ne": entry["status"]}
-        await self.collection.update_one(query, update)
+        await self._collection.update_one(query, update)
 
     async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> None:
         sealed = self._keys.records.seal_json(enrichment, declaration_id)
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": declaration_id}, {"$set": {"enrichment_sealed": sealed}}
         )
 
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]
     ) -> None:
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": declaration_id, "status": {"$in": list(predecessors)}},
             {"$set": {"status": status}},
         )
@@ -140,7 +172,7 @@ class DeclarationStore:
     async def hold_account(self, declaration_id: str, event: CloudEvent) -> bool:
         """Records once that verifying this declaration left an existing account alone, with
         the event that tells review so."""
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": declaration_id, "account_outcome": {"$exists": False}},
             {
                 "$set": {"account_outcome": event.data.get("reason")},
@@ -148,3 +180,65 @@ class DeclarationStore:
             },
         )
         return result.modified_count == 1
+
+    def _stuck(self, now: datetime, after_seconds: float, max_attempts: int) -> Doc:
+        return {
+            "status": Status.SUBMITTED,
+            "submitted_at": {"$lte": now - timedelta(seconds=after_seconds)},
+            **reconcile.stuck(now, after_seconds, max_attempts),
+        }
+
+    async def stuck_submitted(
+        self, now: datetime, after_seconds: float, max_attempts: int
+    ) -> list[Doc]:
+        """Declarations still `submitted` after the reconcile period, attempts left."""
+        return await self._collection.find(self._stuck(now, after_seconds, max_attempts)).to_list(
+            None
+        )
+
+    async def claim_resend(
+        self,
+        declaration_id: str,
+        event: CloudEvent,
+        now: datetime,
+        after_seconds: float,
+        max_attempts: int,
+    ) -> bool:
+        """Queues `event` again and counts the attempt, if the declaration is still stuck
+        (replicas side by side claim it once)."""
+        result = await self._collection.update_one(
+            {"_id": declaration_id, **self._stuck(now, after_seconds, max_attempts)},
+            reconcile.claim(event, now, after_seconds),
+        )
+        return result.modified_count == 1
+
+    # --- the applicant's rights and retention ------------------------------------------------
+
+    async def delete_draft(self, declaration_id: str) -> bool:
+        result = await self._collection.delete_one({"_id": declaration_id, "status": Status.DRAFT})
+        return result.deleted_count == 1
+
+    async def withdraw(self, declaration_id: str, event: CloudEvent, now: datetime) -> bool:
+        """Submitted, not yet decided: a tombstone without personal data, `withdrawn` queued."""
+        result = await self._collection.update_one(
+            {"_id": declaration_id, "status": {"$in": list(WITHDRAWABLE)}},
+            {
+                "$set": {"status": WITHDRAWN, "withdrawn_at": now, "images": {}},
+                "$unset": {"fields_sealed": "", "enrichment_sealed": "", "id_number_hash": ""},
+                "$push": {"timeline": {"status": WITHDRAWN, "at": now}, PENDING: pending(event)},
+            },
+        )
+        return result.modified_count == 1
+
+    async def stale_drafts(self, edited_before: datetime) -> list[Doc]:
+        """Drafts last edited before then (their photos and edit time only)."""
+        query = {"status": Status.DRAFT, "updated_at": {"$lte": edited_before}}
+        found = self._collection.find(query, {"images": 1, "updated_at": 1})
+        return await found.to_list(None)
+
+    async def delete_stale_draft(self, declaration_id: str, updated_at: datetime) -> bool:
+        """Deletes the draft unless it was edited (or submitted) since it was read."""
+        result = await self._collection.delete_one(
+            {"_id": declaration_id, "status": Status.DRAFT, "updated_at": updated_at}
+        )
+        return result.deleted_count == 1

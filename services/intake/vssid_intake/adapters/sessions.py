@@ -5,46 +5,37 @@ dead sessions; validity never depends on it (MongoDB's TTL monitor runs only onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from vssid_intake.domain.login_policy import SessionPolicy
 from vssid_shared.mongo import Doc
 
 CLEAR_SIN = {"$regex": r"^\d{10}$"}
 
 
-@dataclass(frozen=True)
-class SessionPolicy:
-    idle: timedelta
-    absolute: timedelta
-
-    def idle_deadline(self, now: datetime, absolute_deadline: datetime) -> datetime:
-        return min(now + self.idle, absolute_deadline)
-
-
 class SessionStore:
     def __init__(self, db: AsyncDatabase[Doc], policy: SessionPolicy) -> None:
-        self.collection = db["sessions"]
+        self._collection = db["sessions"]
         self.policy = policy
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("token_hash", ASCENDING)], unique=True)
-        await self.collection.create_index([("account", ASCENDING)])
-        await self.collection.create_index([("idle_expires_at", ASCENDING)], expireAfterSeconds=0)
+        await self._collection.create_index([("token_hash", ASCENDING)], unique=True)
+        await self._collection.create_index([("account", ASCENDING)])
+        await self._collection.create_index([("idle_expires_at", ASCENDING)], expireAfterSeconds=0)
 
     async def migrate_clear_ids(self) -> int:
         """Sessions of the old layout named the account by its number: they are simply ended."""
         legacy = {"$or": [{"account": CLEAR_SIN}, {"expires_at": {"$exists": False}}]}
-        result = await self.collection.delete_many(legacy)
+        result = await self._collection.delete_many(legacy)
         return result.deleted_count
 
     async def open(self, token_hash: str, account: str, now: datetime) -> datetime:
         """A new session for `account` (its document id); returns its absolute deadline."""
         deadline = now + self.policy.absolute
-        await self.collection.insert_one(
+        await self._collection.insert_one(
             {
                 "token_hash": token_hash,
                 "account": account,
@@ -59,22 +50,22 @@ class SessionStore:
         """The live session for this token, its idle deadline moved on; None when expired,
         revoked or unknown. The update is conditional on the idle deadline being still ahead,
         so a session that expired between the read and the write is never revived."""
-        doc = await self.collection.find_one(
+        doc = await self._collection.find_one(
             {"token_hash": token_hash, "expires_at": {"$gt": now}, "idle_expires_at": {"$gt": now}}
         )
         if doc is None:
             return None
         moved = self.policy.idle_deadline(now, doc["expires_at"])
-        return await self.collection.find_one_and_update(
+        return await self._collection.find_one_and_update(
             {"_id": doc["_id"], "idle_expires_at": {"$gt": now}},
             {"$max": {"idle_expires_at": moved}, "$set": {"last_seen": now}},
             return_document=ReturnDocument.AFTER,
         )
 
     async def close(self, token_hash: str) -> None:
-        await self.collection.delete_one({"token_hash": token_hash})
+        await self._collection.delete_one({"token_hash": token_hash})
 
     async def revoke_all(self, account: str) -> int:
         """Ends every session of the account (after a password change)."""
-        result = await self.collection.delete_many({"account": account})
+        result = await self._collection.delete_many({"account": account})
         return result.deleted_count

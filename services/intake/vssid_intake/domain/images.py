@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pillow_heif
@@ -56,34 +55,6 @@ def too_large(limit: int) -> ImageRejected:
     """The 413 for an upload over `limit` bytes."""
     size = f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} byte"
     return ImageRejected(413, "too_large", f"Ảnh vượt quá {size}.")
-
-
-class SizeCap:
-    """Collects streamed chunks and refuses as soon as the total passes the limit."""
-
-    def __init__(self, limit: int = MAX_BYTES) -> None:
-        self.limit = limit
-        self.size = 0
-        self._chunks: list[bytes] = []
-
-    def feed(self, chunk: bytes) -> None:
-        """Add a chunk; raises ImageRejected(413) without keeping it when over the limit."""
-        if self.size + len(chunk) > self.limit:
-            raise too_large(self.limit)
-        self.size += len(chunk)
-        self._chunks.append(chunk)
-
-    def getvalue(self) -> bytes:
-        """Everything fed so far."""
-        return b"".join(self._chunks)
-
-
-def accumulate_capped(chunks: Iterable[bytes], limit: int = MAX_BYTES) -> bytes:
-    """Join `chunks`, stopping (ImageRejected 413) at the first one that passes `limit`."""
-    cap = SizeCap(limit)
-    for chunk in chunks:
-        cap.feed(chunk)
-    return cap.getvalue()
 
 
 def process_image(

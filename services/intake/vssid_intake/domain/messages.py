@@ -59,10 +59,6 @@ TEMPLATES: dict[str, str] = {
         "Số CCCD không khớp với năm sinh {year}: chữ số thứ 4 đến 6 ({digits}) "
         "ứng với năm sinh {encoded}."
     ),
-    "unknown_province": (
-        "Mã nơi đăng ký khai sinh {ppp} trong số CCCD không thuộc danh sách 63 tỉnh, thành "
-        "(có thể do sinh ra ở nước ngoài); cán bộ BHXH sẽ kiểm tra khi đối chiếu."
-    ),
 }
 
 ID_NUMBER_DETAILS: dict[str, str] = {
@@ -95,11 +91,6 @@ def message(code: str, **values: object) -> str:
 def error(loc: Loc, code: str, /, **values: object) -> FieldError:
     """A blocking FieldError whose message comes from the templates."""
     return _build(loc, code, "error", values)
-
-
-def warning(loc: Loc, code: str, /, **values: object) -> FieldError:
-    """A non-blocking FieldError (severity "warning")."""
-    return _build(loc, code, "warning", values)
 
 
 def _build(loc: Loc, code: str, severity: Severity, values: dict[str, object]) -> FieldError:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from vssid_intake.domain.agencies import AgencyCatalog
-from vssid_intake.domain.cccd_number import CccdParts, is_known_province, parse_cccd
+from vssid_intake.domain.cccd_number import CccdParts, parse_cccd
 from vssid_intake.domain.drafts import (
     DECLARATION_FIELDS,
     ID_DOCUMENT,
@@ -15,7 +15,7 @@ from vssid_intake.domain.drafts import (
     normalize_fields,
 )
 from vssid_intake.domain.errors import FieldError
-from vssid_intake.domain.messages import error, message, warning
+from vssid_intake.domain.messages import error, message
 
 IMAGE_KINDS: tuple[str, ...] = ("portrait", "id_front", "id_back")
 REQUIRED_FIELDS: tuple[str, ...] = (
@@ -50,10 +50,9 @@ _NUMBER_LOC = ("body", ID_DOCUMENT, "number")
 
 @dataclass
 class SubmitAssessment:
-    """Blocking `errors` (422 when any) and non-blocking `warnings` (severity "warning")."""
+    """Every blocking error (422 when any)."""
 
     errors: list[FieldError] = field(default_factory=list)
-    warnings: list[FieldError] = field(default_factory=list)
 
 
 def check_submittable(
@@ -63,7 +62,7 @@ def check_submittable(
     *,
     today: date,
 ) -> list[FieldError]:
-    """Every reason the draft cannot be submitted yet; empty when it can. Warnings excluded."""
+    """Every reason the draft cannot be submitted yet; empty when it can."""
     return assess_submission(fields, image_kinds, agencies, today=today).errors
 
 
@@ -74,7 +73,7 @@ def assess_submission(
     *,
     today: date,
 ) -> SubmitAssessment:
-    """Errors and warnings for a stored draft (normalised values or raw JSON alike).
+    """The errors of a stored draft (normalised values or raw JSON alike).
 
     Keys outside the declaration (an id, a status) are ignored rather than reported, since the
     caller may pass a whole stored document.
@@ -92,10 +91,9 @@ def assess_submission(
         error(("images", kind), "missing_image") for kind in IMAGE_KINDS if kind not in image_kinds
     ]
     errors += _agency_rule(values, agencies, today)
-    cccd_errors, warnings = _cccd_rules(values)
-    errors += cccd_errors
+    errors += _cccd_rules(values)
     errors.sort(key=lambda e: _ORDER.get(str(e.loc[1]), len(_ORDER)) if len(e.loc) > 1 else 0)
-    return SubmitAssessment(errors=errors, warnings=warnings)
+    return SubmitAssessment(errors=errors)
 
 
 def _missing(values: Mapping[str, object]) -> list[FieldError]:
@@ -125,19 +123,17 @@ def _agency_rule(
     return []
 
 
-def _cccd_rules(values: Mapping[str, object]) -> tuple[list[FieldError], list[FieldError]]:
-    """DOMAIN §2: G and YY must agree with birth date and gender; an unknown PPP only warns."""
+def _cccd_rules(values: Mapping[str, object]) -> list[FieldError]:
+    """DOMAIN §2: G and YY must agree with birth date and gender; an unknown PPP (born abroad)
+    is no error."""
     document = values.get(ID_DOCUMENT)
     if not isinstance(document, Mapping) or document.get("type") != "cccd":
-        return [], []
+        return []
     number = document.get("number")
     parts = parse_cccd(number) if isinstance(number, str) else None
     if parts is None:
-        return [], []
-    warnings: list[FieldError] = []
-    if not is_known_province(parts.province_code):
-        warnings.append(warning(_NUMBER_LOC, "unknown_province", ppp=parts.province_code))
-    return _cccd_mismatches(parts, values), warnings
+        return []
+    return _cccd_mismatches(parts, values)
 
 
 def _cccd_mismatches(parts: CccdParts, values: Mapping[str, object]) -> list[FieldError]:

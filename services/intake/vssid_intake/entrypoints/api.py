@@ -1,158 +1,107 @@
-"""Intake's HTTP API for front ends (CONTRACT §3)."""
+"""Intake's HTTP API for front ends (CONTRACT §3): the app around `bootstrap`'s `App`."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+import logging
+from typing import Any
 
-from fastapi import FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from vssid_intake.bootstrap import App, build, keep_agencies_fresh, start
+from vssid_intake.bootstrap import App, bootstrap
+from vssid_intake.adapters import declarations
+from vssid_intake.domain.statuses import Status
+from vssid_intake.entrypoints import auth_routes, autofill_routes, declaration_routes, privacy_routes
 from vssid_intake.entrypoints.applicant_app import register_applicant_app
-from vssid_intake.entrypoints.auth_routes import client_address, register_auth_routes
-from vssid_intake.entrypoints.autofill_routes import register_autofill_routes
-from vssid_intake.entrypoints.bearer import Token
+from vssid_intake.entrypoints.dependencies import AppDep
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
-from vssid_intake.entrypoints.openapi import body_with_file
-from vssid_intake.entrypoints.privacy_routes import register_privacy_routes
-from vssid_intake.entrypoints.schemas import (
-    AgencyOut,
-    CreatedOut,
-    DeclarationIn,
-    DeclarationOut,
-    ImageOut,
-    SubmittedOut,
-)
-from vssid_intake.entrypoints.upload import read_file_field
-from vssid_intake.entrypoints.views import declaration_view
-from vssid_intake.errors import IntakeError
+from vssid_intake.entrypoints.worker import register_subscribers
+from vssid_intake.handlers import reconcile_and_retain, refresh_agencies
 from vssid_intake.settings import IntakeSettings
-from vssid_intake.statuses import Status
 from vssid_shared import metrics_http, metrics_samplers, tracing
-from vssid_shared.clock import vn_date
 from vssid_shared.headers import SecurityHeaders
 from vssid_shared.http_errors import ready_answer
-from vssid_shared.logs import announce_ready, configure_logging
-from vssid_shared.tasks import stop_task
+from vssid_shared.lifespan import service_lifespan
+from vssid_shared.logs import configure_logging
+from vssid_shared.tasks import every
 
-ImageKind = Literal["portrait", "id_front", "id_back"]
-UPLOAD_SCHEMA = body_with_file()
+ops = APIRouter(tags=["ops"])
 
 
-def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+@ops.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@ops.get("/ready")
+async def ready(app: AppDep) -> JSONResponse:
+    return await ready_answer(app.runtime)
+
+
+def create_app(settings: IntakeSettings | None = None, **overrides: Any) -> FastAPI:
+    """The ASGI app; `overrides` go to `bootstrap` (tests give fakes there)."""
     settings = settings or IntakeSettings()
     log = configure_logging("intake", settings.log_level)
-    app_state = build(settings)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await start(app_state)
-        refreshing = asyncio.create_task(keep_agencies_fresh(app_state))
-        reconciling = asyncio.create_task(app_state.reconciler.run(), name="reconciler")
-        announce_ready(log)
-        yield
-        await stop_task(reconciling)
-        await stop_task(refreshing)
-        await app_state.runtime.stop()
-        app_state.accounts.hashing.close()
-
+    app = bootstrap(settings, **overrides)
+    register_subscribers(app.runtime.broker, app.deps)
     api = FastAPI(
         title="VssID intake",
         version="1",
         description="Đăng ký giao dịch điện tử với BHXH: tờ khai, ảnh, gửi hồ sơ.",
-        lifespan=lifespan,
+        lifespan=service_lifespan(
+            app.runtime,
+            log,
+            on_start=lambda: start(app, log),
+            background=background(app, log),
+            on_stop=app.stop,
+        ),
         responses=ERROR_RESPONSES,
     )
+    api.state.intake = app
     install_error_handlers(api, settings.max_image_bytes)
     api.add_middleware(SecurityHeaders)
     metrics_http.install(api, settings.metrics_token_value())
     tracing.install(settings, service="intake")
-    metrics_samplers.watch_statuses(app_state.intake.store.collection, list(Status))
-    register_routes(api, app_state)
-    register_privacy_routes(api, app_state)
-    register_auth_routes(api, app_state.accounts)
-    register_autofill_routes(
-        api,
-        app_state.autofill,
-        app_state.limiter,
-        settings.max_image_bytes,
-        app_state.decode_gate,
-    )
+    metrics_samplers.watch_statuses(app.runtime.db[declarations.COLLECTION], list(Status))
+    for router in (
+        ops,
+        declaration_routes.router,
+        privacy_routes.router,
+        auth_routes.router,
+        autofill_routes.router,
+    ):
+        api.include_router(router)
     register_applicant_app(api)
     return api
 
 
-def register_routes(api: FastAPI, app: App) -> None:
-    intake = app.intake
+async def start(app: App, log: logging.Logger) -> None:
+    """Indexes and migrations of every store, then the imported agency catalog."""
+    for ensure in app.indexes:
+        await ensure()
+    # Data written before numbers became keyed ids is re-keyed (or, sessions, ended).
+    moved = {name: await migrate() for name, migrate in app.migrations.items()}
+    if any(moved.values()):
+        log.info("re-keyed documents with numbers in clear", extra=moved)
+    await app.runtime.db.drop_collection("login_failures")  # counters of the old layout
+    await refresh_agencies(app.agency_source, deps=app.deps)
 
-    @api.get("/health", tags=["ops"])
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @api.get("/ready", tags=["ops"])
-    async def ready() -> JSONResponse:
-        return await ready_answer(app.runtime)
-
-    @api.get("/v1/agencies", response_model=list[AgencyOut], tags=["agencies"])
-    async def agencies(province_code: str | None = None) -> list[dict[str, Any]]:
-        today = vn_date(intake.clock())
-        found = intake.agencies.active(today)
-        return [a.public() for a in found if province_code in (None, a.province_code)]
-
-    @api.post("/v1/declarations", status_code=201, response_model=CreatedOut, tags=["declarations"])
-    async def create(body: DeclarationIn, request: Request) -> dict[str, Any]:
-        raw = body.model_dump(exclude_unset=True)
-        doc, token = await intake.create_declaration(raw, client_address(request))
-        return {**declaration_view(doc, intake.store), "access_token": token}
-
-    @api.get(
-        "/v1/declarations/{declaration_id}", response_model=DeclarationOut, tags=["declarations"]
-    )
-    async def read(declaration_id: str, token: Token) -> dict[str, Any]:
-        return declaration_view(await intake.load(declaration_id, token), intake.store)
-
-    @api.patch(
-        "/v1/declarations/{declaration_id}", response_model=DeclarationOut, tags=["declarations"]
-    )
-    async def edit(
-        declaration_id: str, body: DeclarationIn, token: Token, request: Request
-    ) -> dict[str, Any]:
-        patch = body.model_dump(exclude_unset=True)
-        doc = await intake.update_declaration(declaration_id, token, patch, client_address(request))
-        return declaration_view(doc, intake.store)
-
-    @api.put(
-        "/v1/declarations/{declaration_id}/images/{kind}",
-        status_code=201,
-        response_model=ImageOut,
-        openapi_extra=UPLOAD_SCHEMA,
-        tags=["declarations"],
-    )
-    async def upload(declaration_id: str, kind: ImageKind, request: Request, token: Token) -> Any:
-        await intake.load(declaration_id, token)  # refuse strangers before reading the body
-        data = await read_file_field(
-            request.headers.get("content-type", ""),
-            request.headers.get("content-length"),
-            request.stream(),
-            limit=intake.max_image_bytes,
+def background(app: App, log: logging.Logger) -> list[Any]:
+    async def keep_agencies_fresh() -> None:
+        await every(
+            app.settings.agency_refresh_seconds,
+            lambda: refresh_agencies(app.agency_source, deps=app.deps),
+            log,
+            what="agency catalog refresh",
         )
-        if data is None:
-            raise IntakeError("Thiếu trường 'file' chứa ảnh.")
-        return await intake.put_image(declaration_id, token, kind, data)
 
-    @api.post(
-        "/v1/declarations/{declaration_id}/submit",
-        status_code=202,
-        response_model=SubmittedOut,
-        tags=["declarations"],
-    )
-    async def submit(
-        declaration_id: str,
-        token: Token,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> dict[str, Any]:
-        doc = await intake.submit_declaration(declaration_id, token, idempotency_key)
-        return {"status": "submitted", "reference": doc["reference"]}
+    async def reconcile() -> None:
+        await every(
+            app.reconcile.interval_seconds,
+            lambda: reconcile_and_retain(app.reconcile, deps=app.deps),
+            log,
+            what="reconcile pass",
+        )
+
+    return [("agency-refresh", keep_agencies_fresh), ("reconciler", reconcile)]

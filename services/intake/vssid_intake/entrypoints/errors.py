@@ -8,10 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import Scope
 
-from vssid_intake.domain.errors import ImageRejected
+from vssid_intake.domain.errors import ImageRejected, InvalidFieldsError
 from vssid_intake.entrypoints.schemas import ErrorOut
 from vssid_intake.entrypoints.upload import FRAMING_ALLOWANCE
-from vssid_intake.errors import InvalidFieldsError
 from vssid_shared.body_limit import JSON_BODY_LIMIT, LimitFor, header
 from vssid_shared.http_errors import install_error_handlers as install_shared
 from vssid_shared.http_problem import problem

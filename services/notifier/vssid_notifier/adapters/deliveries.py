@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
-from vssid_shared.envelope import CloudEvent
+from vssid_notifier.domain.errors import RecordNotWrittenError
+from vssid_shared.contracts import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
-
-DONE = ("sent", "failed")
-
-
-def delivery_key(declaration_id: str, kind: str) -> str:
-    """The record's id and the Idempotency-Key of every attempt: one per (declaration, kind)."""
-    return f"{declaration_id}:{kind}"
 
 
 class DeliveryStore:
@@ -45,10 +40,13 @@ class DeliveryStore:
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
     ) -> None:
         # Only over `sending`: a retried write whose first try did land changes nothing.
-        await self.collection.update_one(
-            {"_id": key, "status": "sending"},
-            {
-                "$set": {"status": status, "updated_at": now, "error": error},
-                "$push": {PENDING: pending(event)},
-            },
-        )
+        try:
+            await self.collection.update_one(
+                {"_id": key, "status": "sending"},
+                {
+                    "$set": {"status": status, "updated_at": now, "error": error},
+                    "$push": {PENDING: pending(event)},
+                },
+            )
+        except PyMongoError as exc:
+            raise RecordNotWrittenError(type(exc).__name__) from exc

@@ -1,18 +1,10 @@
-"""The SMS gateway port and its HTTP adapter (the dev catcher and production providers)."""
+"""The SMS gateway's HTTP adapter (the dev catcher and production providers)."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import httpx
 
-from vssid_notifier.adapters.smtp import PermanentDeliveryError
-
-
-class SmsGateway(Protocol):
-    async def send(self, to: str, text: str, key: str) -> None:
-        """Send once per `key`: a retry with the same key must not become a second SMS."""
-        ...
+from vssid_notifier.domain.errors import PermanentDeliveryError
 
 
 class HttpSmsGateway:

@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlparse
 
 import aiosmtplib
 
+from vssid_notifier.domain.errors import PermanentDeliveryError
+
 # CPython's header folder (3.11, policy.SMTP at 78 columns) drops the space between two
 # encoded words, so "giao dịch điện tử" arrives as "giao dịchđiện tử". Folding only at the
 # RFC 5322 hard limit of 998 keeps Vietnamese subjects intact; aiosmtplib would fold at 78.
@@ -19,8 +21,7 @@ def wire_bytes(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=WIRE_POLICY)
 
 
-class PermanentDeliveryError(Exception):
-    """The server refused for good (5xx, bad address): record it, do not retry."""
+__all__ = ["PermanentDeliveryError", "SmtpMailer", "wire_bytes"]
 
 
 class SmtpMailer:

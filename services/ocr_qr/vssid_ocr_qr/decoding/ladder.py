@@ -8,7 +8,12 @@ from PIL import Image
 from vssid_ocr_qr.decoding.imageops import Gray, to_gray
 from vssid_ocr_qr.decoding.port import QrDecoder
 from vssid_ocr_qr.decoding.steps import DEFAULT_STEPS, Frame, Step
-from vssid_ocr_qr.payloads import ParsedPayload, PayloadError, decode_payload_bytes, parse_payload
+from vssid_ocr_qr.domain.payloads import (
+    ParsedPayload,
+    PayloadError,
+    decode_payload_bytes,
+    parse_payload,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from vssid_review.adapters.cases import CaseStore, queue_key
-from vssid_review.domain import CaseStatus
+from vssid_review.domain.cases import CaseStatus, queue_key
 from vssid_shared.mongo import Doc
+
+if TYPE_CHECKING:
+    from vssid_review.adapters.cases import CaseStore
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +27,18 @@ MARK = "cases-history-apart-v1"
 CLOSED_WITH_PHOTOS = (CaseStatus.REJECTED, CaseStatus.EXPIRED)
 
 
-async def migrate(store: CaseStore) -> int:
+async def migrate(cases: AsyncCollection[Doc], store: CaseStore) -> int:
     """Returns how many cases were rewritten (0 when the database was migrated before)."""
-    marks = store.collection.database["migrations"]
+    marks = cases.database["migrations"]
     if await marks.find_one({"_id": MARK}) is not None:
         return 0
     changed = 0
-    async for case in store.collection.find({}, {"sealed": 0, "pending_events": 0}):
+    async for case in cases.find({}, {"sealed": 0, "pending_events": 0}):
         update = _update_for(case)
         for n, entry in enumerate(case.get("audit") or []):
             await _move_entry(store, case["_id"], n, entry)
         if update:
-            await store.collection.update_one({"_id": case["_id"]}, update)
+            await cases.update_one({"_id": case["_id"]}, update)
             changed += 1
     with contextlib.suppress(DuplicateKeyError):  # another replica finished first
         await marks.insert_one({"_id": MARK, "cases": changed})

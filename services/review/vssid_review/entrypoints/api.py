@@ -1,37 +1,50 @@
-"""review's HTTP API for BHXH office staff (CONTRACT §4)."""
+"""review's HTTP API for BHXH office staff (CONTRACT §4): the app around `bootstrap`'s `App`."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from __future__ import annotations
+
+import logging
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from vssid_review.adapters.operators import Operator
-from vssid_review.bootstrap import App, build, start
+from vssid_review.bootstrap import App, bootstrap
+from vssid_review.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from vssid_review.entrypoints.asyncapi import register_asyncapi
-from vssid_review.entrypoints.events import register_event_stream
-from vssid_review.entrypoints.page import register_page
-from vssid_review.paging import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    decode_cursor,
-    encode_cursor,
-    search_hashes,
+from vssid_review.entrypoints.dependencies import AppDep, DepsDep, Op
+from vssid_review.entrypoints.events import StreamGate, event_stream_router
+from vssid_review.entrypoints.page import page_router
+from vssid_review.entrypoints.views import detail_view, summary_view
+from vssid_review.entrypoints.worker import register_subscribers
+from vssid_review.handlers import (
+    FindCase,
+    ListCases,
+    ReadCase,
+    ReadCaseImage,
+    RejectCase,
+    VerifyCase,
+    case_detail,
+    find_case_by_reference,
+    list_cases,
+    read_case,
+    read_case_image,
+    reject_case,
+    sweep_and_reconcile,
+    verify_case,
 )
+from vssid_review.ports import Deps
 from vssid_review.settings import ReviewSettings
-from vssid_review.staff.auth import StaffAuth
 from vssid_review.staff.routes import register_staff_routes
-from vssid_review.views import detail_view, summary_view
 from vssid_shared import metrics_http, tracing
 from vssid_shared.body_limit import JSON_BODY_LIMIT
-from vssid_shared.clock import utc_now
+from vssid_shared.doc import Doc
 from vssid_shared.headers import SecurityHeaders
 from vssid_shared.http_errors import install_error_handlers, ready_answer
-from vssid_shared.logs import announce_ready, configure_logging
-from vssid_shared.tasks import stop_task
+from vssid_shared.lifespan import service_lifespan
+from vssid_shared.logs import configure_logging
+from vssid_shared.tasks import every
 
 Q_HELP = (
     "A reference, a full name (accents, case and spacing ignored) or an ID number; names and "
@@ -68,126 +81,121 @@ class RejectIn(BaseModel):
     reason: str | None = Field(None, max_length=2000)
 
 
-def create_app(settings: ReviewSettings | None = None) -> FastAPI:
+ops = APIRouter(tags=["ops"])
+router = APIRouter(tags=["review"])
+
+
+@ops.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@ops.get("/ready")
+async def ready(app: AppDep) -> JSONResponse:
+    return await ready_answer(app.runtime)
+
+
+async def detail(op: Op, case: Doc, deps: Deps) -> dict[str, Any]:
+    found = await case_detail(case, deps=deps)
+    return detail_view(
+        case, found.sealed, found.same_id_number, op.agency_code, found.history, found.same_photos
+    )
+
+
+@router.get("/v1/review/queue", responses=QUEUE_RESPONSES)
+async def queue(
+    request: Request,
+    op: Op,
+    deps: DepsDep,
+    status: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description=Q_HELP)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=400, description=CURSOR_HELP)] = None,
+) -> JSONResponse:
+    after = decode_cursor(cursor) if cursor else None
+    page = await list_cases(ListCases(op, status, q or "", limit, after), deps=deps)
+    headers = {"X-Total-Count": str(page.total)}
+    if page.next_key is not None:
+        following = request.url.include_query_params(cursor=encode_cursor(page.next_key))
+        headers["Link"] = f'<{following}>; rel="next"'
+    body = [summary_view(c) for c in page.items]
+    return JSONResponse(jsonable_encoder(body), headers=headers)
+
+
+@router.get("/v1/review/declarations/by-reference/{reference}")
+async def by_reference(reference: str, op: Op, deps: DepsDep) -> dict[str, Any]:
+    case = await find_case_by_reference(FindCase(op, reference), deps=deps)
+    return await detail(op, case, deps)
+
+
+@router.get("/v1/review/declarations/{case_id}")
+async def one(case_id: str, op: Op, deps: DepsDep) -> dict[str, Any]:
+    return await detail(op, await read_case(ReadCase(op, case_id), deps=deps), deps)
+
+
+@router.get("/v1/review/declarations/{case_id}/images/{kind}")
+async def image(case_id: str, kind: str, op: Op, deps: DepsDep) -> Response:
+    data, content_type = await read_case_image(ReadCaseImage(op, case_id, kind), deps=deps)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/review/declarations/{case_id}/verify")
+async def verify(
+    case_id: str, op: Op, deps: DepsDep, body: VerifyIn | None = None
+) -> dict[str, Any]:
+    note = body.note if body else None
+    command = VerifyCase(op, case_id, note, reissue_password=bool(body and body.reissue_password))
+    return summary_view(await verify_case(command, deps=deps))
+
+
+@router.post("/v1/review/declarations/{case_id}/reject")
+async def reject(case_id: str, body: RejectIn, op: Op, deps: DepsDep) -> dict[str, Any]:
+    return summary_view(await reject_case(RejectCase(op, case_id, body.reason), deps=deps))
+
+
+def create_app(settings: ReviewSettings | None = None, **overrides: Any) -> FastAPI:
+    """The ASGI app; `overrides` go to `bootstrap` (tests give fakes there)."""
     settings = settings or ReviewSettings()
     log = configure_logging("review", settings.log_level)
-    state = build(settings)
-    staff = StaffAuth.build(state.operators, state.runtime.keys, settings, utc_now)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await start(state)
-        await staff.ensure_indexes()
-        sweeping = state.sweeper.start()
-        announce_ready(log)
-        yield
-        await stop_task(sweeping)
-        await state.runtime.stop()
-
+    app = bootstrap(settings, **overrides)
+    register_subscribers(app.runtime.broker, app.deps)
     api = FastAPI(
         title="VssID review",
         version="1",
-        lifespan=lifespan,
+        lifespan=service_lifespan(
+            app.runtime,
+            log,
+            on_start=lambda: start(app),
+            background=[("deadline-sweeper", lambda: sweep_forever(app, log))],
+        ),
         description="Hồ sơ đăng ký giao dịch điện tử cho cán bộ cơ quan BHXH.",
     )
-
+    api.state.review = app
     # Every review route takes small JSON (a note, a reason) or none.
     install_error_handlers(api, body_limit=lambda _: JSON_BODY_LIMIT)
     api.add_middleware(SecurityHeaders)
+    gate = StreamGate()
+    api.state.event_streams = gate
     metrics_http.install(api, settings.metrics_token_value())
     tracing.install(settings, service="review")
-    register_routes(api, state, staff)
-    api.state.event_streams = register_event_stream(api, state, operator_dependency(state, staff))
-    register_staff_routes(api, staff)
+    for part in (ops, router, event_stream_router(gate)):
+        api.include_router(part)
+    register_staff_routes(api, app.staff)
     register_asyncapi(api)
-    register_page(api)
+    api.include_router(page_router())
     return api
 
 
-def operator_dependency(state: App, staff: StaffAuth) -> Any:
-    async def current_operator(
-        request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> Operator:
-        return await staff.operator_of(request, authorization)
-
-    return current_operator
+async def start(app: App) -> None:
+    for step in app.on_start:
+        await step()
 
 
-def register_routes(api: FastAPI, state: App, staff: StaffAuth) -> None:
-    review = state.review
-    Op = Annotated[Operator, Depends(operator_dependency(state, staff))]  # noqa: N806 - a type alias
-
-    @api.get("/health", tags=["ops"])
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @api.get("/ready", tags=["ops"])
-    async def ready() -> JSONResponse:
-        return await ready_answer(state.runtime)
-
-    async def detail(op: Operator, case: dict[str, Any]) -> dict[str, Any]:
-        sealed = review.open_sealed(case)
-        dups = []
-        if case.get("id_number_hash"):
-            dups = await review.cases.others_with_id_number(case["id_number_hash"], case["_id"])
-        photos = []
-        if case.get("image_sha256"):
-            photos = await review.cases.others_with_images(case["image_sha256"], case["_id"])
-        history = await review.cases.history(case["_id"])
-        return detail_view(case, sealed, dups, op.agency_code, history, photos)
-
-    @api.get("/v1/review/queue", tags=["review"], responses=QUEUE_RESPONSES)
-    async def queue(
-        request: Request,
-        op: Op,
-        status: str | None = None,
-        q: Annotated[str | None, Query(max_length=200, description=Q_HELP)] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(max_length=400, description=CURSOR_HELP)] = None,
-    ) -> JSONResponse:
-        after = decode_cursor(cursor) if cursor else None
-        text = (q or "").strip()
-        if text:
-            page = await review.cases.search(
-                op.agency_code,
-                status,
-                reference=text.upper(),
-                hashes=search_hashes(review.keys, text),
-                limit=limit,
-                after=after,
-            )
-        else:
-            page = await review.cases.queue(op.agency_code, status, limit=limit, after=after)
-        headers = {"X-Total-Count": str(page.total)}
-        if page.next_key is not None:
-            following = request.url.include_query_params(cursor=encode_cursor(page.next_key))
-            headers["Link"] = f'<{following}>; rel="next"'
-        body = [summary_view(c) for c in page.items]
-        return JSONResponse(jsonable_encoder(body), headers=headers)
-
-    @api.get("/v1/review/declarations/by-reference/{reference}", tags=["review"])
-    async def by_reference(reference: str, op: Op) -> dict[str, Any]:
-        return await detail(op, await review.find_by_reference(op, reference))
-
-    @api.get("/v1/review/declarations/{case_id}", tags=["review"])
-    async def one(case_id: str, op: Op) -> dict[str, Any]:
-        return await detail(op, await review.load(op, case_id))
-
-    @api.get("/v1/review/declarations/{case_id}/images/{kind}", tags=["review"])
-    async def image(case_id: str, kind: str, op: Op) -> Response:
-        data, content_type = await review.image(op, case_id, kind)
-        return Response(data, media_type=content_type, headers={"Cache-Control": "no-store"})
-
-    @api.post("/v1/review/declarations/{case_id}/verify", tags=["review"])
-    async def verify(case_id: str, op: Op, body: VerifyIn | None = None) -> dict[str, Any]:
-        case = await review.verify(
-            op,
-            case_id,
-            body.note if body else None,
-            reissue_password=bool(body and body.reissue_password),
-        )
-        return summary_view(case)
-
-    @api.post("/v1/review/declarations/{case_id}/reject", tags=["review"])
-    async def reject(case_id: str, body: RejectIn, op: Op) -> dict[str, Any]:
-        return summary_view(await review.reject(op, case_id, body.reason))
+async def sweep_forever(app: App, log: logging.Logger) -> None:
+    await every(
+        app.sweep.interval_seconds,
+        lambda: sweep_and_reconcile(app.sweep, deps=app.deps),
+        log,
+        what="sweeper pass",
+        first_now=True,
+    )

@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import nats
-from fastapi import Depends, FastAPI, Header, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
-from vssid_review.adapters.operators import Operator
 from vssid_review.bootstrap import App
+from vssid_review.entrypoints.dependencies import AppDep, Op
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.nats_login import NatsLogin
 from vssid_shared.subjects import VIEW_STREAM, agency_filter
@@ -115,21 +115,22 @@ async def agency_events(
         await sub.unsubscribe()
 
 
-def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate:
-    """Serve /v1/review/events; the returned gate ends every open stream when closed."""
-    gate = StreamGate()
+def event_stream_router(gate: StreamGate) -> APIRouter:
+    """/v1/review/events; `gate` ends every open stream when closed."""
+    router = APIRouter(tags=["review"])
     lock = asyncio.Lock()
     holder: dict[str, Client] = {}
 
-    async def connection() -> Client:
+    async def connection(app: App) -> Client:
         async with lock:
             if "nc" not in holder or holder["nc"].is_closed:
-                holder["nc"] = await NatsLogin.from_settings(state.runtime.settings).connect()
+                holder["nc"] = await NatsLogin.from_settings(app.runtime.settings).connect()
             return holder["nc"]
 
-    @api.get("/v1/review/events", tags=["review"], response_class=StreamingResponse)
+    @router.get("/v1/review/events", response_class=StreamingResponse)
     async def events(
-        op: Annotated[Operator, Depends(operator)],
+        op: Op,
+        app: AppDep,
         last_event_id: Annotated[str | None, Header()] = None,
         since: Annotated[Literal["start", "now"], Query()] = "start",
     ) -> StreamingResponse:
@@ -137,12 +138,12 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
 
         async def still_allowed() -> bool:
             try:
-                return await state.operators.is_active(op.id)
+                return await app.operators.is_active(op.id)
             except PyMongoError:
                 return False  # fail closed: the client reconnects and is asked again
 
         stream = agency_events(
-            await connection(),
+            await connection(app),
             op.agency_code,
             after,
             gate,
@@ -152,4 +153,4 @@ def register_event_stream(api: FastAPI, state: App, operator: Any) -> StreamGate
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
-    return gate
+    return router

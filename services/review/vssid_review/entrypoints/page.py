@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from vssid_review.domain import CaseError
+from vssid_review.domain.errors import AssetNotFoundError
 
 # Strict CSP: script and style only from the page's own files (never inline), images from the
 # API (fetched, then shown as blob: URLs), nothing framed, forms and <base> locked down.
@@ -31,26 +31,24 @@ PAGE_HEADERS = {
 }
 
 
-class AssetNotFoundError(CaseError):
-    status = 404
-    code = "not_found"
-    message = "Không tìm thấy tệp."
-
-
 ASSETS = {"page.js": "text/javascript; charset=utf-8", "page.css": "text/css; charset=utf-8"}
 
 
-def register_page(api: FastAPI) -> None:
+def page_router() -> APIRouter:
+    """The page and its two files, read once."""
+    router = APIRouter(include_in_schema=False)
     static = files("vssid_review") / "static"
     html = (static / "index.html").read_text(encoding="utf-8")
     assets = {name: (static / name).read_bytes() for name in ASSETS}
 
-    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/", response_class=HTMLResponse)
     async def page() -> HTMLResponse:
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    @api.get("/static/{name}", include_in_schema=False)
+    @router.get("/static/{name}")
     async def asset(name: str) -> Response:
         if name not in assets:
             raise AssetNotFoundError
         return Response(assets[name], media_type=ASSETS[name], headers=PAGE_HEADERS)
+
+    return router

@@ -15,8 +15,9 @@ from datetime import timedelta
 
 from fastapi import Request
 
-from vssid_review.adapters.operators import Operator, OperatorStore
-from vssid_review.domain import CaseError
+from vssid_review.adapters.operators import OperatorStore
+from vssid_review.domain.cases import Operator
+from vssid_review.domain.errors import CaseError, UnauthorizedError
 from vssid_review.staff.credentials import CredentialStore
 from vssid_review.staff.limits import SignInLimits, SignInPolicy
 from vssid_review.staff.sessions import SessionStore, StaffSession
@@ -27,12 +28,6 @@ from vssid_shared.mongo import Doc
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
-
-
-class UnauthorizedError(CaseError):
-    status = 401
-    code = "unauthorized"
-    message = "Thiếu hoặc sai mã truy cập của cán bộ."
 
 
 class CsrfError(CaseError):
@@ -54,7 +49,7 @@ class StaffAuth:
     def build(
         cls, operators: OperatorStore, keys: Keys, settings: StaffSettings, clock: Clock
     ) -> StaffAuth:
-        db = operators.collection.database
+        db = operators.database
         policy = SignInPolicy(
             max_failures=settings.staff_signin_max_failures,
             client_max_failures=settings.staff_signin_client_max_failures,
@@ -112,8 +107,7 @@ class StaffAuth:
             sent = request.headers.get(CSRF_HEADER, "")
             if not secrets.compare_digest(sent.encode(), session.csrf_token.encode()):
                 raise CsrfError
-        doc = await self.operators.collection.find_one({"_id": session.operator_id, "active": True})
-        return operator(doc) if doc else None
+        return await self.operators.active(session.operator_id)
 
 
 def operator(doc: Doc) -> Operator:

@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from vssid_review.domain import CaseError
-from vssid_review.staff.auth import StaffAuth, UnauthorizedError, operator
+from vssid_review.domain.errors import CaseError
+from vssid_review.domain.errors import UnauthorizedError
+from vssid_review.domain.cases import Operator
+from vssid_review.staff.auth import StaffAuth, operator
 from vssid_review.staff.credentials import LOGIN, check_password, totp_step
 from vssid_review.staff.sessions import StaffSession
 
@@ -41,8 +43,7 @@ class SignInIn(BaseModel):
     code: str = Field(min_length=1, max_length=10, description="The 6-digit TOTP code.")
 
 
-def session_body(doc: dict[str, Any], session: StaffSession, auth: StaffAuth) -> dict[str, Any]:
-    op = operator(doc)
+def session_body(op: Operator, session: StaffSession, auth: StaffAuth) -> dict[str, Any]:
     return {
         "operator": {"id": op.id, "name": op.name, "agency_code": op.agency_code},
         "csrf_token": session.csrf_token,
@@ -79,7 +80,7 @@ def register_staff_routes(api: FastAPI, auth: StaffAuth) -> None:
         await auth.limits.succeeded(login)
         sid, session = await auth.sessions.open(doc["_id"], now)
         answer = JSONResponse(
-            session_body(doc, session, auth), headers={"Cache-Control": "no-store"}
+            session_body(operator(doc), session, auth), headers={"Cache-Control": "no-store"}
         )
         answer.set_cookie(
             auth.cookie_name,
@@ -95,15 +96,11 @@ def register_staff_routes(api: FastAPI, auth: StaffAuth) -> None:
     @api.get("/v1/staff/session", tags=["staff"])
     async def who_am_i(request: Request) -> JSONResponse:
         found = await auth.session_of(request)
-        doc = None
-        if found:
-            doc = await auth.operators.collection.find_one(
-                {"_id": found[1].operator_id, "active": True}
-            )
-        if found is None or doc is None:
+        op = await auth.operators.active(found[1].operator_id) if found else None
+        if found is None or op is None:
             raise UnauthorizedError
         return JSONResponse(
-            session_body(doc, found[1], auth), headers={"Cache-Control": "no-store"}
+            session_body(op, found[1], auth), headers={"Cache-Control": "no-store"}
         )
 
     @api.delete("/v1/staff/session", tags=["staff"], status_code=204)

@@ -1,0 +1,85 @@
+"""What the notifier's use cases need from the world, as Protocols (adapters and fakes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from vssid_shared.clock import Clock
+from vssid_shared.contracts import CloudEvent
+from vssid_shared.crypto import Sealer
+
+
+class DeliveryRepository(Protocol):
+    """One record per (declaration, kind) and its receipt in an outbox.
+
+    Writes raise RecordNotWrittenError when the store is unreachable.
+    """
+
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+
+    async def requeue(self, key: str, event: CloudEvent) -> None: ...
+
+    async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None: ...
+
+    async def finish(
+        self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
+    ) -> None: ...
+
+
+class RecipientRepository(Protocol):
+    """What the notifier kept from `submitted`, by declaration id."""
+
+    async def keep(self, declaration_id: str, record: dict[str, Any]) -> None: ...
+
+    async def get(self, declaration_id: str) -> dict[str, Any] | None: ...
+
+    async def forget(self, declaration_id: str) -> None: ...
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None:
+        """Raises PermanentDeliveryError for a refusal no retry changes."""
+        ...
+
+
+class SmsGateway(Protocol):
+    async def send(self, to: str, text: str, key: str) -> None:
+        """Send once per `key`: a retry with the same key must not become a second SMS."""
+        ...
+
+
+class Outbox(Protocol):
+    def kick(self) -> None:
+        """Events were queued: publish them now rather than at the next poll."""
+        ...
+
+
+@dataclass(frozen=True)
+class NotifyDeps:
+    deliveries: DeliveryRepository
+    recipients: RecipientRepository
+    mailer: Mailer
+    sms: SmsGateway
+    events: Sealer  # opens what review sealed for the mails
+    passwords: Sealer  # opens the initial password intake sealed for the notifier alone
+    records: Sealer  # seals what the notifier keeps at rest (the recipients)
+    outbox: Outbox
+    clock: Clock
+    sender: str
+    locale: str
+    # How long a finished send's record is retried before the message is left to redelivery.
+    record_retry_seconds: float = 600.0
+
+
+__all__ = [
+    "Clock",
+    "DeliveryRepository",
+    "Mailer",
+    "NotifyDeps",
+    "Outbox",
+    "RecipientRepository",
+    "SmsGateway",
+]

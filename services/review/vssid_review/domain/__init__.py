@@ -1,0 +1,1 @@
+"""review's rules, free of any framework or driver: case statuses, deadlines, queue paging."""
