@@ -26,6 +26,7 @@ from vssid_intake.domain.errors import (
 )
 from vssid_intake.domain.login_policy import Attempt, SessionPolicy
 from vssid_intake.domain.registry import InsuredPerson, match_material
+from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
 from vssid_intake.domain.statuses import Status
 from vssid_notifier.domain.errors import PermanentDeliveryError, RecordNotWrittenError
 from vssid_review.domain.cases import DECIDABLE, CaseStatus, Operator, QueuePage
@@ -49,13 +50,20 @@ def _stuck(doc: Doc, now: datetime, after_seconds: float, max_attempts: int) -> 
     state = doc.get(reconcile.FIELD) or {}
     if state.get("count", 0) >= max_attempts:
         return False
-    at = state.get("at")
-    return at is None or at <= now - timedelta(seconds=after_seconds)
+    at, due = state.get("at"), state.get("due")
+    if at is None:
+        return True
+    if due is not None:
+        return bool(due <= now)
+    return bool(at <= now - timedelta(seconds=after_seconds))
 
 
-def _claim(doc: Doc, event: CloudEvent, now: datetime) -> None:
+def _claim(doc: Doc, event: CloudEvent, now: datetime, after_seconds: float = 0.0) -> None:
+    """`vssid_shared.reconcile.claim` on one document: the next re-emit backs off."""
     state = doc.setdefault(reconcile.FIELD, {"count": 0})
+    number = int(event.data.get(reconcile.MARK) or 1)
     state["at"] = now
+    state["due"] = now + timedelta(seconds=after_seconds * 2 ** (number - 1))
     state["count"] = state.get("count", 0) + 1
     doc.setdefault("pending", []).append(event)
 
@@ -238,7 +246,39 @@ class FakeDeclarations:
         doc = self.docs.get(declaration_id)
         if doc is None or not self._is_stuck(doc, now, after_seconds, max_attempts):
             return False
-        _claim(doc, event, now)
+        _claim(doc, event, now, after_seconds)
+        return True
+
+    async def delete_draft(self, declaration_id: str) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None or doc["status"] != Status.DRAFT:
+            return False
+        del self.docs[declaration_id]
+        return True
+
+    async def withdraw(self, declaration_id: str, event: CloudEvent, now: datetime) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None or doc["status"] not in WITHDRAWABLE:
+            return False
+        doc.update(status=WITHDRAWN, withdrawn_at=now, images={})
+        for sealed in ("fields_sealed", "enrichment_sealed", "id_number_hash"):
+            doc.pop(sealed, None)
+        doc.setdefault("timeline", []).append({"status": WITHDRAWN, "at": now})
+        doc.setdefault("pending", []).append(event)
+        return True
+
+    async def stale_drafts(self, edited_before: datetime) -> list[Doc]:
+        return [
+            copy.deepcopy(d)
+            for d in self.docs.values()
+            if d["status"] == Status.DRAFT and d["updated_at"] <= edited_before
+        ]
+
+    async def delete_stale_draft(self, declaration_id: str, updated_at: datetime) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None or doc["status"] != Status.DRAFT or doc["updated_at"] != updated_at:
+            return False
+        del self.docs[declaration_id]
         return True
 
     def pending(self, declaration_id: str) -> list[CloudEvent]:
@@ -260,7 +300,11 @@ class FakeAccounts:
     async def get(self, key: str) -> Doc | None:
         doc = self.docs.get(key)
         return (
-            None if doc is None else copy.deepcopy({k: v for k, v in doc.items() if k != "pending"})
+            None
+            if doc is None
+            else copy.deepcopy(
+                {k: v for k, v in doc.items() if k not in ("pending", "activated_event")}
+            )
         )
 
     async def activate(
@@ -275,6 +319,7 @@ class FakeAccounts:
             "password_hash": password_hash,
             "must_change_password": True,
             "activated_at": now,
+            "activated_event": event.wire(),
             "pending": [event],
         }
         return True
@@ -297,7 +342,22 @@ class FakeAccounts:
             password_hash=password_hash,
             must_change_password=True,
             reissued_at=now,
+            activated_event=event.wire(),
         )
+        doc.setdefault("pending", []).append(event)
+        return True
+
+    async def activation_event(self, key: str, declaration_id: str) -> Doc | None:
+        doc = self.docs.get(key)
+        if doc is None or doc["activated_by"] != declaration_id:
+            return None
+        found: Doc | None = doc.get("activated_event")
+        return found
+
+    async def requeue(self, key: str, declaration_id: str, event: CloudEvent) -> bool:
+        doc = self.docs.get(key)
+        if doc is None or doc["activated_by"] != declaration_id or "activated_event" not in doc:
+            return False
         doc.setdefault("pending", []).append(event)
         return True
 
@@ -310,6 +370,7 @@ class FakeAccounts:
             self.docs[key].update(
                 password_hash=password_hash, must_change_password=False, password_changed_at=now
             )
+            self.docs[key].pop("activated_event", None)
 
     def pending(self, sin: str) -> list[CloudEvent]:
         return list(self.docs[self.key(sin)].get("pending", []))
@@ -608,11 +669,11 @@ class FakeCases:
             if c["status"] == CaseStatus.AWAITING_VERIFICATION and due(c["deadline"])
         ]
 
-    async def claim_reminder(self, case_id: str, event: CloudEvent) -> bool:
+    async def claim_reminder(self, case_id: str, event: CloudEvent, now: datetime) -> bool:
         doc = self.docs.get(case_id)
         if doc is None or doc["status"] != CaseStatus.AWAITING_VERIFICATION or doc.get("reminded"):
             return False
-        doc["reminded"] = True
+        doc.update(reminded=True, reminded_at=now)
         doc["pending"].append(event)
         return True
 
@@ -655,15 +716,20 @@ class FakeCases:
         self, doc: Doc, kind: StuckKind, now: datetime, after: float, attempts: int
     ) -> bool:
         cutoff = now - timedelta(seconds=after)
-        if kind == "copy":
-            waiting = (
-                doc["status"] == CaseStatus.AWAITING_VERIFICATION
-                and doc.get("send_email_copy") is True
-                and doc["opened_at"] <= cutoff
-            )
-        else:
-            waiting = doc["status"] == CaseStatus.VERIFIED and doc["decided_at"] <= cutoff
-        return waiting and _stuck(doc, now, after, attempts)
+        status = doc["status"]
+        open_case = status == CaseStatus.AWAITING_VERIFICATION
+        decided = doc.get("decided_at") is not None and doc["decided_at"] <= cutoff
+        waiting = {
+            "copy": open_case and doc.get("send_email_copy") is True and doc["opened_at"] <= cutoff,
+            "expiring": open_case
+            and doc.get("reminded") is True
+            and doc.get("reminded_at") is not None
+            and doc["reminded_at"] <= cutoff,
+            "verified": status == CaseStatus.VERIFIED and decided and "account_held" not in doc,
+            "rejected": status == CaseStatus.REJECTED and decided,
+            "expired": status == CaseStatus.EXPIRED and decided,
+        }[kind]
+        return bool(waiting) and _stuck(doc, now, after, attempts)
 
     async def stuck(
         self, kind: StuckKind, now: datetime, after_seconds: float, max_attempts: int
@@ -686,8 +752,44 @@ class FakeCases:
         doc = self.docs.get(case_id)
         if doc is None or not self._is_stuck(doc, kind, now, after_seconds, max_attempts):
             return False
-        _claim(doc, event, now)
+        _claim(doc, event, now, after_seconds)
         return True
+
+    async def withdraw(self, case_id: str, at: datetime) -> bool:
+        doc = self.docs.get(case_id)
+        if doc is None or doc["status"] not in DECIDABLE:
+            return False
+        doc.update(status=CaseStatus.WITHDRAWN, decided_at=at, sealed=None)
+        doc.pop("name_hash", None)
+        doc.pop("id_number_hash", None)
+        return True
+
+    async def closed_unshredded(self, status: CaseStatus, decided_before: datetime) -> list[Doc]:
+        return [
+            {"_id": c["_id"], "decided_at": c["decided_at"]}
+            for c in self.docs.values()
+            if c["status"] == status
+            and c.get("decided_at") is not None
+            and c["decided_at"] <= decided_before
+            and "shredded_at" not in c
+        ]
+
+    async def mark_shredded(self, case_id: str, now: datetime) -> bool:
+        doc = self.docs.get(case_id)
+        if doc is None or "shredded_at" in doc:
+            return False
+        doc.update(shredded_at=now, sealed=None)
+        return True
+
+    async def expire_records(self, audit_before: datetime, deliveries_before: datetime) -> int:
+        kept = [e for e in self.audit_log if e["at"] >= audit_before]
+        removed = len(self.audit_log) - len(kept)
+        self.audit_log[:] = kept
+        for event_id, receipt in list(self.deliveries.items()):
+            if receipt["at"] < deliveries_before:
+                del self.deliveries[event_id]
+                removed += 1
+        return removed
 
     def pending(self, case_id: str) -> list[CloudEvent]:
         return list(self.docs[case_id]["pending"])
@@ -895,3 +997,6 @@ class FakeRecipients:
 
     async def get(self, declaration_id: str) -> dict[str, Any] | None:
         return self.records.get(declaration_id)
+
+    async def forget(self, declaration_id: str) -> None:
+        self.records.pop(declaration_id, None)

@@ -68,7 +68,9 @@ class OutboxRelay:
         Naming the collection written (itself or its name: use cases know only the name)
         spares the pass a query on each of the others."""
         named = isinstance(collection, str)
-        found = [c for c in self._collections if c is collection or (named and c.name == collection)]
+        found = [
+            c for c in self._collections if c is collection or (named and c.name == collection)
+        ]
         if not found:
             self._kicked = None
         elif self._kicked is not None:

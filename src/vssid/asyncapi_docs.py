@@ -18,14 +18,20 @@ from typing import Any
 from vssid_shared.subjects import SUBJECT_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKERS = {"ocr_qr": "vssid_ocr_qr.worker:app", "notifier": "vssid_notifier.worker:app"}
+# The workers' app factories (`faststream run --factory`), as the processes build them.
+WORKERS = {
+    "ocr_qr": "vssid_ocr_qr.entrypoints.worker:app",
+    "notifier": "vssid_notifier.entrypoints.worker:app",
+}
 TARGETS = (ROOT / "docs" / "asyncapi", ROOT / "services" / "review" / "vssid_review" / "asyncapi")
 
 _DUMP = """
 import importlib, json, sys
+from faststream import FastStream
 from vssid.asyncapi_docs import with_envelope
 module, _, attr = sys.argv[1].partition(":")
-app = getattr(importlib.import_module(module), attr)
+found = getattr(importlib.import_module(module), attr)
+app = found if isinstance(found, FastStream) else found()
 spec = with_envelope(json.loads(app.schema.to_specification().to_json()))
 sys.stdout.write(json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\\n")
 """

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import new_event
 from vssid_shared.messaging import make_broker
 from vssid_shared.mongo import Doc
@@ -45,6 +46,7 @@ def submitted(n: int) -> list[dict[str, Any]]:
                 declaration_id=declaration_id,
                 agency_code="4802",
                 data={"reference": f"T{uuid.uuid4().hex[:9].upper()}"},
+                clock=utc_now,
             )
         )
         for _ in range(n)

@@ -9,6 +9,7 @@ from collections import Counter
 
 from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
+from vssid_shared.clock import utc_now
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import make_broker, subscribe
@@ -29,6 +30,7 @@ def copy_mailed(tag: str) -> CloudEvent:
         declaration_id=declaration_id,
         agency_code="4802",
         data=data,
+        clock=utc_now,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_shared import reconcile
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import new_event
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING
@@ -24,7 +25,12 @@ async def test_each_re_emit_waits_twice_as_long_as_the_one_before(
     cases = aware_db["cases"]
     await cases.insert_one({"_id": "d1", "status": "verified"})
     event = new_event(
-        Event.VERIFIED, source="test", declaration_id="d1", agency_code="4802", data={}
+        Event.VERIFIED,
+        source="test",
+        declaration_id="d1",
+        agency_code="4802",
+        data={},
+        clock=utc_now,
     )
 
     async def due(now: datetime) -> bool:

@@ -13,9 +13,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.clock import FrozenClock
 from vssid_intake.adapters.declarations import DeclarationStore
-from vssid_intake.retention_sweep import sweep_drafts
+from vssid_intake.handlers import discard_stale_drafts
 from vssid_review.adapters.cases import CaseStore
-from vssid_review.retention_sweep import expire_records, shred_due_cases
+from vssid_review.handlers import expire_records, shred_due_cases
 from vssid_shared.crypto import Keys
 from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
@@ -51,7 +51,7 @@ async def test_a_draft_goes_on_the_first_local_day_after_its_retention(
     await keys.data.create(DECLARATION, clock.now)
     store, vault = DeclarationStore(aware_db, keys), ImageVault(aware_db, keys.images)
     file_id = await vault.put(DECLARATION, "portrait", b"photo bytes", {})
-    await store.insert(
+    await aware_db["declarations"].insert_one(
         {
             "_id": DECLARATION,
             "status": "draft",
@@ -59,11 +59,11 @@ async def test_a_draft_goes_on_the_first_local_day_after_its_retention(
             **store.field_set(DECLARATION, {"full_name": "Lê Ngọc Hân"}, clock.now),
         }
     )
-    intake = cast(Any, SimpleNamespace(store=store, vault=vault, keys=keys, clock=clock))
+    deps = cast(Any, SimpleNamespace(declarations=store, images=vault, keys=keys, clock=clock))
     retention = Retention(draft_days=30)
-    assert await sweep_drafts(intake, retention, LAST_SECOND) == 0
+    assert await discard_stale_drafts(retention, LAST_SECOND, deps=deps) == 0
     assert await store.get(DECLARATION) is not None
-    assert await sweep_drafts(intake, retention, FIRST_SECOND) == 1
+    assert await discard_stale_drafts(retention, FIRST_SECOND, deps=deps) == 1
     assert await store.get(DECLARATION) is None
     assert await keys.data.is_destroyed(DECLARATION)
     with pytest.raises(ImageNotFoundError):
@@ -80,7 +80,7 @@ async def test_a_closed_case_is_shredded_when_its_retention_ends(
     await keys.data.create(DECLARATION, clock.now)
     sealed_event = keys.events.seal_json({"full_name": "Lê Ngọc Hân"}, DECLARATION)
     cases = CaseStore(aware_db)
-    await cases.collection.insert_one(
+    await aware_db["cases"].insert_one(
         {
             "_id": DECLARATION,
             "status": "rejected",
@@ -88,12 +88,12 @@ async def test_a_closed_case_is_shredded_when_its_retention_ends(
             "sealed": keys.records.seal_json({"declaration": {}}, DECLARATION),
         }
     )
-    review = cast(Any, SimpleNamespace(cases=cases, keys=keys))
+    deps = cast(Any, SimpleNamespace(cases=cases, keys=keys))
     retention = Retention(rejected_days=30)
-    assert await shred_due_cases(review, retention, LAST_SECOND) == 0
+    assert await shred_due_cases(retention, LAST_SECOND, deps=deps) == 0
     assert keys.events.open_json(sealed_event, DECLARATION) == {"full_name": "Lê Ngọc Hân"}
-    assert await shred_due_cases(review, retention, FIRST_SECOND) == 1
-    assert await shred_due_cases(review, retention, FIRST_SECOND + timedelta(days=1)) == 0
+    assert await shred_due_cases(retention, FIRST_SECOND, deps=deps) == 1
+    assert await shred_due_cases(retention, FIRST_SECOND + timedelta(days=1), deps=deps) == 0
     other_process = _keys(aware_db)
     assert other_process.data is not None
     await other_process.data.load(DECLARATION)
@@ -111,8 +111,8 @@ async def test_audit_entries_go_on_the_first_local_day_after_their_retention(
     at = FrozenClock().now  # 2026-03-01 15:00 in Vietnam
     await cases.audit(DECLARATION, {"at": at, "action": "read"}, entry_id="a1")
     await cases.delivered(DECLARATION, {"at": at, "event_id": "e1", "action": "delivery:copy"})
-    review = cast(Any, SimpleNamespace(cases=cases, keys=_keys(aware_db)))
+    deps = cast(Any, SimpleNamespace(cases=cases, keys=_keys(aware_db)))
     retention = Retention(audit_days=30, deliveries_days=30)
-    assert await expire_records(review, retention, LAST_SECOND) == 0
-    assert await expire_records(review, retention, FIRST_SECOND) == 2
+    assert await expire_records(retention, LAST_SECOND, deps=deps) == 0
+    assert await expire_records(retention, FIRST_SECOND, deps=deps) == 2
     assert await cases.history(DECLARATION) == []

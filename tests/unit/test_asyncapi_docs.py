@@ -28,7 +28,8 @@ def test_each_worker_documents_its_subscriptions_with_the_cloudevent_payload() -
     notifier = json.loads((DOCS / "notifier.json").read_text(encoding="utf-8"))
     events = {channel["address"].split(".")[-1] for channel in notifier["channels"].values()}
     assert events == {
-        "awaiting_verification", "verified", "rejected", "expiring", "expired", "account_activated",
+        "submitted", "awaiting_verification", "verified", "rejected", "expiring", "expired",
+        "account_activated", "withdrawn",
     }  # fmt: skip
     payloads = {m["payload"]["$ref"] for m in notifier["components"]["messages"].values()}
     assert payloads == {"#/components/schemas/CloudEvent"}

@@ -14,9 +14,9 @@ import pytest
 
 from tests.unit.test_notifier_pdf import HUONG
 from vssid_intake.consent import ConsentCatalog, consent_problems, consent_record, take_consent
-from vssid_notifier.compose import consent_line, message_id
-from vssid_notifier.copy_model import MailContext
-from vssid_notifier.mails import MailKind, compose_mail
+from vssid_notifier.domain.compose import consent_line, message_id
+from vssid_notifier.domain.copy_model import MailContext
+from vssid_notifier.domain.mails import MailKind, compose_mail
 from vssid_notifier.pdf import render_declaration_pdf
 from vssid_shared.crypto import Keys
 from vssid_shared.shredding import (

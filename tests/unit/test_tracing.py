@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from vssid_shared import tracing
+from vssid_shared.clock import utc_now
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.messaging import attrs
 from vssid_shared.subjects import Event
@@ -32,7 +33,9 @@ def exporter() -> Iterator[InMemorySpanExporter]:
 
 
 def event(kind: Event) -> CloudEvent:
-    return new_event(kind, source="t", declaration_id="d-1", agency_code="4802", data={})
+    return new_event(
+        kind, source="t", declaration_id="d-1", agency_code="4802", data={}, clock=utc_now
+    )
 
 
 def test_without_an_active_span_the_envelope_has_no_trace_attributes() -> None:

@@ -39,6 +39,7 @@ from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
 
+
 @cache
 def _unknown_account_hash() -> str:
     """A hash no password matches, verified for unknown accounts to spend the same time."""

@@ -55,10 +55,10 @@ from vssid_shared.contracts import (
 )
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.data_keys import create_key, destroy_key, load_key, service_sealer
-from vssid_shared.retention import Retention, is_due
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.jsonable import to_jsonable
+from vssid_shared.retention import Retention, is_due
 from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, Event
 
 SOURCE = "vssid/intake"

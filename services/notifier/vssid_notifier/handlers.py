@@ -26,6 +26,7 @@ from vssid_notifier.domain.mails import MailKind, compose_mail, sms_text_initial
 from vssid_notifier.domain.recipients import Recipient, RecipientUnknownError, kept_fields
 from vssid_notifier.pdf import render_declaration_pdf
 from vssid_notifier.ports import NotifyDeps
+from vssid_shared import metrics
 from vssid_shared.contracts import (
     AccountActivated,
     AgencyCard,
@@ -35,7 +36,6 @@ from vssid_shared.contracts import (
     Submitted,
     Withdrawn,
 )
-from vssid_shared import metrics
 from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)

@@ -620,13 +620,17 @@ async def shred_due_cases(retention: Retention, now: datetime, *, deps: Deps) ->
     return shredded
 
 
-async def enforce_retention(retention: Retention, now: datetime, *, deps: Deps) -> int:
-    """One sweeper pass of review's rows of the retention table: closed cases shredded, the
-    audit trail and delivery receipts (no personal data in them) past their rows deleted."""
-    shredded = await shred_due_cases(retention, now, deps=deps)
-    return shredded + await deps.cases.expire_records(
+async def expire_records(retention: Retention, now: datetime, *, deps: Deps) -> int:
+    """The audit trail and delivery receipts (no personal data in them) past their rows."""
+    return await deps.cases.expire_records(
         cutoff(retention.audit_days, now), cutoff(retention.deliveries_days, now)
     )
+
+
+async def enforce_retention(retention: Retention, now: datetime, *, deps: Deps) -> int:
+    """One sweeper pass of review's rows of the retention table."""
+    shredded = await shred_due_cases(retention, now, deps=deps)
+    return shredded + await expire_records(retention, now, deps=deps)
 
 
 async def sweep_and_reconcile(policy: SweepPolicy, *, deps: Deps) -> None:

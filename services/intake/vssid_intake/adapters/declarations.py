@@ -14,10 +14,10 @@ from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
 from vssid_intake.domain.statuses import Status
 from vssid_shared import reconcile
 from vssid_shared.crypto import Keys
+from vssid_shared.data_keys import DataKeyDestroyedError
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
-from vssid_shared.data_keys import DataKeyDestroyedError
 
 COLLECTION = "declarations"  # also an outbox the relay drains
 

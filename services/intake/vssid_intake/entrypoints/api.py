@@ -8,10 +8,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from vssid_intake.bootstrap import App, bootstrap
 from vssid_intake.adapters import declarations
+from vssid_intake.bootstrap import App, bootstrap
 from vssid_intake.domain.statuses import Status
-from vssid_intake.entrypoints import auth_routes, autofill_routes, declaration_routes, privacy_routes
+from vssid_intake.entrypoints import (
+    auth_routes,
+    autofill_routes,
+    declaration_routes,
+    privacy_routes,
+)
 from vssid_intake.entrypoints.applicant_app import register_applicant_app
 from vssid_intake.entrypoints.dependencies import AppDep
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers

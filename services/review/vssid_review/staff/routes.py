@@ -9,9 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from vssid_review.domain.errors import CaseError
-from vssid_review.domain.errors import UnauthorizedError
 from vssid_review.domain.cases import Operator
+from vssid_review.domain.errors import CaseError, UnauthorizedError
 from vssid_review.staff.auth import StaffAuth, operator
 from vssid_review.staff.credentials import LOGIN, check_password, totp_step
 from vssid_review.staff.sessions import StaffSession
@@ -99,9 +98,7 @@ def register_staff_routes(api: FastAPI, auth: StaffAuth) -> None:
         op = await auth.operators.active(found[1].operator_id) if found else None
         if found is None or op is None:
             raise UnauthorizedError
-        return JSONResponse(
-            session_body(op, found[1], auth), headers={"Cache-Control": "no-store"}
-        )
+        return JSONResponse(session_body(op, found[1], auth), headers={"Cache-Control": "no-store"})
 
     @api.delete("/v1/staff/session", tags=["staff"], status_code=204)
     async def sign_out(request: Request) -> Response:
