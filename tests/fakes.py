@@ -261,7 +261,7 @@ class FakeDeclarations:
         if doc is None or doc["status"] not in WITHDRAWABLE:
             return False
         doc.update(status=WITHDRAWN, withdrawn_at=now, images={})
-        for sealed in ("fields_sealed", "enrichment_sealed", "id_number_hash"):
+        for sealed in ("fields", "enrichment", "id_number_hash"):  # the sealed parts
             doc.pop(sealed, None)
         doc.setdefault("timeline", []).append({"status": WITHDRAWN, "at": now})
         doc.setdefault("pending", []).append(event)

@@ -313,8 +313,8 @@ def submitted_event(
 
 async def export_declaration(command: ExportDeclaration, *, deps: Deps) -> Export:
     doc = await read_declaration(ReadDeclaration(command.declaration_id, command.token), deps=deps)
-    fields = deps.declarations.open_fields(doc) if doc.get("fields_sealed") else {}
-    return Export(doc, fields, deps.clock())
+    # Nothing for a tombstone: its fields are gone (and `open_fields` answers `{}`).
+    return Export(doc, deps.declarations.open_fields(doc), deps.clock())
 
 
 async def delete_declaration(command: DeleteDeclaration, *, deps: Deps) -> Doc | None:

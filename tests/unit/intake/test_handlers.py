@@ -34,6 +34,7 @@ from vssid_intake.domain.errors import (
     HashingBusyError,
     InvalidFieldsError,
     LoginFailedError,
+    NotDeletableError,
     NotFoundError,
     QrDecodeError,
     SessionExpiredError,
@@ -49,6 +50,7 @@ from vssid_shared.contracts import Envelope, Scanned, StatusChanged, typed
 from vssid_shared.envelope import new_event
 from vssid_shared.message_errors import InvalidMessageError
 from vssid_shared.reconcile import MARK
+from vssid_shared.retention import Retention
 from vssid_shared.subjects import QR_UPLOAD_KIND, RPC_INLINE_PHOTO_HEADER, Event
 
 BAO_PERSON = InsuredPerson("4890012345", "Nguyễn Văn Bảo", date(1990, 3, 15), "male", "48")
@@ -570,3 +572,87 @@ def test_bootstrap_takes_fakes_by_name_and_refuses_unknown_ones() -> None:
     app.stop()
     with pytest.raises(TypeError, match="unknown overrides"):
         bootstrap(settings, declaration_store=given.declarations)
+
+
+# --- the applicant's rights, retention, a lost account_activated healed ----------------------
+
+
+async def test_delete_declaration_discards_a_draft_with_its_photos(deps: Deps) -> None:
+    declaration_id, token = await draft(deps)
+    await with_photos(deps, declaration_id, token)
+    images = deps.images
+    assert isinstance(images, FakeImages)
+    command = handlers.DeleteDeclaration(declaration_id, token)
+    assert await handlers.delete_declaration(command, deps=deps) is None
+    assert declaration_id not in fakes(deps)[0].docs
+    assert images.files == {}
+
+
+async def test_delete_declaration_withdraws_once_then_answers_the_same(deps: Deps) -> None:
+    declaration_id, token, reference = await submitted(deps)
+    store, outbox = fakes(deps)
+    store.relay(declaration_id)
+    kicks = outbox.kicks
+    command = handlers.DeleteDeclaration(declaration_id, token)
+    tombstone = await handlers.delete_declaration(command, deps=deps)
+    assert tombstone is not None and tombstone["status"] == "withdrawn"
+    assert "fields" not in store.docs[declaration_id] and tombstone["images"] == {}
+    [withdrawn] = store.relay(declaration_id)
+    assert withdrawn.event == Event.WITHDRAWN and withdrawn.data["reference"] == reference
+    # The confirmation's contact is sealed under the service key: it outlives the data key.
+    contact = KEYS.events.open_json(withdrawn.data["sealed"], declaration_id)
+    assert contact["full_name"] == BAO["full_name"]
+    assert outbox.kicks == kicks + 1
+    again = await handlers.delete_declaration(command, deps=deps)
+    assert again is not None and again["status"] == "withdrawn"
+    assert store.relay(declaration_id) == []
+
+
+async def test_delete_declaration_refuses_a_decided_one_naming_the_office(deps: Deps) -> None:
+    declaration_id, token, _ = await submitted(deps)
+    fakes(deps)[0].docs[declaration_id]["status"] = Status.VERIFIED
+    with pytest.raises(NotDeletableError) as refused:
+        await handlers.delete_declaration(
+            handlers.DeleteDeclaration(declaration_id, token), deps=deps
+        )
+    assert "đã được xác minh" in str(refused.value.message)
+
+
+async def test_export_declaration_gives_the_fields_held(deps: Deps) -> None:
+    declaration_id, token = await draft(deps)
+    found = await handlers.export_declaration(
+        handlers.ExportDeclaration(declaration_id, token), deps=deps
+    )
+    assert found.fields["full_name"] == BAO["full_name"]
+    assert found.fields["consent"]["accepted"] is True  # stamped by intake at create
+    assert found.exported_at == deps.clock()
+
+
+async def test_discard_stale_drafts_goes_after_the_retention_row(deps: Deps) -> None:
+    kept, _ = await draft(deps)
+    clock = deps.clock
+    assert isinstance(clock, FrozenClock)
+    retention = Retention(draft_days=30)
+    assert await handlers.discard_stale_drafts(retention, clock.now, deps=deps) == 0
+    later = clock.now + timedelta(days=31)
+    assert await handlers.discard_stale_drafts(retention, later, deps=deps) == 1
+    assert kept not in fakes(deps)[0].docs
+
+
+async def test_a_reconciled_verified_requeues_the_stored_account_activated(deps: Deps) -> None:
+    account_store = deps.accounts
+    assert isinstance(account_store, FakeAccounts)
+    declaration_id = await awaiting(deps)
+    await accounts.activate_account(event_about(Event.VERIFIED, declaration_id), deps=deps)
+    [first] = account_store.pending("4890012345")
+    account_store.docs[account_store.key("4890012345")]["pending"] = []  # the relay sent it
+    work = deps.password_work
+    assert isinstance(work, FakePasswordWork)
+    reconciled = event_about(Event.VERIFIED, declaration_id, reconciled=2)
+    await accounts.activate_account(reconciled, deps=deps)
+    [again] = account_store.pending("4890012345")
+    assert again.event == Event.ACCOUNT_ACTIVATED and again.id != first.id
+    assert again.data["sealed"] == first.data["sealed"] and again.data[MARK] == 2
+    # A plain redelivery queues nothing more.
+    await accounts.activate_account(event_about(Event.VERIFIED, declaration_id), deps=deps)
+    assert len(account_store.pending("4890012345")) == 1
