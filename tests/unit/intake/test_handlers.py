@@ -595,16 +595,20 @@ async def test_delete_declaration_withdraws_once_then_answers_the_same(deps: Dep
     kicks = outbox.kicks
     command = handlers.DeleteDeclaration(declaration_id, token)
     tombstone = await handlers.delete_declaration(command, deps=deps)
-    assert tombstone is not None and tombstone["status"] == "withdrawn"
-    assert "fields" not in store.docs[declaration_id] and tombstone["images"] == {}
+    assert tombstone is not None
+    assert tombstone["status"] == "withdrawn"
+    assert "fields" not in store.docs[declaration_id]
+    assert tombstone["images"] == {}
     [withdrawn] = store.relay(declaration_id)
-    assert withdrawn.event == Event.WITHDRAWN and withdrawn.data["reference"] == reference
+    assert withdrawn.event == Event.WITHDRAWN
+    assert withdrawn.data["reference"] == reference
     # The confirmation's contact is sealed under the service key: it outlives the data key.
     contact = KEYS.events.open_json(withdrawn.data["sealed"], declaration_id)
     assert contact["full_name"] == BAO["full_name"]
     assert outbox.kicks == kicks + 1
     again = await handlers.delete_declaration(command, deps=deps)
-    assert again is not None and again["status"] == "withdrawn"
+    assert again is not None
+    assert again["status"] == "withdrawn"
     assert store.relay(declaration_id) == []
 
 
@@ -651,8 +655,10 @@ async def test_a_reconciled_verified_requeues_the_stored_account_activated(deps:
     reconciled = event_about(Event.VERIFIED, declaration_id, reconciled=2)
     await accounts.activate_account(reconciled, deps=deps)
     [again] = account_store.pending("4890012345")
-    assert again.event == Event.ACCOUNT_ACTIVATED and again.id != first.id
-    assert again.data["sealed"] == first.data["sealed"] and again.data[MARK] == 2
+    assert again.event == Event.ACCOUNT_ACTIVATED
+    assert again.id != first.id
+    assert again.data["sealed"] == first.data["sealed"]
+    assert again.data[MARK] == 2
     # A plain redelivery queues nothing more.
     await accounts.activate_account(event_about(Event.VERIFIED, declaration_id), deps=deps)
     assert len(account_store.pending("4890012345")) == 1
