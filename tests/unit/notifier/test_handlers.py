@@ -14,6 +14,7 @@ from vssid_notifier.handlers import (
     keep_recipient,
     mail_declaration_copy,
     mail_status,
+    mail_withdrawn,
     send_initial_password,
 )
 from vssid_notifier.ports import NotifyDeps
@@ -25,6 +26,7 @@ from vssid_shared.contracts import (
     Envelope,
     StatusChanged,
     Submitted,
+    Withdrawn,
     new_event,
     parse_event,
 )
@@ -316,3 +318,42 @@ async def test_a_finished_send_is_recorded_through_store_hiccups_never_sent_twic
     await deliver(status(Event.EXPIRING), "expiring", send, deps=world.deps)
     assert sent == [f"{DECLARATION}:expiring"]
     assert world.deliveries.records[f"{DECLARATION}:expiring"]["status"] == "sent"
+
+
+def withdrawn(contact: dict[str, Any]) -> Envelope[Withdrawn]:
+    """intake's `withdrawn`: the confirmation's contact sealed under the service key."""
+    built = new_event(
+        Event.WITHDRAWN,
+        source="t",
+        declaration_id=DECLARATION,
+        agency_code="4802",
+        data={
+            "reference": "4802-ABCDEF",
+            "agency": AGENCY,
+            "withdrawn_at": START.isoformat(),
+            "sealed": KEYS.events.seal_json(contact, DECLARATION),
+        },
+        clock=utc_now,
+    )
+    return parse_event(built.wire(), Withdrawn)
+
+
+async def test_the_withdrawal_is_confirmed_once_and_the_recipient_forgotten() -> None:
+    world = World()
+    await world.submitted(FIELDS, send_email_copy=True)
+    contact = {k: FIELDS[k] for k in ("full_name", "email", "social_insurance_number")}
+    for _ in range(2):  # redelivered
+        await mail_withdrawn(withdrawn(contact), deps=world.deps)
+    [mail] = world.mailer.sent
+    assert mail["To"] == "huong@example.com"
+    assert mail["Message-ID"] == f"<withdrawn.{DECLARATION}@vssid.local>"
+    assert "Đặng Thị Ngọc Hưởng" in body(mail)
+    assert "4802-ABCDEF" in body(mail)
+    assert [r.data.kind for r in world.receipts()] == ["withdrawn"]
+    assert await world.recipients.get(DECLARATION) is None
+
+
+async def test_a_withdrawal_without_an_address_mails_nobody() -> None:
+    world = World()
+    await mail_withdrawn(withdrawn({"full_name": "Đặng Thị Ngọc Hưởng"}), deps=world.deps)
+    assert world.mailer.sent == []

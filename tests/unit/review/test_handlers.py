@@ -21,9 +21,17 @@ from vssid_review.domain.errors import (
 )
 from vssid_review.ports import Deps, SweepPolicy
 from vssid_review.settings import ReviewSettings
-from vssid_shared.contracts import AccountHeld, DeliveryReceipt, Envelope, Scanned, typed
+from vssid_shared.contracts import (
+    AccountHeld,
+    DeliveryReceipt,
+    Envelope,
+    Scanned,
+    Withdrawn,
+    typed,
+)
 from vssid_shared.envelope import new_event
 from vssid_shared.reconcile import MARK
+from vssid_shared.retention import Retention
 from vssid_shared.subjects import Event
 
 AGENCY = "4802"
@@ -347,6 +355,65 @@ async def test_resend_stuck_cases_until_the_receipt_or_the_last_attempt() -> Non
         clock.now += timedelta(minutes=16)
         await handlers.resend_stuck_cases(POLICY, deps=deps)
     assert cases.docs[verified]["reconcile"]["count"] == POLICY.reconcile_max_attempts
+
+
+async def test_resend_stuck_cases_checks_each_closing_mails_receipt(deps: Deps) -> None:
+    cases, _, _, clock = parts(deps)
+    rejected, mailed = await opened(deps), await opened(deps)
+    for case_id in (rejected, mailed):
+        await handlers.reject_case(handlers.RejectCase(CLERK, case_id, "ảnh mờ"), deps=deps)
+        cases.relay(case_id)
+    await handlers.record_delivery(receipt(mailed, "rejected"), deps=deps)
+    clock.now += timedelta(minutes=16)
+    counts = await handlers.resend_stuck_cases(POLICY, deps=deps)
+    assert counts["rejected"] == 1  # the one whose status mail has no receipt
+    [again] = cases.relay(rejected)
+    assert (again.event, again.data[MARK]) == (Event.REJECTED, 1)
+    assert KEYS.events.open_json(again.data["sealed"], rejected) == {"note": "ảnh mờ"}
+    assert cases.relay(mailed) == []
+
+
+async def test_withdraw_case_once_and_never_a_decided_one(deps: Deps) -> None:
+    cases, _, _, _ = parts(deps)
+    case_id, decided = await opened(deps), await opened(deps)
+    await handlers.verify_case(handlers.VerifyCase(CLERK, decided, None), deps=deps)
+    for about in (case_id, case_id, decided):  # the first one redelivered
+        await handlers.withdraw_case(withdrawn(about), deps=deps)
+    assert cases.docs[case_id]["status"] == "withdrawn"
+    assert cases.docs[case_id]["sealed"] is None
+    assert "name_hash" not in cases.docs[case_id]
+    assert cases.docs[decided]["status"] == "verified"
+    history = [e["action"] for e in await cases.history(case_id)]
+    assert history.count("withdrawn") == 1
+    detail = await handlers.case_detail(cases.docs[case_id], deps=deps)
+    assert detail.sealed == {"shredded": True}  # no personal data left to show
+
+
+async def test_enforce_retention_shreds_closed_cases_and_expires_records(deps: Deps) -> None:
+    cases, _, _, clock = parts(deps)
+    case_id = await opened(deps)
+    await handlers.reject_case(handlers.RejectCase(CLERK, case_id, "ảnh mờ"), deps=deps)
+    retention = Retention(rejected_days=30, audit_days=60)
+    assert await handlers.enforce_retention(retention, clock.now, deps=deps) == 0
+    later = clock.now + timedelta(days=31)
+    assert await handlers.enforce_retention(retention, later, deps=deps) == 1
+    assert cases.docs[case_id]["shredded_at"] == later
+    assert cases.docs[case_id]["sealed"] is None
+    much_later = later + timedelta(days=61)
+    assert await handlers.expire_records(retention, much_later, deps=deps) >= 1
+    assert await cases.history(case_id) == []
+
+
+def withdrawn(case_id: str) -> Envelope[Withdrawn]:
+    event = new_event(
+        Event.WITHDRAWN,
+        source="tests",
+        declaration_id=case_id,
+        agency_code=AGENCY,
+        data={"reference": "4802-AAAAAA", "sealed": KEYS.events.seal_json({}, case_id)},
+        clock=FrozenClock(OPENED),
+    )
+    return typed(event, Withdrawn)
 
 
 # --- the composition root -----------------------------------------------------------------------
