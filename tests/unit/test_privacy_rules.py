@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_notifier_pdf import HUONG
-from vssid_intake.consent import ConsentCatalog, consent_problems, consent_record, take_consent
+from vssid_intake.domain.consent import (
+    ConsentCatalog,
+    consent_problems,
+    consent_record,
+    take_consent,
+)
 from vssid_notifier.domain.compose import consent_line, message_id
 from vssid_notifier.domain.copy_model import MailContext
 from vssid_notifier.domain.mails import MailKind, compose_mail

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from vssid_intake.consent import consent_problems, consent_record, take_consent
+from vssid_intake.domain.consent import consent_problems, consent_record, take_consent
 from vssid_intake.domain.errors import (
     ConflictError,
     InvalidFieldsError,

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
-from vssid_intake.consent import ConsentCatalog
 from vssid_intake.domain.agencies import AgencyCatalog
+from vssid_intake.domain.consent import ConsentCatalog
 from vssid_intake.domain.login_policy import Attempt
 from vssid_intake.domain.registry import InsuredPerson
 from vssid_intake.domain.statuses import Status

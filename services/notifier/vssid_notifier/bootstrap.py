@@ -9,6 +9,7 @@ from faststream import FastStream
 
 from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_notifier.adapters.recipients import RecipientStore
+from vssid_notifier.adapters.retention import ensure_delivery_retention
 from vssid_notifier.adapters.sms import HttpSmsGateway
 from vssid_notifier.adapters.smtp import SmtpMailer
 from vssid_notifier.entrypoints.worker import subscribe
@@ -20,7 +21,6 @@ from vssid_notifier.ports import (
     RecipientRepository,
     SmsGateway,
 )
-from vssid_notifier.retention import ensure_delivery_retention
 from vssid_notifier.settings import NotifierSettings
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.logs import configure_logging
