@@ -13,9 +13,10 @@ import pyotp
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.clock import FrozenClock
-from vssid_review.staff.credentials import CredentialStore, check_password, totp_step
-from vssid_review.staff.limits import SignInLimits, SignInPolicy
-from vssid_review.staff.sessions import SessionStore
+from vssid_review.adapters.staff_credentials import CredentialStore
+from vssid_review.adapters.staff_sessions import SessionStore
+from vssid_review.adapters.staff_signin_limits import SignInLimits
+from vssid_review.domain.staff_credentials import SignInPolicy, check_password, totp_step
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 

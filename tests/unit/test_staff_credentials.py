@@ -9,8 +9,7 @@ import pyotp
 import pytest
 from pydantic import ValidationError
 
-from vssid_review.settings import ReviewSettings
-from vssid_review.staff.credentials import (
+from vssid_review.domain.staff_credentials import (
     LOGIN,
     Enrolment,
     check_password,
@@ -18,6 +17,7 @@ from vssid_review.staff.credentials import (
     new_password,
     totp_step,
 )
+from vssid_review.settings import ReviewSettings
 
 NOW = datetime(2026, 12, 1, 8, 0, 0, tzinfo=UTC)
 SECRET = pyotp.random_base32()

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from vssid_review.adapters import cases
 from vssid_review.adapters.cases import CaseStore
 from vssid_review.adapters.operators import OperatorStore
+from vssid_review.entrypoints.staff_auth import StaffAuth
 from vssid_review.ports import Deps, Operators, SweepPolicy
 from vssid_review.settings import ReviewSettings
-from vssid_review.staff.auth import StaffAuth
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
 from vssid_shared.retention import Retention

@@ -7,10 +7,11 @@ import re
 import secrets
 from typing import Any
 
+from vssid_review.adapters.staff_credentials import CredentialStore
 from vssid_review.bootstrap import bootstrap
+from vssid_review.domain.staff_credentials import LOGIN, default_login
 from vssid_review.ports import Operators
 from vssid_review.settings import ReviewSettings
-from vssid_review.staff.credentials import LOGIN, CredentialStore, default_login
 from vssid_shared.clock import utc_now
 from vssid_shared.text import nfc
 

@@ -60,3 +60,29 @@ class AssetNotFoundError(CaseError):
     status = 404
     code = "not_found"
     message = "Không tìm thấy tệp."
+
+
+class CsrfError(CaseError):
+    status = 403
+    code = "csrf_failed"
+    message = "Phiên làm việc không hợp lệ cho thao tác này. Vui lòng tải lại trang."
+
+
+class SignInFailedError(CaseError):
+    status = 401
+    code = "signin_failed"
+    # One message for every wrong part: it tells nobody which logins exist.
+    message = "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng."
+
+
+class TooManySignInsError(CaseError):
+    status = 429
+    code = "too_many_attempts"
+    message = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -16,6 +16,7 @@ from vssid_review.entrypoints.asyncapi import register_asyncapi
 from vssid_review.entrypoints.dependencies import AppDep, DepsDep, Op
 from vssid_review.entrypoints.events import StreamGate, event_stream_router
 from vssid_review.entrypoints.page import page_router
+from vssid_review.entrypoints.staff_routes import register_staff_routes
 from vssid_review.entrypoints.views import detail_view, summary_view
 from vssid_review.entrypoints.worker import register_subscribers
 from vssid_review.handlers import (
@@ -36,7 +37,6 @@ from vssid_review.handlers import (
 )
 from vssid_review.ports import Deps
 from vssid_review.settings import ReviewSettings
-from vssid_review.staff.routes import register_staff_routes
 from vssid_shared import metrics_http, tracing
 from vssid_shared.body_limit import JSON_BODY_LIMIT
 from vssid_shared.doc import Doc

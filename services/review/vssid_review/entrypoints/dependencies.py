@@ -24,7 +24,7 @@ async def current_operator(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Operator:
     """An API client's bearer token, or a signed-in person's session cookie (with its CSRF
-    header on state-changing requests): see `vssid_review.staff.auth`."""
+    header on state-changing requests): see `entrypoints.staff_auth`."""
     return await get_app(request).staff.operator_of(request, authorization)
 
 

@@ -9,31 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from vssid_review.adapters.staff_sessions import StaffSession
 from vssid_review.domain.cases import Operator
-from vssid_review.domain.errors import CaseError, UnauthorizedError
-from vssid_review.staff.auth import StaffAuth, operator
-from vssid_review.staff.credentials import LOGIN, check_password, totp_step
-from vssid_review.staff.sessions import StaffSession
-
-
-class SignInFailedError(CaseError):
-    status = 401
-    code = "signin_failed"
-    # One message for every wrong part: it tells nobody which logins exist.
-    message = "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng."
-
-
-class TooManySignInsError(CaseError):
-    status = 429
-    code = "too_many_attempts"
-    message = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+from vssid_review.domain.errors import SignInFailedError, TooManySignInsError, UnauthorizedError
+from vssid_review.domain.staff_credentials import LOGIN, check_password, totp_step
+from vssid_review.entrypoints.staff_auth import StaffAuth, operator
 
 
 class SignInIn(BaseModel):

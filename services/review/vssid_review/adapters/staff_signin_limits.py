@@ -9,21 +9,14 @@ before argon2 runs, so a locked login costs the server nothing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from vssid_review.domain.staff_credentials import SignInPolicy
 from vssid_shared.crypto import KeyedHasher
 from vssid_shared.mongo import Doc
-
-
-@dataclass(frozen=True)
-class SignInPolicy:
-    max_failures: int
-    client_max_failures: int
-    window: timedelta
 
 
 class SignInLimits:

@@ -16,24 +16,19 @@ from datetime import timedelta
 from fastapi import Request
 
 from vssid_review.adapters.operators import OperatorStore
+from vssid_review.adapters.staff_credentials import CredentialStore
+from vssid_review.adapters.staff_sessions import SessionStore, StaffSession
+from vssid_review.adapters.staff_signin_limits import SignInLimits
 from vssid_review.domain.cases import Operator
-from vssid_review.domain.errors import CaseError, UnauthorizedError
-from vssid_review.staff.credentials import CredentialStore
-from vssid_review.staff.limits import SignInLimits, SignInPolicy
-from vssid_review.staff.sessions import SessionStore, StaffSession
-from vssid_review.staff.settings import StaffSettings
+from vssid_review.domain.errors import CsrfError, UnauthorizedError
+from vssid_review.domain.staff_credentials import SignInPolicy
+from vssid_review.settings import StaffSettings
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
-
-
-class CsrfError(CaseError):
-    status = 403
-    code = "csrf_failed"
-    message = "Phiên làm việc không hợp lệ cho thao tác này. Vui lòng tải lại trang."
 
 
 @dataclass

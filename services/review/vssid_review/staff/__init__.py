@@ -1,1 +1,0 @@
-"""Staff sign-in: operator passwords and TOTP, browser sessions, CSRF (issue 16 item 5)."""
