@@ -103,6 +103,13 @@ def test_applicant_declares_then_clerk_verifies(
     assert browser.find_element(By.CSS_SELECTOR, "input[name=agency][value='4802']").is_selected()
     browser.find_element(By.ID, "send_email_copy").click()
     assert "email này còn được sử dụng để giao dịch" in text_of(browser, "step-agency")
+    # The consent (GET /v1/consents/current): silence is not consent, the step says so.
+    consent_box = wait_until(browser, "the consent", lambda d: d.find_element(By.ID, "consent-ok"))
+    assert "91/2025/QH15" in text_of(browser, "consent")
+    browser.find_element(By.ID, "agency-next").click()
+    wait_until(browser, "consent asked", lambda d: "Cần đồng ý" in text_of(d, "err-consent"))
+    assert browser.find_element(By.ID, "step-agency").is_displayed()
+    consent_box.click()
     screen(browser, folder, "4-agency")
     browser.find_element(By.ID, "agency-next").click()
     wait_until(browser, "step 5", lambda d: d.find_element(By.ID, "step-review").is_displayed())
