@@ -89,7 +89,7 @@ export const EN = {
   "Cấp lại mật khẩu cho tài khoản đang hoạt động? Mật khẩu mới được gửi đến điện thoại đã đăng ký của chủ tài khoản.":
     "Reissue the password of the active account? The new password is sent to the account holder's registered phone.",
   "Phóng to": "Zoom in", "Thu nhỏ": "Zoom out", "Xoay": "Rotate",
-  "Xoay {kind} 90 độ": "Rotate the {kind} 90 degrees", "Phóng to hoặc thu nhỏ {kind}": "Zoom the {kind} in or out",
+  "Xoay {kind} 90 độ": "Rotate the {kind} 90 degrees", "Phóng to hoặc thu nhỏ {kind}": "Zoom in or zoom out the {kind}",
   "Xác nhận": "Confirm", "Huỷ": "Cancel", "Đã xác minh.": "Verified.", "Đã từ chối.": "Rejected.",
 };
 

@@ -150,10 +150,11 @@ $("more").addEventListener("click", () => queue.next && loadPage(queue.next).cat
 function scanButtons(on) { $("scan").hidden = on; $("scan-stop").hidden = !on; }
 $("scan").addEventListener("click", async () => {
   if (!cameraAvailable()) { $("scan-msg").textContent = t("Trình duyệt không hỗ trợ camera; hãy nhập mã hồ sơ."); return; }
-  try { await startScan($("scan-video"), scanned); }
-  catch { stopScan(); $("scan-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc nhập mã hồ sơ."); return; }
+  // Shown before the camera opens: the very first frame may already hold the code.
   scanButtons(true);
   $("scan-msg").textContent = t("Đưa mã QR trên tờ khai vào khung hình…");
+  try { await startScan($("scan-video"), scanned); }
+  catch { stopScan(); scanButtons(false); $("scan-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc nhập mã hồ sơ."); }
 });
 $("scan-stop").addEventListener("click", () => { stopScan(); scanButtons(false); $("scan-msg").textContent = ""; });
 function scanned(text) {
