@@ -26,6 +26,9 @@ vendor() {  # package version destination file...
 vendor axe-core "$AXE_VERSION" "$root/tests/support/vendor/axe-core" \
   axe.min.js LICENSE LICENSE-3RD-PARTY.txt
 
-# jsQR (Apache-2.0): decodes camera frames in the applicant's browser (live QR scanning).
-vendor jsqr "$JSQR_VERSION" "$root/services/intake/vssid_intake/app_static/vendor" \
-  dist/jsQR.js LICENSE
+# jsQR (Apache-2.0): decodes camera frames in the browser: the applicant's live QR scanning,
+# and the staff app's counter scan of the reference on the declaration copy. Two copies, one
+# per service (each serves only its own package's files), refreshed together.
+for dest in services/intake/vssid_intake/app_static/vendor services/review/vssid_review/static/vendor; do
+  vendor jsqr "$JSQR_VERSION" "$root/$dest" dist/jsQR.js LICENSE
+done

@@ -103,6 +103,13 @@ def test_applicant_declares_then_clerk_verifies(
     assert browser.find_element(By.CSS_SELECTOR, "input[name=agency][value='4802']").is_selected()
     browser.find_element(By.ID, "send_email_copy").click()
     assert "email này còn được sử dụng để giao dịch" in text_of(browser, "step-agency")
+    # The consent (GET /v1/consents/current): silence is not consent, the step says so.
+    consent_box = wait_until(browser, "the consent", lambda d: d.find_element(By.ID, "consent-ok"))
+    assert "91/2025/QH15" in text_of(browser, "consent")
+    browser.find_element(By.ID, "agency-next").click()
+    wait_until(browser, "consent asked", lambda d: "Cần đồng ý" in text_of(d, "err-consent"))
+    assert browser.find_element(By.ID, "step-agency").is_displayed()
+    consent_box.click()
     screen(browser, folder, "4-agency")
     browser.find_element(By.ID, "agency-next").click()
     wait_until(browser, "step 5", lambda d: d.find_element(By.ID, "step-review").is_displayed())
@@ -161,10 +168,8 @@ def test_applicant_declares_then_clerk_verifies(
     assert [e for e in logged if "Content Security Policy" in str(e.get("message"))] == []
 
 
-@pytest.fixture
-def camera_browser(tmp_path: Path) -> Iterator[WebDriver]:
-    """Chromium whose camera shows a CCCD's QR code (a Y4M file), permission granted."""
-    video = write_y4m(tmp_path / "cccd-qr.y4m", qr_frame(a.BAO_QR))
+def fake_camera_chromium(video: Path, profile: Path, *extra: str) -> WebDriver:
+    """Headless Chromium whose camera plays `video` (Y4M), the permission granted."""
     options = Options()
     options.binary_location = str(page.CHROMIUM)
     for flag in (
@@ -172,12 +177,20 @@ def camera_browser(tmp_path: Path) -> Iterator[WebDriver]:
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
+        *extra,
     ):
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'camera-profile'}")
+    options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=str(page.CHROMEDRIVER))
-    driver = webdriver.Chrome(service=service, options=options)
+    return webdriver.Chrome(service=service, options=options)
+
+
+@pytest.fixture
+def camera_browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Chromium whose camera shows a CCCD's QR code (a Y4M file), permission granted."""
+    video = write_y4m(tmp_path / "cccd-qr.y4m", qr_frame(a.BAO_QR))
+    driver = fake_camera_chromium(video, tmp_path / "camera-profile")
     try:
         yield driver
     finally:

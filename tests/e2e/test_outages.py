@@ -25,7 +25,19 @@ from vssid.devstack.supervisor import ManagedProcess
 pytestmark = pytest.mark.e2e
 READY_TIMEOUT = 60.0
 # Answer whatever the dependencies do: liveness, the in-memory agency list, the staff page.
-NEED_NOTHING = {("GET", "/health"), ("GET", "/v1/agencies"), ("GET", "/")}
+# The consent text and the AsyncAPI documents are data shipped with the code, held in memory.
+NEED_NOTHING = {
+    ("GET", "/health"),
+    ("GET", "/v1/agencies"),
+    ("GET", "/"),
+    ("GET", "/v1/consents/current"),
+    ("GET", "/asyncapi"),
+    ("GET", "/asyncapi/{worker}"),
+    # Without a staff session cookie (API clients use the bearer token) there is nothing to look
+    # up: 401 before any store.
+    ("GET", "/v1/staff/session"),
+    ("DELETE", "/v1/staff/session"),
+}
 # Never ends by itself, so it cannot be swept like the others.
 STREAMS = {("GET", "/v1/review/events")}
 
@@ -96,6 +108,7 @@ def call(base_url: str, method: str, path: str, o: Outage) -> httpx.Response:
         "kind": "portrait",
         "case_id": o.case_id,
         "reference": o.reference,
+        "worker": "ocr_qr",
     }
     url = base_url + path.format(**{k: v for k, v in values.items() if "{" + k + "}" in path})
     bearer = token if base_url == o.system.intake_url else o.operator
@@ -109,6 +122,7 @@ def call(base_url: str, method: str, path: str, o: Outage) -> httpx.Response:
             "new_password": "Một mật khẩu rất dài 2026!",
         },
         "/v1/review/declarations/{case_id}/reject": {"reason": "Ảnh mờ"},
+        "/v1/staff/session": {"login": "nguyenvanb.4802", "password": "x" * 16, "code": "123456"},
     }
     body = bodies.get(path, {}) if method in ("POST", "PATCH", "PUT") else None
     return httpx.request(

@@ -39,6 +39,7 @@ FLAGS = (
     "--disable-sync",
     "--window-size=1600,1000",
     "--lang=vi",
+    "--accept-lang=vi",  # navigator.language in headless (the apps default to it when "en")
     # Keep the browser off the network: only 127.0.0.1 resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 )

@@ -1,6 +1,8 @@
 // The applicant app (an ES module, no build step): the five steps of the VssID guide against
 // intake's API. The draft's id and access token stay on this device (localStorage) so the
 // draft can be resumed; nothing else is stored.
+import {lang, onLanguage, t} from "./i18n.js";
+
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 const STEPS = [["start", "Đăng ký"], ["info", "Kê khai"], ["photos", "Ảnh"], ["agency", "Cơ quan BHXH"], ["review", "Gửi"]];
@@ -23,6 +25,7 @@ const fid = (path) => "f-" + path.replace(/\./g, "-");
 let draft = JSON.parse(localStorage.getItem("vssid-draft") || "null");  // {id, token}
 let agencies = [];
 let consent = null;
+let shownReference = null;  // the success screen's reference, to redraw it in another language
 const uploaded = {};
 
 async function call(path, options = {}) {
@@ -30,7 +33,7 @@ async function call(path, options = {}) {
   if (draft && path.startsWith("/v1/declarations/")) headers.Authorization = "Bearer " + draft.token;
   const res = await fetch(path, {...options, headers});
   const body = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) { const err = new Error(firstMessage(body) || `Lỗi ${res.status}`); err.status = res.status; err.detail = (body && body.detail) || []; throw err; }
+  if (!res.ok) { const err = new Error(firstMessage(body) || t("Lỗi {status}", {status: res.status})); err.status = res.status; err.detail = (body && body.detail) || []; throw err; }
   return body;
 }
 const firstMessage = (body) => body && Array.isArray(body.detail) && body.detail[0] ? body.detail[0].message : null;
@@ -42,7 +45,7 @@ function fromIso(iso) { const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || ""); r
 
 function go(step) {
   for (const [name] of STEPS.concat([["done"]])) $("step-" + name).hidden = name !== step;
-  $("steps").innerHTML = STEPS.map(([name, label], i) => `<li${name === step ? ' aria-current="step"' : ""}>${i + 1}. ${esc(label)}</li>`).join("");
+  $("steps").innerHTML = STEPS.map(([name, label], i) => `<li${name === step ? ' aria-current="step"' : ""}>${i + 1}. ${esc(t(label))}</li>`).join("");
   if (step === "review") renderSummary();
   $("main").focus();
   window.scrollTo(0, 0);
@@ -72,13 +75,13 @@ $("signin").addEventListener("submit", async (e) => {
   try {
     const r = await call("/v1/auth/login", json("POST", {account: $("account").value.trim(), password: $("pw").value}));
     $("change").hidden = !r.must_change_password;
-    $("signin-msg").textContent = r.must_change_password ? "Vui lòng đổi mật khẩu trước khi tiếp tục." : "Đăng nhập thành công.";
+    $("signin-msg").textContent = r.must_change_password ? t("Vui lòng đổi mật khẩu trước khi tiếp tục.") : t("Đăng nhập thành công.");
   } catch (err) { $("signin-msg").textContent = err.message; }
 });
 $("change-btn").addEventListener("click", async () => {
   try {
     await call("/v1/auth/change-password", json("POST", {account: $("account").value.trim(), password: $("pw").value, new_password: $("newpw").value}));
-    $("change").hidden = true; $("signin-msg").textContent = "Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới."; $("pw").value = "";
+    $("change").hidden = true; $("signin-msg").textContent = t("Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới."); $("pw").value = "";
   } catch (err) { $("signin-msg").textContent = err.message; }
 });
 
@@ -86,8 +89,8 @@ $("change-btn").addEventListener("click", async () => {
 $("info").innerHTML = FIELDS.map(([path, label, o]) => {
   const attrs = `id="${fid(path)}" name="${path}" aria-describedby="err-${fid(path)}"`
     + (o.inputmode ? ` inputmode="${o.inputmode}"` : "") + (o.maxlength ? ` maxlength="${o.maxlength}"` : "") + (o.autocomplete ? ` autocomplete="${o.autocomplete}"` : "");
-  const input = o.choices ? `<select ${attrs}>${o.choices.map(([v, l]) => `<option value="${v}">${esc(l)}</option>`).join("")}</select>` : `<input ${attrs}>`;
-  return `<label for="${fid(path)}">${esc(label)}</label>${input}<p class="err" id="err-${fid(path)}"></p>`;
+  const input = o.choices ? `<select ${attrs}>${o.choices.map(([v, l]) => `<option value="${v}">${esc(t(l))}</option>`).join("")}</select>` : `<input ${attrs}>`;
+  return `<label for="${fid(path)}">${esc(t(label))}</label>${input}<p class="err" id="err-${fid(path)}"></p>`;
 }).join("");
 function get(obj, path) { return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj); }
 function fillForm(d) {
@@ -136,11 +139,11 @@ function stopCamera() {
   $("video").hidden = true; $("camera-stop").hidden = true; $("camera").hidden = false;
 }
 $("camera").addEventListener("click", async () => {
-  if (!navigator.mediaDevices || !window.jsQR) { $("qr-msg").textContent = "Thiết bị không hỗ trợ camera; hãy chọn ảnh."; return; }
+  if (!navigator.mediaDevices || !window.jsQR) { $("qr-msg").textContent = t("Thiết bị không hỗ trợ camera; hãy chọn ảnh."); return; }
   try { scanning = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false}); }
-  catch { $("qr-msg").textContent = "Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."; return; }
+  catch { $("qr-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."); return; }
   const video = $("video"); video.srcObject = scanning; video.hidden = false; await video.play();
-  $("camera").hidden = true; $("camera-stop").hidden = false; $("qr-msg").textContent = "Đưa mã QR vào khung hình…";
+  $("camera").hidden = true; $("camera-stop").hidden = false; $("qr-msg").textContent = t("Đưa mã QR vào khung hình…");
   const canvas = document.createElement("canvas"); const ctx = canvas.getContext("2d", {willReadFrequently: true});
   const tick = async () => {
     if (!scanning) return;
@@ -166,11 +169,11 @@ function applyDecoded(r) {
     ? {full_name: f.full_name, date_of_birth: f.date_of_birth, gender: f.gender, address: f.address, id_document: {type: "cccd", number: f.id_number, issued_on: f.issued_on}}
     : {full_name: f.full_name, social_insurance_number: f.social_insurance_number, date_of_birth: f.date_of_birth, gender: f.gender};
   fillForm(filled);
-  $("qr-msg").textContent = r.kind === "cccd" ? "Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR." : "Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.";
+  $("qr-msg").textContent = r.kind === "cccd" ? t("Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR.") : t("Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.");
 }
 $("qr-file").addEventListener("change", async () => {
   const file = $("qr-file").files[0]; if (!file) return;
-  $("qr-msg").textContent = "Đang đọc mã QR…";
+  $("qr-msg").textContent = t("Đang đọc mã QR…");
   const form = new FormData(); form.append("file", await downscale(file), "qr.jpg");
   try {
     applyDecoded(await call("/v1/qr/decode", {method: "POST", body: form}));
@@ -180,15 +183,15 @@ $("lk-go").addEventListener("click", async () => {
   const q = new URLSearchParams({full_name: $("lk-name").value.trim(), date_of_birth: toIso($("lk-dob").value), province_code: $("lk-province").value.trim()});
   try {
     const r = await call("/v1/social-insurance/lookup?" + q);
-    $("lk-results").innerHTML = r.matches.length ? r.matches.map((m) => `<li>${esc(m.full_name)}, ${esc(fromIso(m.date_of_birth))}: <strong>${esc(m.social_insurance_number)}</strong> <button type="button" class="secondary" data-sin="${esc(m.social_insurance_number)}">Chọn</button></li>`).join("") : "<li>Không tìm thấy mã số BHXH phù hợp.</li>";
+    $("lk-results").innerHTML = r.matches.length ? r.matches.map((m) => `<li>${esc(m.full_name)}, ${esc(fromIso(m.date_of_birth))}: <strong>${esc(m.social_insurance_number)}</strong> <button type="button" class="secondary" data-sin="${esc(m.social_insurance_number)}">${esc(t("Chọn"))}</button></li>`).join("") : `<li>${esc(t("Không tìm thấy mã số BHXH phù hợp."))}</li>`;
   } catch (e) { $("lk-results").innerHTML = `<li class="err">${esc(e.message)}</li>`; }
 });
 $("lk-results").addEventListener("click", (e) => { const sin = e.target.dataset && e.target.dataset.sin; if (sin) { $(fid("social_insurance_number")).value = sin; $("lookup").open = false; } });
 
 // ---- step 3: photos, scaled on the device, previewed, retaken ----
-$("photos").innerHTML = PHOTOS.map(([kind, label, facing]) => `<div class="photo"><label for="photo-${kind}">${esc(label)}</label>
+$("photos").innerHTML = PHOTOS.map(([kind, label, facing]) => `<div class="photo"><label for="photo-${kind}">${esc(t(label))}</label>
   <input id="photo-${kind}" type="file" accept="image/jpeg,image/png,image/webp,image/heic" capture="${facing}" aria-describedby="err-photo-${kind}">
-  <img id="preview-${kind}" alt="${esc(label)} đã chọn" hidden><p id="state-${kind}" role="status"></p><p class="err" id="err-photo-${kind}"></p></div>`).join("");
+  <img id="preview-${kind}" alt="${esc(t("{label} đã chọn", {label: t(label)}))}" hidden><p id="state-${kind}" role="status"></p><p class="err" id="err-photo-${kind}"></p></div>`).join("");
 async function downscale(file) {
   // Only decodable, large images are re-encoded; anything else goes as chosen (the server judges).
   try {
@@ -202,25 +205,25 @@ async function downscale(file) {
   } catch { return file; }
 }
 function markPhotos(d) {
-  for (const img of d.images || []) { uploaded[img.kind] = true; $("state-" + img.kind).textContent = "Đã tải lên. Chọn ảnh khác để chụp lại."; }
+  for (const img of d.images || []) { uploaded[img.kind] = true; $("state-" + img.kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại."); }
 }
 for (const [kind] of PHOTOS) {
   $("photo-" + kind).addEventListener("change", async (e) => {
     const file = e.target.files[0]; if (!file) return;
-    $("err-photo-" + kind).textContent = ""; $("state-" + kind).textContent = "Đang tải lên…";
+    $("err-photo-" + kind).textContent = ""; $("state-" + kind).textContent = t("Đang tải lên…");
     const blob = await downscale(file);
     const preview = $("preview-" + kind); preview.src = URL.createObjectURL(blob); preview.hidden = false;
     const form = new FormData(); form.append("file", blob, file.name || kind + ".jpg");
     try {
       await call(`/v1/declarations/${draft.id}/images/${kind}`, {method: "PUT", body: form});
-      uploaded[kind] = true; $("state-" + kind).textContent = "Đã tải lên. Chọn ảnh khác để chụp lại.";
+      uploaded[kind] = true; $("state-" + kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại.");
     } catch (err) { uploaded[kind] = false; $("state-" + kind).textContent = ""; $("err-photo-" + kind).textContent = err.message; }
   });
 }
 $("photos-back").addEventListener("click", () => go("info"));
 $("photos-next").addEventListener("click", () => {
   const missing = PHOTOS.filter(([k]) => !uploaded[k]);
-  if (missing.length) { $("err-photos").textContent = "Còn thiếu: " + missing.map(([, l]) => l.toLowerCase()).join(", ") + "."; return; }
+  if (missing.length) { $("err-photos").textContent = t("Còn thiếu: {list}.", {list: missing.map(([, l]) => t(l).toLowerCase()).join(", ")}); return; }
   $("err-photos").textContent = ""; loadAgencies().then(() => go("agency"));
 });
 
@@ -231,25 +234,30 @@ async function loadAgencies() {
   if (consent === null) {
     // The consent text (CONTRACT §3 v1.1); a server without it yet answers 404 and the step goes on without.
     consent = await call("/v1/consents/current").catch(() => false);
-    $("consent").innerHTML = consent ? `<p>${esc(consent.text.vi)}</p><label class="check"><input id="consent-ok" type="checkbox"> Tôi đồng ý</label><p class="err" id="err-consent"></p>` : "";
+    renderConsent();
   }
   renderAgencies();
+}
+// The consent in the page's language (the server holds both texts); a tick survives a switch.
+function renderConsent() {
+  const ticked = !!($("consent-ok") && $("consent-ok").checked);
+  $("consent").innerHTML = consent ? `<p>${esc(consent.text[lang()] || consent.text.vi)}</p><label class="check"><input id="consent-ok" type="checkbox"${ticked ? " checked" : ""}> ${esc(t("Tôi đồng ý"))}</label><p class="err" id="err-consent"></p>` : "";
 }
 function renderAgencies() {
   const q = fold($("agency-q").value.trim());
   const list = agencies.filter((a) => !q || a.code.startsWith(q) || fold(a.name).includes(q)).slice(0, 20);
   const chosen = (document.querySelector("input[name=agency]:checked") || {}).value || (list.length === 1 ? list[0].code : "");
-  $("agencies").innerHTML = list.map((a) => `<label class="agency"><input type="radio" name="agency" value="${esc(a.code)}"${a.code === chosen ? " checked" : ""}> ${esc(a.code)} – ${esc(a.name)}</label>`).join("") || "<p>Không tìm thấy cơ quan BHXH.</p>";
+  $("agencies").innerHTML = list.map((a) => `<label class="agency"><input type="radio" name="agency" value="${esc(a.code)}"${a.code === chosen ? " checked" : ""}> ${esc(a.code)} – ${esc(a.name)}</label>`).join("") || `<p>${esc(t("Không tìm thấy cơ quan BHXH."))}</p>`;
 }
 $("agency-q").addEventListener("input", renderAgencies);
 $("agency-back").addEventListener("click", () => go("photos"));
 $("agency-next").addEventListener("click", async () => {
   clearErrors();
   const code = (document.querySelector("input[name=agency]:checked") || {}).value;
-  if (!code) { $("err-agency_code").textContent = "Chọn cơ quan BHXH tiếp nhận tờ khai."; return; }
+  if (!code) { $("err-agency_code").textContent = t("Chọn cơ quan BHXH tiếp nhận tờ khai."); return; }
   const body = {agency_code: code, send_email_copy: $("send_email_copy").checked};
   if (consent) {
-    if (!$("consent-ok").checked) { $("err-consent").textContent = "Cần đồng ý để gửi tờ khai."; return; }
+    if (!$("consent-ok").checked) { $("err-consent").textContent = t("Cần đồng ý để gửi tờ khai."); return; }
     body.consent = {version: consent.version, accepted: true};
   }
   try { await call(`/v1/declarations/${draft.id}`, json("PATCH", body)); go("review"); }
@@ -261,10 +269,10 @@ function renderSummary() {
   const v = formValues();
   const code = (document.querySelector("input[name=agency]:checked") || {}).value;
   const agency = agencies.find((a) => a.code === code);
-  const rows = FIELDS.map(([path, label, o]) => { const x = get(v, path); return x ? `<dt>${esc(label.replace(/ \(.*\)$/, ""))}</dt><dd>${esc(o.date ? fromIso(x) : (o.choices ? (o.choices.find(([c]) => c === x) || [x, x])[1] : x))}</dd>` : ""; }).join("");
-  $("summary").innerHTML = `<h3>Thông tin kê khai</h3><dl>${rows}</dl><p><button type="button" class="secondary" data-step="info">Quay lại</button></p>
-    <h3>Ảnh</h3><p>${PHOTOS.map(([k, l]) => `${esc(l)}: ${uploaded[k] ? "đã tải lên" : "chưa có"}`).join("; ")}</p><p><button type="button" class="secondary" data-step="photos">Quay lại</button></p>
-    <h3>Cơ quan BHXH tiếp nhận</h3><p>${agency ? esc(agency.code + " – " + agency.name) : ""}${$("send_email_copy").checked ? "; gửi email tờ khai" : ""}</p><p><button type="button" class="secondary" data-step="agency">Quay lại</button></p>`;
+  const rows = FIELDS.map(([path, label, o]) => { const x = get(v, path); return x ? `<dt>${esc(t(label).replace(/ \(.*\)$/, ""))}</dt><dd>${esc(o.date ? fromIso(x) : (o.choices ? t((o.choices.find(([c]) => c === x) || [x, x])[1]) : x))}</dd>` : ""; }).join("");
+  $("summary").innerHTML = `<h3>${esc(t("Thông tin kê khai"))}</h3><dl>${rows}</dl><p><button type="button" class="secondary" data-step="info">${esc(t("Quay lại"))}</button></p>
+    <h3>${esc(t("Ảnh"))}</h3><p>${PHOTOS.map(([k, l]) => `${esc(t(l))}: ${esc(t(uploaded[k] ? "đã tải lên" : "chưa có"))}`).join("; ")}</p><p><button type="button" class="secondary" data-step="photos">${esc(t("Quay lại"))}</button></p>
+    <h3>${esc(t("Cơ quan BHXH tiếp nhận"))}</h3><p>${agency ? esc(agency.code + " – " + agency.name) : ""}${$("send_email_copy").checked ? "; " + esc(t("gửi email tờ khai")) : ""}</p><p><button type="button" class="secondary" data-step="agency">${esc(t("Quay lại"))}</button></p>`;
 }
 $("summary").addEventListener("click", (e) => { const step = e.target.dataset && e.target.dataset.step; if (step) go(step); });
 const STEP_OF = (path) => PHOTOS.some(([k]) => path.includes(k)) ? "photos" : /agency|consent|send_email/.test(path) ? "agency" : "info";
@@ -283,19 +291,38 @@ $("send").addEventListener("click", async () => {
 
 // ---- the success screen, and the status later ----
 async function showDone(reference) {
+  shownReference = reference;
   let d = {};
   try { d = await call(`/v1/declarations/${draft.id}`); } catch { /* shown without the status */ }
   if (!agencies.length) agencies = await call("/v1/agencies").catch(() => []);
   const agency = agencies.find((a) => a.code === d.agency_code) || {};
-  $("done").innerHTML = `<p>Mã hồ sơ của bạn:</p><p class="ref">${esc(reference)}</p>
-    <p>Trạng thái: <strong id="status">${esc(STATUS[d.status] || d.status || "")}</strong></p>
-    <p>Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục.</p>
-    <dl><dt>Cơ quan</dt><dd>${esc(agency.name)}</dd><dt>Địa chỉ</dt><dd>${esc(agency.address)}</dd><dt>Điện thoại</dt><dd>${esc(agency.phone)}</dd></dl>
-    <p>Mang theo: giấy tờ tùy thân bản gốc đã khai, và mã hồ sơ ở trên (trên điện thoại hoặc bản in).</p>
-    <p><button id="refresh" type="button" class="secondary">Xem lại trạng thái</button></p>`;
+  $("done").innerHTML = `<p>${esc(t("Mã hồ sơ của bạn:"))}</p><p class="ref">${esc(reference)}</p>
+    <p>${esc(t("Trạng thái:"))} <strong id="status">${esc(STATUS[d.status] ? t(STATUS[d.status]) : d.status || "")}</strong></p>
+    <p>${esc(t("Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục."))}</p>
+    <dl><dt>${esc(t("Cơ quan"))}</dt><dd>${esc(agency.name)}</dd><dt>${esc(t("Địa chỉ"))}</dt><dd>${esc(agency.address)}</dd><dt>${esc(t("Điện thoại"))}</dt><dd>${esc(agency.phone)}</dd></dl>
+    <p>${esc(t("Mang theo: giấy tờ tùy thân bản gốc đã khai, và mã hồ sơ ở trên (trên điện thoại hoặc bản in)."))}</p>
+    <p><button id="refresh" type="button" class="secondary">${esc(t("Xem lại trạng thái"))}</button></p>`;
   $("refresh").addEventListener("click", () => showDone(reference));
   go("done");
 }
+
+// A language switch redraws what the app drew (the page's own texts switch in i18n.js);
+// typed values stay, and messages already shown stay in the language they were shown in.
+onLanguage(() => {
+  for (const [path, label, o] of FIELDS) {
+    document.querySelector(`label[for="${fid(path)}"]`).textContent = t(label);
+    if (o.choices) o.choices.forEach(([, l], i) => { $(fid(path)).options[i].textContent = t(l); });
+  }
+  for (const [kind, label] of PHOTOS) {
+    document.querySelector(`label[for="photo-${kind}"]`).textContent = t(label);
+    $("preview-" + kind).alt = t("{label} đã chọn", {label: t(label)});
+    if (uploaded[kind]) $("state-" + kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại.");
+  }
+  if (consent) renderConsent();
+  if (agencies.length) renderAgencies();
+  const step = (STEPS.concat([["done"]]).find(([name]) => !$("step-" + name).hidden) || ["start"])[0];
+  if (step === "done" && shownReference) showDone(shownReference); else go(step);
+});
 
 refreshStart();
 go("start");

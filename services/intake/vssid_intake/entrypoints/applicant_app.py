@@ -32,7 +32,12 @@ APP_HEADERS = {
 }
 JS = "text/javascript; charset=utf-8"
 # jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it).
-ASSETS = {"app.js": JS, "app.css": "text/css; charset=utf-8", "vendor/jsQR.js": JS}
+ASSETS = {
+    "app.js": JS,
+    "i18n.js": JS,  # the English texts (issue 17)
+    "app.css": "text/css; charset=utf-8",
+    "vendor/jsQR.js": JS,
+}
 
 
 class AssetNotFoundError(ApiError):

@@ -17,6 +17,7 @@ PAGE_CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' blob:",
+        "media-src 'self' blob:",  # the counter QR scan's camera preview
         "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -31,7 +32,15 @@ PAGE_HEADERS = {
 }
 
 
-ASSETS = {"page.js": "text/javascript; charset=utf-8", "page.css": "text/css; charset=utf-8"}
+JS = "text/javascript; charset=utf-8"
+# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it).
+ASSETS = {
+    "page.js": JS,
+    "i18n.js": JS,  # the English texts (issue 17)
+    "scan.js": JS,  # the counter QR scan
+    "page.css": "text/css; charset=utf-8",
+    "vendor/jsQR.js": JS,
+}
 
 
 def page_router() -> APIRouter:
@@ -39,13 +48,13 @@ def page_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     static = files("vssid_review") / "static"
     html = (static / "index.html").read_text(encoding="utf-8")
-    assets = {name: (static / name).read_bytes() for name in ASSETS}
+    assets = {name: static.joinpath(*name.split("/")).read_bytes() for name in ASSETS}
 
     @router.get("/", response_class=HTMLResponse)
     async def page() -> HTMLResponse:
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    @router.get("/static/{name}")
+    @router.get("/static/{name:path}")
     async def asset(name: str) -> Response:
         if name not in assets:
             raise AssetNotFoundError

@@ -1,6 +1,9 @@
 // The staff app (an ES module, no build step): sign-in, queue, one case, decisions, live events.
 // A separate file: the page's CSP allows no inline script. The session is an HttpOnly cookie;
 // every state-changing request carries the session's CSRF token in X-CSRF-Token.
+import {onLanguage, t} from "./i18n.js";
+import {cameraAvailable, referenceIn, startScan, stopScan} from "./scan.js";
+
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 
@@ -29,7 +32,8 @@ function vnDate(iso) {
 }
 function vnTime(iso) { const d = new Date(iso); return Number.isNaN(d.getTime()) ? (iso || "") : TIME.format(d); }
 const DATE_FIELDS = new Set(["date_of_birth", "issued_on"]);
-const shown = (key, v) => key === "gender" ? (GENDERS[v] || v) : DATE_FIELDS.has(key) ? vnDate(v) : v;
+const word = (table, key) => (table[key] ? t(table[key]) : key);  // a code in words, in the page's language
+const shown = (key, v) => key === "gender" ? word(GENDERS, v) : DATE_FIELDS.has(key) ? vnDate(v) : v;
 
 let session = null;   // {operator, csrf_token}
 let events = null;    // the EventSource
@@ -38,10 +42,10 @@ async function api(path, options = {}) {
   const headers = {...(options.headers || {})};
   if (options.method && options.method !== "GET") headers["X-CSRF-Token"] = session ? session.csrf_token : "";
   const res = await fetch(path, {...options, headers, credentials: "same-origin"});
-  if (res.status === 401 && session) signedOut("Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại.");
+  if (res.status === 401 && session) signedOut(t("Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại."));
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
-    throw new Error((body.detail && body.detail[0] && body.detail[0].message) || `Lỗi ${res.status}`);
+    throw new Error((body.detail && body.detail[0] && body.detail[0].message) || t("Lỗi {status}", {status: res.status}));
   }
   return res;
 }
@@ -49,13 +53,14 @@ async function api(path, options = {}) {
 // ---- sign-in ----
 function signedIn(body) {
   session = body;
-  $("who-name").textContent = `${body.operator.name} – cơ quan BHXH ${body.operator.agency_code}`;
+  $("who-name").textContent = t("{name} – cơ quan BHXH {agency}", {name: body.operator.name, agency: body.operator.agency_code});
   $("who").hidden = false; $("signin-view").hidden = true; $("work").hidden = false;
   startEvents(); loadQueue().catch(showError);
 }
 function signedOut(message) {
   session = null;
   if (events) { events.close(); events = null; }
+  stopScan(); scanButtons(false);
   $("who").hidden = true; $("work").hidden = true; $("signin-view").hidden = false;
   $("signin-msg").textContent = message || "";
   $("password").value = ""; $("code").value = "";
@@ -65,15 +70,15 @@ $("signin").addEventListener("submit", async (e) => {
   e.preventDefault();
   const body = {login: $("login").value.trim(), password: $("password").value, code: $("code").value.trim()};
   if (!body.login || !body.password || !/^\d{6}$/.test(body.code)) {
-    $("signin-msg").textContent = "Nhập tên đăng nhập, mật khẩu và mã xác thực 6 số."; return;
+    $("signin-msg").textContent = t("Nhập tên đăng nhập, mật khẩu và mã xác thực 6 số."); return;
   }
-  $("signin-msg").textContent = "Đang đăng nhập…";
+  $("signin-msg").textContent = t("Đang đăng nhập…");
   try { signedIn(await (await api("/v1/staff/session", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})).json()); }
   catch (err) { $("signin-msg").textContent = err.message; $("code").value = ""; }
 });
 $("signout").addEventListener("click", async () => {
   try { await api("/v1/staff/session", {method: "DELETE"}); } catch { /* signed out either way */ }
-  signedOut("Đã đăng xuất.");
+  signedOut(t("Đã đăng xuất."));
 });
 
 // ---- queue: loaded page by page, kept current from the live events (never refetched) ----
@@ -97,9 +102,9 @@ function visible(c) {
 function renderQueue() {
   const rows = [...queue.rows.values()].filter(visible);
   $("queue").innerHTML = rows.map((c) => `<tr class="case${c.id === queue.current ? " current" : ""}" data-id="${esc(c.id)}">`
-    + `<td><button type="button" data-id="${esc(c.id)}">${esc(c.reference)}</button></td><td>${esc(STATUS[c.status] || c.status)}</td>`
-    + `<td>${esc(vnDate(c.deadline))}</td><td>${c.findings ? `<span class="warning">${esc(c.findings)} cảnh báo</span>` : ""}${c.qr_found === false ? ' <span class="warning">không đọc được QR</span>' : ""}</td></tr>`).join("");
-  $("shown").textContent = `Đang hiện ${rows.length} / ${queue.total} hồ sơ`;
+    + `<td><button type="button" data-id="${esc(c.id)}">${esc(c.reference)}</button></td><td>${esc(word(STATUS, c.status))}</td>`
+    + `<td>${esc(vnDate(c.deadline))}</td><td>${c.findings ? `<span class="warning">${esc(t("{n} cảnh báo", {n: c.findings}))}</span>` : ""}${c.qr_found === false ? ` <span class="warning">${esc(t("không đọc được QR"))}</span>` : ""}</td></tr>`).join("");
+  $("shown").textContent = t("Đang hiện {shown} / {total} hồ sơ", {shown: rows.length, total: queue.total});
   $("more").hidden = !queue.next;
 }
 $("queue").addEventListener("click", (e) => {
@@ -141,7 +146,26 @@ $("search").addEventListener("submit", (e) => {
 $("status").addEventListener("change", () => loadQueue().catch(showError));
 for (const id of ["only-findings", "only-due"]) $(id).addEventListener("change", renderQueue);
 $("more").addEventListener("click", () => queue.next && loadPage(queue.next).catch(showError));
-function showError(err) { $("shown").textContent = "Lỗi: " + err.message; }
+// ---- the counter scan: the QR code on the applicant's copy (paper or phone) opens the case ----
+function scanButtons(on) { $("scan").hidden = on; $("scan-stop").hidden = !on; }
+$("scan").addEventListener("click", async () => {
+  if (!cameraAvailable()) { $("scan-msg").textContent = t("Trình duyệt không hỗ trợ camera; hãy nhập mã hồ sơ."); return; }
+  // Shown before the camera opens: the very first frame may already hold the code.
+  scanButtons(true);
+  $("scan-msg").textContent = t("Đưa mã QR trên tờ khai vào khung hình…");
+  try { await startScan($("scan-video"), scanned); }
+  catch { stopScan(); scanButtons(false); $("scan-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc nhập mã hồ sơ."); }
+});
+$("scan-stop").addEventListener("click", () => { stopScan(); scanButtons(false); $("scan-msg").textContent = ""; });
+function scanned(text) {
+  const reference = referenceIn(text);
+  if (!reference) { $("scan-msg").textContent = t("Mã QR này không chứa mã hồ sơ."); return false; }  // scanning goes on
+  scanButtons(false);
+  $("scan-msg").textContent = t("Đã đọc mã hồ sơ {reference}.", {reference});
+  showCase(reference, true).catch((err) => { $("scan-msg").textContent = t("Lỗi: {message}", {message: err.message}); });
+  return true;
+}
+function showError(err) { $("shown").textContent = t("Lỗi: {message}", {message: err.message}); }
 
 // ---- one case ----
 const COMPARED = [["full_name", "Họ và tên"], ["date_of_birth", "Ngày sinh"], ["gender", "Giới tính"], ["id_number", "Số giấy tờ"],
@@ -155,8 +179,8 @@ function typedValue(f, key) {
 }
 // The applicant's consent as intake recorded it (version and time; Law 91/2025 asks it be provable).
 function consentText(consent) {
-  if (!consent || !consent.accepted) return "Chưa có";
-  return `Đã đồng ý, phiên bản ${consent.version}` + (consent.at ? `, lúc ${vnTime(consent.at)}` : "");
+  if (!consent || !consent.accepted) return t("Chưa có");
+  return t("Đã đồng ý, phiên bản {version}", {version: consent.version}) + (consent.at ? t(", lúc {time}", {time: vnTime(consent.at)}) : "");
 }
 function compareTable(c) {
   const f = c.fields || {};
@@ -166,26 +190,27 @@ function compareTable(c) {
     const typed = typedValue(f, key); const qr = card[key];
     const diff = differing.has(key) || differing.has(key === "id_number" ? "id_document.number" : key)
       || (qr != null && typed != null && String(qr) !== String(typed));
-    return `<tr class="${diff ? "diff" : ""}"><th scope="row">${label}</th><td>${esc(shown(key, typed))}</td><td>${qr == null ? "—" : esc(shown(key, qr))}</td></tr>`;
+    return `<tr class="${diff ? "diff" : ""}"><th scope="row">${esc(t(label))}</th><td>${esc(shown(key, typed))}</td><td>${qr == null ? "—" : esc(shown(key, qr))}</td></tr>`;
   }).join("");
   const doc = f.id_document || {};
-  const others = OTHER.map(([k, l]) => `<tr><th scope="row">${l}</th><td colspan="2">${esc(f[k])}</td></tr>`).join("")
-    + `<tr><th scope="row">Loại giấy tờ</th><td colspan="2">${esc(ID_TYPES[doc.type] || doc.type)}</td></tr>`
-    + `<tr><th scope="row">Đồng ý xử lý dữ liệu cá nhân</th><td colspan="2">${esc(consentText(f.consent))}</td></tr>`;
-  return `<table class="compare"><caption>Tờ khai và mã QR (sai lệch được tô đỏ)</caption>
-    <thead><tr><th scope="col">Trường</th><th scope="col">Người nộp khai</th><th scope="col">Mã QR trên thẻ</th></tr></thead><tbody>${rows}${others}</tbody></table>`;
+  const others = OTHER.map(([k, l]) => `<tr><th scope="row">${esc(t(l))}</th><td colspan="2">${esc(f[k])}</td></tr>`).join("")
+    + `<tr><th scope="row">${esc(t("Loại giấy tờ"))}</th><td colspan="2">${esc(word(ID_TYPES, doc.type))}</td></tr>`
+    + `<tr><th scope="row">${esc(t("Đồng ý xử lý dữ liệu cá nhân"))}</th><td colspan="2">${esc(consentText(f.consent))}</td></tr>`;
+  return `<table class="compare"><caption>${esc(t("Tờ khai và mã QR (sai lệch được tô đỏ)"))}</caption>
+    <thead><tr><th scope="col">${esc(t("Trường"))}</th><th scope="col">${esc(t("Người nộp khai"))}</th><th scope="col">${esc(t("Mã QR trên thẻ"))}</th></tr></thead><tbody>${rows}${others}</tbody></table>`;
 }
 function signals(c) {
-  const dups = (c.same_id_number || []).map((d) => `<li class="error">Số giấy tờ này đã có hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(STATUS[d.status] || d.status)}).</li>`);
-  const photos = (c.same_photos || []).map((d) => `<li class="error">Cùng tệp ${esc(d.images.map((k) => (KINDS[k] || k).toLowerCase()).join(", "))} với hồ sơ ${d.reference ? esc(d.reference) : "tại cơ quan BHXH " + esc(d.agency_code)} (${esc(STATUS[d.status] || d.status)}).</li>`);
+  const where = (d) => d.reference || t("tại cơ quan BHXH {agency}", {agency: d.agency_code});
+  const dups = (c.same_id_number || []).map((d) => `<li class="error">${esc(t("Số giấy tờ này đã có hồ sơ {where} ({status}).", {where: where(d), status: word(STATUS, d.status)}))}</li>`);
+  const photos = (c.same_photos || []).map((d) => `<li class="error">${esc(t("Cùng tệp {images} với hồ sơ {where} ({status}).", {images: d.images.map((k) => word(KINDS, k).toLowerCase()).join(", "), where: where(d), status: word(STATUS, d.status)}))}</li>`);
   const finds = (c.findings || []).map((x) => `<li class="${esc(x.severity)}">${esc(x.message)}</li>`);
   const all = [...finds, ...dups, ...photos];
-  return all.length ? `<ul>${all.join("")}</ul>` : "<p>Không có cảnh báo.</p>";
+  return all.length ? `<ul>${all.join("")}</ul>` : `<p>${esc(t("Không có cảnh báo."))}</p>`;
 }
 function history(c) {
-  const items = [...(c.timeline || []).map((t) => ({at: t.at, text: STATUS[t.status] || t.status})),
+  const items = [...(c.timeline || []).map((t) => ({at: t.at, text: word(STATUS, t.status)})),
     ...(c.audit || []).filter((e) => String(e.action || "").startsWith("delivery:")).map((e) => ({at: e.at,
-      text: (e.action === "delivery:copy" ? "Bản sao tờ khai qua email" : "Tin nhắn SMS") + (e.status === "failed" ? ": gửi không thành công" : ": đã gửi")}))];
+      text: t(e.action === "delivery:copy" ? "Bản sao tờ khai qua email" : "Tin nhắn SMS") + t(e.status === "failed" ? ": gửi không thành công" : ": đã gửi")}))];
   items.sort((a, b) => String(a.at).localeCompare(String(b.at)));
   return `<ol>${items.map((i) => `<li>${esc(vnTime(i.at))}: ${esc(i.text)}</li>`).join("")}</ol>`;
 }
@@ -193,34 +218,34 @@ async function showCase(id, byRef) {
   const c = await (await api(byRef ? "/v1/review/declarations/by-reference/" + encodeURIComponent(id) : "/v1/review/declarations/" + encodeURIComponent(id))).json();
   queue.current = c.id; renderQueue();
   const qr = (c.enrichment || {}).qr || {};
-  const qrLine = qr.found ? `Đã đọc mã QR (${esc(qr.kind === "bhyt" ? "thẻ BHYT" : "CCCD")}, ${esc(SIDES[qr.side] || qr.side)}).` : `<span class="warning">Không đọc được mã QR: cần đối chiếu thủ công.</span>`;
+  const qrLine = qr.found ? esc(t("Đã đọc mã QR ({kind}, {side}).", {kind: qr.kind === "bhyt" ? t("thẻ BHYT") : "CCCD", side: word(SIDES, qr.side)})) : `<span class="warning">${esc(t("Không đọc được mã QR: cần đối chiếu thủ công."))}</span>`;
   const open = c.status === OPEN;
   const account = c.account && c.account.active;
-  const held = c.account_held ? `<p class="error">Khi xác minh, tài khoản VssID đang hoạt động của mã số BHXH này được giữ nguyên: không cấp mật khẩu mới.</p>` : "";
-  const reasons = REASONS.map((r, i) => `<option value="${i}">${esc(r)}</option>`).join("");
-  $("case").innerHTML = `<h2>Hồ sơ ${esc(c.reference)} – ${esc(STATUS[c.status] || c.status)}</h2>
-    <p>Hạn đến trực tiếp: <strong>${esc(vnDate(c.deadline))}</strong>. Nộp lúc ${esc(vnTime(c.opened_at))}.</p>
+  const held = c.account_held ? `<p class="error">${esc(t("Khi xác minh, tài khoản VssID đang hoạt động của mã số BHXH này được giữ nguyên: không cấp mật khẩu mới."))}</p>` : "";
+  const reasons = REASONS.map((r, i) => `<option value="${i}">${esc(t(r))}</option>`).join("");
+  $("case").innerHTML = `<h2>${esc(t("Hồ sơ {reference} – {status}", {reference: c.reference, status: word(STATUS, c.status)}))}</h2>
+    <p>${esc(t("Hạn đến trực tiếp:"))} <strong>${esc(vnDate(c.deadline))}</strong>. ${esc(t("Nộp lúc {time}.", {time: vnTime(c.opened_at)}))}</p>
     <div class="imgs" id="imgs"></div>
     <p>${qrLine}</p>${compareTable(c)}
-    <h3>Cảnh báo</h3>${signals(c)}
-    <h3>Diễn biến</h3>${history(c)}
-    ${open ? `<h3>Quyết định</h3>
-    <label for="note">Ghi chú khi xác minh / lý do từ chối</label><textarea id="note" rows="2" cols="50"></textarea>
-    <label for="reason-template">Lý do mẫu</label><select id="reason-template"><option value="">— chọn lý do mẫu —</option>${reasons}</select>
-    <p><button id="verify" type="button">Xác minh</button>${account ? `<button id="reissue" type="button" class="secondary">Cấp lại mật khẩu</button>` : ""}<button id="reject" type="button" class="danger">Từ chối</button></p>
+    <h3>${esc(t("Cảnh báo"))}</h3>${signals(c)}
+    <h3>${esc(t("Diễn biến"))}</h3>${history(c)}
+    ${open ? `<h3>${esc(t("Quyết định"))}</h3>
+    <label for="note">${esc(t("Ghi chú khi xác minh / lý do từ chối"))}</label><textarea id="note" rows="2" cols="50"></textarea>
+    <label for="reason-template">${esc(t("Lý do mẫu"))}</label><select id="reason-template"><option value="">${esc(t("— chọn lý do mẫu —"))}</option>${reasons}</select>
+    <p><button id="verify" type="button">${esc(t("Xác minh"))}</button>${account ? `<button id="reissue" type="button" class="secondary">${esc(t("Cấp lại mật khẩu"))}</button>` : ""}<button id="reject" type="button" class="danger">${esc(t("Từ chối", {}, "button"))}</button></p>
     <div id="confirm"></div>` : ""}${held}<p id="msg" role="status"></p>`;
   if (open) {
     $("reason-template").addEventListener("change", (e) => { if (e.target.value !== "") $("note").value = REASONS[+e.target.value]; });
-    $("verify").addEventListener("click", () => confirmThen(`Xác nhận người nộp đã đến và giấy tờ bản gốc khớp với hồ sơ ${c.reference}?`,
+    $("verify").addEventListener("click", () => confirmThen(t("Xác nhận người nộp đã đến và giấy tờ bản gốc khớp với hồ sơ {reference}?", {reference: c.reference}),
       () => decide(c.id, "verify", {note: $("note").value || null})));
     $("reject").addEventListener("click", () => {
-      if (!$("note").value.trim()) { $("msg").textContent = "Nhập hoặc chọn lý do từ chối."; $("note").focus(); return; }
-      confirmThen(`Từ chối hồ sơ ${c.reference}? Người nộp sẽ được báo lý do.`, () => decide(c.id, "reject", {reason: $("note").value}));
+      if (!$("note").value.trim()) { $("msg").textContent = t("Nhập hoặc chọn lý do từ chối."); $("note").focus(); return; }
+      confirmThen(t("Từ chối hồ sơ {reference}? Người nộp sẽ được báo lý do.", {reference: c.reference}), () => decide(c.id, "reject", {reason: $("note").value}));
     });
     if (account) {
       $("reissue").addEventListener("click", () => {
         // A native confirm: the weightiest decision here, it must not be one keypress away.
-        if (confirm("Cấp lại mật khẩu cho tài khoản đang hoạt động? Mật khẩu mới được gửi đến điện thoại đã đăng ký của chủ tài khoản.")) {
+        if (confirm(t("Cấp lại mật khẩu cho tài khoản đang hoạt động? Mật khẩu mới được gửi đến điện thoại đã đăng ký của chủ tài khoản."))) {
           decide(c.id, "verify", {note: $("note").value || null, reissue_password: true});
         }
       });
@@ -233,22 +258,22 @@ function figure(img) {
   const fig = document.createElement("figure");
   let turn = 0;
   const el = document.createElement("img");
-  el.alt = KINDS[img.kind] || img.kind; el.src = img.url;  // same origin: the session cookie goes along
-  const cap = document.createElement("figcaption"); cap.textContent = KINDS[img.kind] || img.kind;
-  const zoom = document.createElement("button"); zoom.type = "button"; zoom.className = "secondary"; zoom.textContent = "Phóng to";
+  el.alt = word(KINDS, img.kind); el.src = img.url;  // same origin: the session cookie goes along
+  const cap = document.createElement("figcaption"); cap.textContent = word(KINDS, img.kind);
+  const zoom = document.createElement("button"); zoom.type = "button"; zoom.className = "secondary"; zoom.textContent = t("Phóng to");
   zoom.setAttribute("aria-pressed", "false");
-  zoom.addEventListener("click", () => { const on = fig.classList.toggle("zoomed"); zoom.textContent = on ? "Thu nhỏ" : "Phóng to"; zoom.setAttribute("aria-pressed", String(on)); });
-  const rotate = document.createElement("button"); rotate.type = "button"; rotate.className = "secondary"; rotate.textContent = "Xoay";
-  rotate.setAttribute("aria-label", `Xoay ${(KINDS[img.kind] || img.kind).toLowerCase()} 90 độ`);
+  zoom.addEventListener("click", () => { const on = fig.classList.toggle("zoomed"); zoom.textContent = t(on ? "Thu nhỏ" : "Phóng to"); zoom.setAttribute("aria-pressed", String(on)); });
+  const rotate = document.createElement("button"); rotate.type = "button"; rotate.className = "secondary"; rotate.textContent = t("Xoay");
+  rotate.setAttribute("aria-label", t("Xoay {kind} 90 độ", {kind: word(KINDS, img.kind).toLowerCase()}));
   rotate.addEventListener("click", () => { turn = (turn + 90) % 360; el.style.transform = `rotate(${turn}deg)`; });
-  zoom.setAttribute("aria-label", `Phóng to hoặc thu nhỏ ${(KINDS[img.kind] || img.kind).toLowerCase()}`);
+  zoom.setAttribute("aria-label", t("Phóng to hoặc thu nhỏ {kind}", {kind: word(KINDS, img.kind).toLowerCase()}));
   fig.append(el, cap, zoom, rotate);
   return fig;
 }
 function confirmThen(question, action) {
   const box = $("confirm");
-  box.className = "confirm"; box.setAttribute("role", "alertdialog"); box.setAttribute("aria-label", "Xác nhận");
-  box.innerHTML = `<p>${esc(question)}</p><button type="button" id="confirm-yes">Xác nhận</button><button type="button" class="secondary" id="confirm-no">Huỷ</button>`;
+  box.className = "confirm"; box.setAttribute("role", "alertdialog"); box.setAttribute("aria-label", t("Xác nhận"));
+  box.innerHTML = `<p>${esc(question)}</p><button type="button" id="confirm-yes">${esc(t("Xác nhận"))}</button><button type="button" class="secondary" id="confirm-no">${esc(t("Huỷ"))}</button>`;
   $("confirm-yes").addEventListener("click", () => { box.innerHTML = ""; box.className = ""; action(); });
   $("confirm-no").addEventListener("click", () => { box.innerHTML = ""; box.className = ""; $("verify").focus(); });
   $("confirm-yes").focus();
@@ -257,15 +282,15 @@ async function decide(id, action, body) {
   try {
     const res = await api(`/v1/review/declarations/${encodeURIComponent(id)}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
     applyRow(await res.json()); await showCase(id);
-    $("msg").textContent = action === "verify" ? "Đã xác minh." : "Đã từ chối.";
-  } catch (e) { $("msg").textContent = "Lỗi: " + e.message; }
+    $("msg").textContent = t(action === "verify" ? "Đã xác minh." : "Đã từ chối.");
+  } catch (e) { $("msg").textContent = t("Lỗi: {message}", {message: e.message}); }
 }
 
 // ---- live events (EventSource: the cookie goes along, it reconnects with Last-Event-ID) ----
 function onEvent(name, raw) {
   const ev = JSON.parse(raw);
   const li = document.createElement("li");
-  li.textContent = `${vnTime(ev.time)} – ${EVENT_WORDS[name] || name}${ev.data && ev.data.reference ? " – hồ sơ " + ev.data.reference : ""}`;
+  li.textContent = `${vnTime(ev.time)} – ${word(EVENT_WORDS, name)}${ev.data && ev.data.reference ? " – " + t("hồ sơ {reference}", {reference: ev.data.reference}) : ""}`;
   $("events").prepend(li);
   while ($("events").children.length > 100) $("events").lastChild.remove();
   if (!(name in STATUS) || name === "draft") return;
@@ -278,6 +303,15 @@ function startEvents() {
   events = new EventSource("/v1/review/events?since=now");
   for (const name of Object.keys(EVENT_WORDS)) events.addEventListener(name, (e) => onEvent(name, e.data));
 }
+
+// A language switch redraws what this file drew (the page's own texts switch in i18n.js):
+// the queue, the open case (fetched again) and who is signed in; the feed keeps its lines.
+onLanguage(() => {
+  if (!session) return;
+  $("who-name").textContent = t("{name} – cơ quan BHXH {agency}", {name: session.operator.name, agency: session.operator.agency_code});
+  renderQueue();
+  if (queue.current) showCase(queue.current).catch(showError);
+});
 
 // A page reload keeps the session (the cookie); the CSRF token comes back with who-am-I.
 fetch("/v1/staff/session", {credentials: "same-origin"}).then(async (res) => {
