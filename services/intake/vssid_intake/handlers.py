@@ -21,6 +21,7 @@ from vssid_intake.domain.errors import (
     NotDeletableError,
     NotFoundError,
     ReferenceTakenError,
+    ScanNotRecordedYetError,
 )
 from vssid_intake.domain.fields import (
     apply_submit_defaults,
@@ -456,10 +457,26 @@ async def account_state(social_insurance_number: str, *, deps: Deps) -> dict[str
 async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     """review's status events move the declaration forward, never back, once each."""
     status = STATUS_BY_EVENT[event.event]
+    if status is Status.AWAITING_VERIFICATION:
+        await _scan_recorded_first(event.subject, deps=deps)
     entry = {"status": status, "at": event.time}
     # Once per status too: a reconciler's re-emit comes under a fresh event id.
     await deps.declarations.record_event(event.subject, event.id, entry, once_per_status=True)
     await deps.declarations.advance(event.subject, status, PREDECESSORS[status])
+
+
+async def _scan_recorded_first(declaration_id: str, *, deps: Deps) -> None:
+    """Review announces `awaiting_verification` once it has the scan, but intake reads the scan
+    from its own durable with no order between the two: never let the status run ahead of the
+    enrichment it announces. Raising makes settle() retry the event shortly (1, 2, 4 ... s,
+    within MAX_DELIVER), by when the scan is recorded."""
+    doc = await deps.declarations.get(declaration_id)
+    if (
+        doc is not None
+        and doc.get("status") == Status.SUBMITTED
+        and deps.declarations.open_enrichment(doc) is None
+    ):
+        raise ScanNotRecordedYetError(declaration_id)
 
 
 async def record_scan(event: Envelope[Scanned], *, deps: Deps) -> None:

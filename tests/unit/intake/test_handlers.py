@@ -37,6 +37,7 @@ from vssid_intake.domain.errors import (
     NotDeletableError,
     NotFoundError,
     QrDecodeError,
+    ScanNotRecordedYetError,
     SessionExpiredError,
     TooManyLoginsError,
     WeakPasswordError,
@@ -272,9 +273,44 @@ async def test_submit_declaration_flags_an_account_already_active(deps: Deps) ->
 # --- other services' events ---------------------------------------------------------------------
 
 
+def scanned_about(declaration_id: str, card: dict[str, Any] | None = None) -> Envelope[Scanned]:
+    """ocr_qr's `scanned` for this declaration, with one warning and a sealed card."""
+    payload = {"card": card or {"full_name": "Nguyễn Văn Bảo"}, "discrepancies": ["address"]}
+    sealed = KEYS.events.seal_json(payload, declaration_id)
+    finding = {"code": "image_blurry", "severity": "warning", "message": "Ảnh mờ.", "image": None}
+    data = {
+        "reference": "4802-XXXXXX",
+        "sealed": sealed,
+        "qr": {"found": True},
+        "findings": [finding],
+    }
+    event = new_event(
+        Event.SCANNED,
+        source="tests",
+        declaration_id=declaration_id,
+        agency_code="4802",
+        data=data,
+        clock=FrozenClock(),
+    )
+    return typed(event, Scanned)
+
+
+async def test_record_status_waits_for_the_scan_it_announces(deps: Deps) -> None:
+    declarations, _ = fakes(deps)
+    declaration_id, _, _ = await submitted(deps)
+    awaiting = event_about(Event.AWAITING_VERIFICATION, declaration_id)
+    with pytest.raises(ScanNotRecordedYetError):
+        await handlers.record_status(awaiting, deps=deps)
+    assert declarations.docs[declaration_id]["status"] == Status.SUBMITTED
+    await handlers.record_scan(scanned_about(declaration_id), deps=deps)
+    await handlers.record_status(awaiting, deps=deps)  # the retry
+    assert declarations.docs[declaration_id]["status"] == Status.AWAITING_VERIFICATION
+
+
 async def test_record_status_moves_forward_once_never_back(deps: Deps) -> None:
     declarations, _ = fakes(deps)
     declaration_id, _, _ = await submitted(deps)
+    await handlers.record_scan(scanned_about(declaration_id), deps=deps)
     awaiting = event_about(Event.AWAITING_VERIFICATION, declaration_id)
     for event in (awaiting, awaiting, event_about(Event.AWAITING_VERIFICATION, declaration_id)):
         await handlers.record_status(event, deps=deps)
@@ -289,30 +325,13 @@ async def test_record_status_moves_forward_once_never_back(deps: Deps) -> None:
 async def test_record_scan_keeps_the_findings_for_the_applicant(deps: Deps) -> None:
     declaration_id, _, _ = await submitted(deps)
     card = {"full_name": "Nguyễn Văn Bảo"}
-    sealed = KEYS.events.seal_json({"card": card, "discrepancies": ["address"]}, declaration_id)
-    findings = [{"code": "image_blurry", "severity": "warning", "message": "Ảnh mờ."}]
-    data = {
-        "reference": "4802-XXXXXX",
-        "sealed": sealed,
-        "qr": {"found": True},
-        "findings": [{**findings[0], "image": None}],  # the wire form of FindingData
-    }
-    scanned = typed(
-        new_event(
-            Event.SCANNED,
-            source="tests",
-            declaration_id=declaration_id,
-            agency_code="4802",
-            data=data,
-            clock=FrozenClock(),
-        ),
-        Scanned,
-    )
-    await handlers.record_scan(scanned, deps=deps)
+    await handlers.record_scan(scanned_about(declaration_id, card), deps=deps)
     enrichment = fakes(deps)[0].docs[declaration_id]["enrichment"]
     assert enrichment == {
         "qr": {"found": True},
-        "findings": [{**findings[0], "image": None}],  # the wire form of FindingData
+        "findings": [
+            {"code": "image_blurry", "severity": "warning", "message": "Ảnh mờ.", "image": None}
+        ],  # the wire form of FindingData
         "card": card,
         "discrepancies": ["address"],
     }
