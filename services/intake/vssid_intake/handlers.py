@@ -38,6 +38,10 @@ SOURCE = "vssid/intake"
 IMAGE_KINDS = ("portrait", "id_front", "id_back")
 
 
+class ScanNotRecordedYetError(Exception):
+    """A status event that arrived before the scan it follows: retried, never dropped."""
+
+
 @dataclass
 class Intake:
     """Everything the use cases need, built once by bootstrap."""
@@ -211,10 +215,25 @@ class Intake:
 
     async def on_status_event(self, event: CloudEvent) -> None:
         status = STATUS_BY_EVENT[event.event]
+        if status is Status.AWAITING_VERIFICATION:
+            await self._scan_recorded_first(event.subject)
         entry = {"status": status, "at": event.time}
         # Once per status too: a reconciler's re-emit comes under a fresh event id.
         await self.store.record_event(event.subject, event.id, entry, once_per_status=True)
         await self.store.advance(event.subject, status, PREDECESSORS[status])
+
+    async def _scan_recorded_first(self, declaration_id: str) -> None:
+        """Review announces `awaiting_verification` once it has the scan, but intake reads the
+        scan from its own durable with no order between the two: never let the status run ahead
+        of the enrichment it announces. Raising makes settle() retry the event shortly (1, 2,
+        4 ... s, within MAX_DELIVER), by when the scan is recorded."""
+        doc = await self.store.get(declaration_id)
+        if (
+            doc is not None
+            and doc.get("status") == Status.SUBMITTED
+            and not doc.get("enrichment_sealed")
+        ):
+            raise ScanNotRecordedYetError(declaration_id)
 
     async def on_scanned(self, event: CloudEvent) -> None:
         sealed = self.keys.events.open_json(event.data["sealed"], event.subject)
