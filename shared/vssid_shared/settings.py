@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,16 +14,24 @@ from vssid_shared.secrets_check import secret_problem
 DEV_SECRET = "dev-only-secret-change-me"  # the placeholder refused outside dev
 
 
-def with_derived_urls(values: dict[str, Any]) -> dict[str, Any]:
-    """Fill `nats_url` and `mongo_url` from host and ports when neither URL was given."""
+@dataclass(frozen=True)
+class PortUrl:
+    """A URL setting that, when not given, is built from `host` and a port setting."""
+
+    url: str  # the URL setting's name, e.g. "nats_url"
+    port: str  # the port setting's name, e.g. "nats_port"
+    default_port: int
+    template: str  # with `{host}` and `{port}`
+
+
+def with_derived_urls(values: dict[str, Any], urls: Iterable[PortUrl]) -> dict[str, Any]:
+    """`values` with each of `urls` that is unset filled from host and its port."""
     host = str(values.get("host") or "127.0.0.1")
     derived = dict(values)
-    if not values.get("nats_url"):
-        derived["nats_url"] = f"nats://{host}:{int(values.get('nats_port') or 4222)}"
-    if not values.get("mongo_url"):
-        port = int(values.get("mongo_port") or 27017)
-        # secantusd advertises a one-member replica set; a direct connection skips discovery.
-        derived["mongo_url"] = f"mongodb://{host}:{port}/?directConnection=true"
+    for url in urls:
+        if not values.get(url.url):
+            port = int(values.get(url.port) or url.default_port)
+            derived[url.url] = url.template.format(host=host, port=port)
     return derived
 
 
@@ -77,13 +87,19 @@ class CommonSettings(BaseSettings):
     # every CLI command and service reaches the same servers as `vssid dev` (one set of names).
     nats_port: int = 4222
     mongo_port: int = 27017
+    # The URLs so derived; a service's settings add theirs to these.
+    port_urls: ClassVar[tuple[PortUrl, ...]] = (
+        PortUrl("nats_url", "nats_port", 4222, "nats://{host}:{port}"),
+        # secantusd advertises a one-member replica set; a direct connection skips discovery.
+        PortUrl("mongo_url", "mongo_port", 27017, "mongodb://{host}:{port}/?directConnection=true"),
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _urls_from_ports(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        return with_derived_urls(values)
+        return with_derived_urls(values, cls.port_urls)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> CommonSettings:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
-from pydantic import model_validator
-
-from vssid_shared.settings import CommonSettings
+from vssid_shared.settings import CommonSettings, PortUrl
 
 
 class NotifierSettings(CommonSettings):
@@ -23,16 +21,8 @@ class NotifierSettings(CommonSettings):
     smtp_port: int = 1025
     mail_http_port: int = 8025
 
-    @model_validator(mode="before")
-    @classmethod
-    def _catcher_urls(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        host = str(values.get("host") or "127.0.0.1")
-        derived = dict(values)
-        if not values.get("smtp_url"):
-            derived["smtp_url"] = f"smtp://{host}:{int(values.get('smtp_port') or 1025)}"
-        if not values.get("sms_url"):
-            port = int(values.get("mail_http_port") or 8025)
-            derived["sms_url"] = f"http://{host}:{port}/api/v1/sms"
-        return derived
+    port_urls: ClassVar[tuple[PortUrl, ...]] = (
+        *CommonSettings.port_urls,
+        PortUrl("smtp_url", "smtp_port", 1025, "smtp://{host}:{port}"),
+        PortUrl("sms_url", "mail_http_port", 8025, "http://{host}:{port}/api/v1/sms"),
+    )
