@@ -11,7 +11,7 @@ Without an endpoint the API's no-op tracer is used and nothing is recorded or se
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, trace
@@ -77,45 +77,53 @@ def context_from(attributes: Mapping[str, Any]) -> context.Context:
 
 
 @contextmanager
-def consuming(
-    consumer: str, subject: str, event_id: str, event_type: str, parent: Mapping[str, Any]
+def _hop(
+    name: str,
+    kind: SpanKind,
+    subject: str,
+    event_id: str,
+    event_type: str,
+    parent: Mapping[str, Any],
+    attributes: Mapping[str, str],
 ) -> Iterator[trace.Span]:
-    """The span of one handler run, child of the span that created the event."""
+    """One hop of an event over NATS: a span, child of the span that created the event."""
     with tracer.start_as_current_span(
-        f"{consumer} process",
+        name,
         context=context_from(parent),
-        kind=SpanKind.CONSUMER,
+        kind=kind,
         attributes={
             "messaging.system": "nats",
-            "messaging.operation.type": "process",
             "messaging.destination.name": subject,
-            "messaging.consumer.group.name": consumer,
             "messaging.message.id": event_id,
-            "cloudevents.event_id": event_id,
             "cloudevents.event_type": event_type,
+            **attributes,
         },
     ) as span:
         yield span
 
 
-@contextmanager
+def consuming(
+    consumer: str, subject: str, event_id: str, event_type: str, parent: Mapping[str, Any]
+) -> AbstractContextManager[trace.Span]:
+    """The span of one handler run, child of the span that created the event."""
+    extra = {
+        "messaging.operation.type": "process",
+        "messaging.consumer.group.name": consumer,
+        "cloudevents.event_id": event_id,
+    }
+    return _hop(
+        f"{consumer} process", SpanKind.CONSUMER, subject, event_id, event_type, parent, extra
+    )
+
+
 def publishing(
     subject: str, event_id: str, event_type: str, parent: Mapping[str, Any]
-) -> Iterator[None]:
+) -> AbstractContextManager[trace.Span]:
     """The relay's span for one event, child of the span that created it."""
-    with tracer.start_as_current_span(
-        f"{subject} publish",
-        context=context_from(parent),
-        kind=SpanKind.PRODUCER,
-        attributes={
-            "messaging.system": "nats",
-            "messaging.operation.type": "send",
-            "messaging.destination.name": subject,
-            "messaging.message.id": event_id,
-            "cloudevents.event_type": event_type,
-        },
-    ):
-        yield
+    extra = {"messaging.operation.type": "send"}
+    return _hop(
+        f"{subject} publish", SpanKind.PRODUCER, subject, event_id, event_type, parent, extra
+    )
 
 
 def install(settings: CommonSettings, *, service: str) -> None:
