@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -20,17 +20,18 @@ class PortUrl:
 
     url: str  # the URL setting's name, e.g. "nats_url"
     port: str  # the port setting's name, e.g. "nats_port"
-    default_port: int
     template: str  # with `{host}` and `{port}`
 
 
-def with_derived_urls(values: dict[str, Any], urls: Iterable[PortUrl]) -> dict[str, Any]:
-    """`values` with each of `urls` that is unset filled from host and its port."""
+def with_derived_urls(
+    values: dict[str, Any], urls: Iterable[PortUrl], default_ports: Mapping[str, int]
+) -> dict[str, Any]:
+    """`values` with each of `urls` that is unset filled from host and its port (or default)."""
     host = str(values.get("host") or "127.0.0.1")
     derived = dict(values)
     for url in urls:
         if not values.get(url.url):
-            port = int(values.get(url.port) or url.default_port)
+            port = int(values.get(url.port) or default_ports[url.port])
             derived[url.url] = url.template.format(host=host, port=port)
     return derived
 
@@ -89,9 +90,9 @@ class CommonSettings(BaseSettings):
     mongo_port: int = 27017
     # The URLs so derived; a service's settings add theirs to these.
     port_urls: ClassVar[tuple[PortUrl, ...]] = (
-        PortUrl("nats_url", "nats_port", 4222, "nats://{host}:{port}"),
+        PortUrl("nats_url", "nats_port", "nats://{host}:{port}"),
         # secantusd advertises a one-member replica set; a direct connection skips discovery.
-        PortUrl("mongo_url", "mongo_port", 27017, "mongodb://{host}:{port}/?directConnection=true"),
+        PortUrl("mongo_url", "mongo_port", "mongodb://{host}:{port}/?directConnection=true"),
     )
 
     @model_validator(mode="before")
@@ -99,7 +100,9 @@ class CommonSettings(BaseSettings):
     def _urls_from_ports(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        return with_derived_urls(values, cls.port_urls)
+        # A port's default is its field's: one number per port, here and in the tuple alike.
+        defaults = {u.port: cls.model_fields[u.port].default for u in cls.port_urls}
+        return with_derived_urls(values, cls.port_urls, defaults)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> CommonSettings:

@@ -23,6 +23,6 @@ class NotifierSettings(CommonSettings):
 
     port_urls: ClassVar[tuple[PortUrl, ...]] = (
         *CommonSettings.port_urls,
-        PortUrl("smtp_url", "smtp_port", 1025, "smtp://{host}:{port}"),
-        PortUrl("sms_url", "mail_http_port", 8025, "http://{host}:{port}/api/v1/sms"),
+        PortUrl("smtp_url", "smtp_port", "smtp://{host}:{port}"),
+        PortUrl("sms_url", "mail_http_port", "http://{host}:{port}/api/v1/sms"),
     )
