@@ -305,7 +305,7 @@ async function renderDone(reference, polls) {
   if (!agencies.length) agencies = await call("/v1/agencies").catch(() => []);
   if (shownReference !== reference) return;  // the screen was left meanwhile
   const agency = agencies.find((a) => a.code === d.agency_code) || {};
-  const deadline = d.visit_deadline ? `<p>${esc(t("Hạn đến cơ quan BHXH:"))} <strong id="deadline">${esc(fromIso(d.visit_deadline))}</strong></p>` : "";
+  const deadline = d.visit_deadline && d.status === "awaiting_verification" ? `<p>${esc(t("Hạn đến cơ quan BHXH:"))} <strong id="deadline">${esc(fromIso(d.visit_deadline))}</strong></p>` : "";
   $("done").innerHTML = `<p>${esc(t("Mã hồ sơ của bạn:"))}</p><p class="ref">${esc(reference)}</p>
     <p>${esc(t("Trạng thái:"))} <strong id="status">${esc(STATUS[d.status] ? t(STATUS[d.status]) : d.status || "")}</strong></p>
     ${deadline}<p>${esc(t("Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục."))}</p>
