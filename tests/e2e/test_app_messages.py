@@ -45,7 +45,7 @@ def refusing_camera(system: System, tmp_path: Path) -> Iterator[WebDriver]:
     driver = webdriver.Chrome(
         service=Service(executable_path=str(page.CHROMEDRIVER)), options=options
     )
-    denied = {"permission": {"name": "videoCapture"}, "setting": "denied"}
+    denied = {"permission": {"name": "camera"}, "setting": "denied"}
     driver.execute_cdp_cmd("Browser.setPermission", {**denied, "origin": system.intake_url})
     try:
         yield driver
