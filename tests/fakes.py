@@ -12,7 +12,7 @@ import copy
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
@@ -29,7 +29,13 @@ from vssid_intake.domain.registry import InsuredPerson, match_material
 from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
 from vssid_intake.domain.statuses import Status
 from vssid_notifier.domain.errors import PermanentDeliveryError, RecordNotWrittenError
-from vssid_review.domain.cases import DECIDABLE, CaseStatus, Operator, QueuePage
+from vssid_review.domain.cases import (
+    DECIDABLE,
+    CaseStatus,
+    Operator,
+    QueuePage,
+    in_queue_filter,
+)
 from vssid_review.ports import StuckKind
 from vssid_shared import reconcile
 from vssid_shared.crypto import Keys, token_hash
@@ -559,22 +565,33 @@ class FakeCases:
                 return self._out(doc)
         return None
 
-    def _page(self, found: list[Doc], limit: int, after: str | None) -> QueuePage:
-        ordered = sorted(found, key=lambda c: c["queue_key"])
-        later = [c for c in ordered if after is None or c["queue_key"] > after]
+    def _page(
+        self, found: list[Doc], limit: int, after: str | None, key: str = "queue_key"
+    ) -> QueuePage:
+        ordered = sorted(found, key=lambda c: c[key])
+        later = [c for c in ordered if after is None or c[key] > after]
         items = [c for c in (self._out(c) for c in later[:limit]) if c is not None]
         more = len(later) > limit and items
-        return QueuePage(items, len(ordered), items[-1]["queue_key"] if more else None)
+        return QueuePage(items, len(ordered), items[-1][key] if more else None)
 
     async def queue(
-        self, agency_code: str, status: str | None, *, limit: int, after: str | None
+        self,
+        agency_code: str,
+        status: str | None,
+        *,
+        limit: int,
+        after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage:
         found = [
             c
             for c in self.docs.values()
-            if c["agency_code"] == agency_code and (not status or c["status"] == status)
+            if c["agency_code"] == agency_code
+            and (not status or c["status"] == status)
+            and in_queue_filter(c, with_findings=with_findings, due_by=due_by)
         ]
-        return self._page(found, limit, after)
+        return self._page(found, limit, after, "due_key" if due_by else "queue_key")
 
     async def search(
         self,
@@ -585,6 +602,8 @@ class FakeCases:
         hashes: dict[str, str],
         limit: int,
         after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage:
         def matches(c: Doc) -> bool:
             return c["reference"] == reference or any(c.get(k) == v for k, v in hashes.items())
@@ -595,6 +614,7 @@ class FakeCases:
             if matches(c)
             and c["agency_code"] == agency_code
             and (not status or c["status"] == status)
+            and in_queue_filter(c, with_findings=with_findings, due_by=due_by)
         ]
         return self._page(found, limit, after)
 

@@ -11,10 +11,12 @@ screen is saved as a screenshot (folder printed) and scanned by axe-core.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -134,6 +136,16 @@ def test_applicant_declares_then_clerk_verifies(
     assert reference.startswith("4802-")
     assert "0236.3721163" in done
     assert "giấy tờ tùy thân" in done
+    # The visit deadline as dd/mm/yyyy, once review has opened the case (the screen asks
+    # again until intake knows it): the date GET /v1/declarations/{id} gives.
+    wait_until(browser, "the deadline", lambda d: d.find_elements(By.ID, "deadline"))
+    stored = json.loads(browser.execute_script("return localStorage.getItem('vssid-draft')"))
+    with httpx.Client(base_url=system.intake_url, timeout=30) as intake:
+        year, month, day = a.status_of(intake, stored["id"], stored["token"])[
+            "visit_deadline"
+        ].split("-")
+    assert text_of(browser, "deadline") == f"{day}/{month}/{year}"
+    assert "Hạn đến cơ quan BHXH:" in text_of(browser, "done")
     screen(browser, folder, "6-success")
 
     # The clerk verifies it in the staff app (desktop), then the applicant looks again.

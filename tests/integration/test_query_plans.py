@@ -202,6 +202,15 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     first = await cases.queue(AGENCY, "awaiting_verification", limit=2, after=None)
     await cases.queue(AGENCY, "awaiting_verification", limit=2, after=first.next_key)
     await cases.queue(AGENCY, None, limit=2, after=first.next_key)
+    # The queue's filters (issue 17): findings, deadline, both, with and without a status.
+    for status in ("awaiting_verification", None):
+        warned = await cases.queue(AGENCY, status, limit=1, after=None, with_findings=True)
+        await cases.queue(AGENCY, status, limit=1, after=warned.next_key, with_findings=True)
+        due = await cases.queue(AGENCY, status, limit=1, after=None, due_by=date(2026, 4, 30))
+        await cases.queue(AGENCY, status, limit=1, after=due.next_key, due_by=date(2026, 4, 30))
+        await cases.queue(
+            AGENCY, status, limit=1, after=None, with_findings=True, due_by=date(2026, 4, 30)
+        )
     hashes = search_hashes(KEYS, "nguyen van bao")
     await cases.search(AGENCY, None, reference="X", hashes=hashes, limit=2, after=None)
     case = await rh.read_case(rh.ReadCase(op, ids[1]), deps=review)

@@ -460,8 +460,13 @@ async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     if status is Status.AWAITING_VERIFICATION:
         await _scan_recorded_first(event.subject, deps=deps)
     entry = {"status": status, "at": event.time}
+    # The visit deadline review set when it opened the case, for the applicant's screens
+    # (`visit_deadline` in GET /v1/declarations/{id}); every status event carries the same one.
+    extra = {"visit_deadline": event.data.deadline.isoformat()}
     # Once per status too: a reconciler's re-emit comes under a fresh event id.
-    await deps.declarations.record_event(event.subject, event.id, entry, once_per_status=True)
+    await deps.declarations.record_event(
+        event.subject, event.id, entry, extra, once_per_status=True
+    )
     await deps.declarations.advance(event.subject, status, PREDECESSORS[status])
 
 

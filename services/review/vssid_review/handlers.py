@@ -20,6 +20,7 @@ from vssid_review.domain.cases import (
     CaseStatus,
     Operator,
     QueuePage,
+    due_key,
     name_hash,
     queue_key,
     visit_deadline,
@@ -77,6 +78,8 @@ class ListCases:
     q: str
     limit: int
     after: str | None
+    with_findings: bool = False  # only cases with at least one finding
+    due_within: int | None = None  # only open cases due within this many days (Vietnam)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,9 @@ async def open_case(event: Envelope[Scanned], *, deps: Deps) -> None:
         "opened_at": now,
         "queue_key": queue_key(now, event.subject),
         "deadline": deadline.isoformat(),
+        # The queue's filters (`with_findings`, `due_within`) each read one index.
+        "warned": bool(findings),
+        "due_key": due_key(deadline.isoformat(), queue_key(now, event.subject)),
         "agency": wire["agency"],
         "send_email_copy": data.send_email_copy,
         "submitted_at": wire["submitted_at"],
@@ -271,9 +277,17 @@ async def find_case_by_reference(command: FindCase, *, deps: Deps) -> Doc:
 async def list_cases(command: ListCases, *, deps: Deps) -> QueuePage:
     """One page of the agency's queue, oldest first; `q` a reference, a name or an ID number."""
     agency, text = command.operator.agency_code, command.q.strip()
+    due_by = None
+    if command.due_within is not None:
+        due_by = vn_date(deps.clock()) + timedelta(days=command.due_within)
     if not text:
         return await deps.cases.queue(
-            agency, command.status, limit=command.limit, after=command.after
+            agency,
+            command.status,
+            limit=command.limit,
+            after=command.after,
+            with_findings=command.with_findings,
+            due_by=due_by,
         )
     return await deps.cases.search(
         agency,
@@ -282,6 +296,8 @@ async def list_cases(command: ListCases, *, deps: Deps) -> QueuePage:
         hashes=search_hashes(deps.keys, text),
         limit=command.limit,
         after=command.after,
+        with_findings=command.with_findings,
+        due_by=due_by,
     )
 
 

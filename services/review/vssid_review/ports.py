@@ -4,7 +4,7 @@ against MongoDB and GridFS, `tests/fakes.py` in memory."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from vssid_review.domain.cases import CaseStatus, Operator, QueuePage
@@ -27,7 +27,14 @@ class Cases(Protocol):
     async def get(self, case_id: str, agency_code: str) -> Doc | None: ...
     async def by_reference(self, reference: str, agency_code: str) -> Doc | None: ...
     async def queue(
-        self, agency_code: str, status: str | None, *, limit: int, after: str | None
+        self,
+        agency_code: str,
+        status: str | None,
+        *,
+        limit: int,
+        after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage: ...
     async def search(
         self,
@@ -38,6 +45,8 @@ class Cases(Protocol):
         hashes: dict[str, str],
         limit: int,
         after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage: ...
     async def decide(
         self, case_id: str, agency_code: str, status: CaseStatus, event: CloudEvent

@@ -1,7 +1,7 @@
 // The applicant app (an ES module, no build step): the five steps of the VssID guide against
 // intake's API. The draft's id and access token stay on this device (localStorage) so the
 // draft can be resumed; nothing else is stored.
-import {lang, onLanguage, t} from "./i18n.js";
+import {lang, onLanguage, say, t} from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
@@ -75,13 +75,13 @@ $("signin").addEventListener("submit", async (e) => {
   try {
     const r = await call("/v1/auth/login", json("POST", {account: $("account").value.trim(), password: $("pw").value}));
     $("change").hidden = !r.must_change_password;
-    $("signin-msg").textContent = r.must_change_password ? t("Vui lòng đổi mật khẩu trước khi tiếp tục.") : t("Đăng nhập thành công.");
+    say($("signin-msg"), r.must_change_password ? "Vui lòng đổi mật khẩu trước khi tiếp tục." : "Đăng nhập thành công.");
   } catch (err) { $("signin-msg").textContent = err.message; }
 });
 $("change-btn").addEventListener("click", async () => {
   try {
     await call("/v1/auth/change-password", json("POST", {account: $("account").value.trim(), password: $("pw").value, new_password: $("newpw").value}));
-    $("change").hidden = true; $("signin-msg").textContent = t("Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới."); $("pw").value = "";
+    $("change").hidden = true; say($("signin-msg"), "Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới."); $("pw").value = "";
   } catch (err) { $("signin-msg").textContent = err.message; }
 });
 
@@ -139,11 +139,11 @@ function stopCamera() {
   $("video").hidden = true; $("camera-stop").hidden = true; $("camera").hidden = false;
 }
 $("camera").addEventListener("click", async () => {
-  if (!navigator.mediaDevices || !window.jsQR) { $("qr-msg").textContent = t("Thiết bị không hỗ trợ camera; hãy chọn ảnh."); return; }
+  if (!navigator.mediaDevices || !window.jsQR) { say($("qr-msg"), "Thiết bị không hỗ trợ camera; hãy chọn ảnh."); return; }
   try { scanning = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false}); }
-  catch { $("qr-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."); return; }
+  catch { say($("qr-msg"), "Không mở được camera; hãy cho phép truy cập camera hoặc chọn ảnh."); return; }
   const video = $("video"); video.srcObject = scanning; video.hidden = false; await video.play();
-  $("camera").hidden = true; $("camera-stop").hidden = false; $("qr-msg").textContent = t("Đưa mã QR vào khung hình…");
+  $("camera").hidden = true; $("camera-stop").hidden = false; say($("qr-msg"), "Đưa mã QR vào khung hình…");
   const canvas = document.createElement("canvas"); const ctx = canvas.getContext("2d", {willReadFrequently: true});
   const tick = async () => {
     if (!scanning) return;
@@ -162,18 +162,18 @@ $("camera").addEventListener("click", async () => {
   };
   tick();
 });
-$("camera-stop").addEventListener("click", () => { stopCamera(); $("qr-msg").textContent = ""; });
+$("camera-stop").addEventListener("click", () => { stopCamera(); say($("qr-msg"), ""); });
 function applyDecoded(r) {
   const f = r.fields || {};
   const filled = r.kind === "cccd"
     ? {full_name: f.full_name, date_of_birth: f.date_of_birth, gender: f.gender, address: f.address, id_document: {type: "cccd", number: f.id_number, issued_on: f.issued_on}}
     : {full_name: f.full_name, social_insurance_number: f.social_insurance_number, date_of_birth: f.date_of_birth, gender: f.gender};
   fillForm(filled);
-  $("qr-msg").textContent = r.kind === "cccd" ? t("Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR.") : t("Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.");
+  say($("qr-msg"), r.kind === "cccd" ? "Đã điền số CCCD, họ tên, địa chỉ, ngày sinh, giới tính và ngày cấp từ mã QR." : "Đã điền mã số BHXH và họ tên từ mã QR thẻ BHYT.");
 }
 $("qr-file").addEventListener("change", async () => {
   const file = $("qr-file").files[0]; if (!file) return;
-  $("qr-msg").textContent = t("Đang đọc mã QR…");
+  say($("qr-msg"), "Đang đọc mã QR…");
   const form = new FormData(); form.append("file", await downscale(file), "qr.jpg");
   try {
     applyDecoded(await call("/v1/qr/decode", {method: "POST", body: form}));
@@ -205,25 +205,25 @@ async function downscale(file) {
   } catch { return file; }
 }
 function markPhotos(d) {
-  for (const img of d.images || []) { uploaded[img.kind] = true; $("state-" + img.kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại."); }
+  for (const img of d.images || []) { uploaded[img.kind] = true; say($("state-" + img.kind), "Đã tải lên. Chọn ảnh khác để chụp lại."); }
 }
 for (const [kind] of PHOTOS) {
   $("photo-" + kind).addEventListener("change", async (e) => {
     const file = e.target.files[0]; if (!file) return;
-    $("err-photo-" + kind).textContent = ""; $("state-" + kind).textContent = t("Đang tải lên…");
+    $("err-photo-" + kind).textContent = ""; say($("state-" + kind), "Đang tải lên…");
     const blob = await downscale(file);
     const preview = $("preview-" + kind); preview.src = URL.createObjectURL(blob); preview.hidden = false;
     const form = new FormData(); form.append("file", blob, file.name || kind + ".jpg");
     try {
       await call(`/v1/declarations/${draft.id}/images/${kind}`, {method: "PUT", body: form});
-      uploaded[kind] = true; $("state-" + kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại.");
-    } catch (err) { uploaded[kind] = false; $("state-" + kind).textContent = ""; $("err-photo-" + kind).textContent = err.message; }
+      uploaded[kind] = true; say($("state-" + kind), "Đã tải lên. Chọn ảnh khác để chụp lại.");
+    } catch (err) { uploaded[kind] = false; say($("state-" + kind), ""); $("err-photo-" + kind).textContent = err.message; }
   });
 }
 $("photos-back").addEventListener("click", () => go("info"));
 $("photos-next").addEventListener("click", () => {
   const missing = PHOTOS.filter(([k]) => !uploaded[k]);
-  if (missing.length) { $("err-photos").textContent = t("Còn thiếu: {list}.", {list: missing.map(([, l]) => t(l).toLowerCase()).join(", ")}); return; }
+  if (missing.length) { say($("err-photos"), "Còn thiếu: {list}.", {list: () => missing.map(([, l]) => t(l).toLowerCase()).join(", ")}); return; }
   $("err-photos").textContent = ""; loadAgencies().then(() => go("agency"));
 });
 
@@ -254,10 +254,10 @@ $("agency-back").addEventListener("click", () => go("photos"));
 $("agency-next").addEventListener("click", async () => {
   clearErrors();
   const code = (document.querySelector("input[name=agency]:checked") || {}).value;
-  if (!code) { $("err-agency_code").textContent = t("Chọn cơ quan BHXH tiếp nhận tờ khai."); return; }
+  if (!code) { say($("err-agency_code"), "Chọn cơ quan BHXH tiếp nhận tờ khai."); return; }
   const body = {agency_code: code, send_email_copy: $("send_email_copy").checked};
   if (consent) {
-    if (!$("consent-ok").checked) { $("err-consent").textContent = t("Cần đồng ý để gửi tờ khai."); return; }
+    if (!$("consent-ok").checked) { say($("err-consent"), "Cần đồng ý để gửi tờ khai."); return; }
     body.consent = {version: consent.version, accepted: true};
   }
   try { await call(`/v1/declarations/${draft.id}`, json("PATCH", body)); go("review"); }
@@ -290,24 +290,36 @@ $("send").addEventListener("click", async () => {
 });
 
 // ---- the success screen, and the status later ----
+// review opens the case a moment after "Gửi" and sets the visit deadline; until intake knows
+// it, the screen asks again every few seconds (a bounded number of times).
+const DEADLINE_POLLS = 15;
+const POLL_MS = 2000;
 async function showDone(reference) {
   shownReference = reference;
+  await renderDone(reference, DEADLINE_POLLS);
+  go("done");
+}
+async function renderDone(reference, polls) {
   let d = {};
   try { d = await call(`/v1/declarations/${draft.id}`); } catch { /* shown without the status */ }
   if (!agencies.length) agencies = await call("/v1/agencies").catch(() => []);
+  if (shownReference !== reference) return;  // the screen was left meanwhile
   const agency = agencies.find((a) => a.code === d.agency_code) || {};
+  const deadline = d.visit_deadline && d.status === "awaiting_verification" ? `<p>${esc(t("Hạn đến cơ quan BHXH:"))} <strong id="deadline">${esc(fromIso(d.visit_deadline))}</strong></p>` : "";
   $("done").innerHTML = `<p>${esc(t("Mã hồ sơ của bạn:"))}</p><p class="ref">${esc(reference)}</p>
     <p>${esc(t("Trạng thái:"))} <strong id="status">${esc(STATUS[d.status] ? t(STATUS[d.status]) : d.status || "")}</strong></p>
-    <p>${esc(t("Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục."))}</p>
+    ${deadline}<p>${esc(t("Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục."))}</p>
     <dl><dt>${esc(t("Cơ quan"))}</dt><dd>${esc(agency.name)}</dd><dt>${esc(t("Địa chỉ"))}</dt><dd>${esc(agency.address)}</dd><dt>${esc(t("Điện thoại"))}</dt><dd>${esc(agency.phone)}</dd></dl>
     <p>${esc(t("Mang theo: giấy tờ tùy thân bản gốc đã khai, và mã hồ sơ ở trên (trên điện thoại hoặc bản in)."))}</p>
     <p><button id="refresh" type="button" class="secondary">${esc(t("Xem lại trạng thái"))}</button></p>`;
   $("refresh").addEventListener("click", () => showDone(reference));
-  go("done");
+  if (!d.visit_deadline && d.status === "submitted" && polls > 0) {
+    setTimeout(() => { if (shownReference === reference && !$("step-done").hidden) renderDone(reference, polls - 1); }, POLL_MS);
+  }
 }
 
-// A language switch redraws what the app drew (the page's own texts switch in i18n.js);
-// typed values stay, and messages already shown stay in the language they were shown in.
+// A language switch redraws what the app drew (the page's own texts and the messages put up
+// with say() switch in locale.js); typed values stay; the server's messages show as sent.
 onLanguage(() => {
   for (const [path, label, o] of FIELDS) {
     document.querySelector(`label[for="${fid(path)}"]`).textContent = t(label);
@@ -316,7 +328,6 @@ onLanguage(() => {
   for (const [kind, label] of PHOTOS) {
     document.querySelector(`label[for="photo-${kind}"]`).textContent = t(label);
     $("preview-" + kind).alt = t("{label} đã chọn", {label: t(label)});
-    if (uploaded[kind]) $("state-" + kind).textContent = t("Đã tải lên. Chọn ảnh khác để chụp lại.");
   }
   if (consent) renderConsent();
   if (agencies.length) renderAgencies();

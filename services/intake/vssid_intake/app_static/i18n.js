@@ -1,6 +1,10 @@
 // The applicant app's English texts (issue 17), for translators: the key is the Vietnamese text
 // exactly as the page shows it (the office guide's wording), the value its English.
 // Server messages (the API's "detail") are never translated here: they show as sent.
+import {translations} from "./locale.js";
+
+export {lang, onLanguage, say, setLanguage, t} from "./locale.js";
+
 export const EN = {
   // the page (index.html)
   "VssID – Đăng ký giao dịch điện tử với cơ quan BHXH": "VssID – Register for electronic transactions with Social Insurance",
@@ -79,6 +83,7 @@ export const EN = {
   "Thông tin kê khai": "Your details", "đã tải lên": "uploaded", "chưa có": "missing",
   "Cơ quan BHXH tiếp nhận": "Receiving social insurance office", "gửi email tờ khai": "a copy of the declaration by email",
   "Mã hồ sơ của bạn:": "Your file reference:", "Trạng thái:": "Status:",
+  "Hạn đến cơ quan BHXH:": "Visit the office by:",
   "Vui lòng đến cơ quan BHXH với giấy tờ tùy thân (CCCD/CMND/Hộ chiếu) để hoàn tất thủ tục.":
     "Please visit the social insurance office with your identity document (CCCD/CMND/passport) to complete the procedure.",
   "Cơ quan": "Office", "Điện thoại": "Phone",
@@ -87,53 +92,6 @@ export const EN = {
   "Xem lại trạng thái": "Check the status again",
 };
 
-// ---- the switch (the same few lines in both apps; each app keeps its own table above) ----
-// Vietnamese is the source text and the key (gettext style), so the Vietnamese wording of the
-// office guide stays exactly where it is written; English is looked up, and a text missing
-// from EN simply shows in Vietnamese. "{name}" marks a value filled in at run time; a key
-// "context|Vietnamese" tells apart one Vietnamese word with two English ones.
-const KEY = "vssid-lang";
-const browserLang = () => (String(navigator.language || "").toLowerCase().startsWith("en") ? "en" : "vi");
-let current = ["vi", "en"].includes(localStorage.getItem(KEY)) ? localStorage.getItem(KEY) : browserLang();
-const listeners = [];
-
-export const lang = () => current;
-export function t(vi, vars = {}, context = "") {
-  const text = current === "en" ? (EN[context + "|" + vi] ?? EN[vi] ?? vi) : vi;
-  return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
-}
-
-// The page's static texts (text nodes and a few attributes), remembered in Vietnamese once.
-const ATTRS = ["placeholder", "aria-label", "alt", "title"];
-const texts = [];
-const attrs = [];
-function remember() {
-  const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) if (n.data.trim()) texts.push([n, n.data]);
-  for (const el of document.querySelectorAll(ATTRS.map((a) => `[${a}]`).join(","))) {
-    for (const a of ATTRS) if (el.hasAttribute(a)) attrs.push([el, a, el.getAttribute(a)]);
-  }
-}
-function translateStatic() {
-  for (const [node, vi] of texts) {
-    const key = vi.trim();
-    node.data = vi.replace(key, t(key));
-  }
-  for (const [el, a, vi] of attrs) el.setAttribute(a, t(vi));
-}
-export function onLanguage(listener) { listeners.push(listener); }
-export function setLanguage(next) {
-  current = next === "en" ? "en" : "vi";
-  localStorage.setItem(KEY, current);
-  show();
-  for (const listener of listeners) listener(current);
-}
-function show() {
-  document.documentElement.lang = current;
-  translateStatic();
-  for (const b of document.querySelectorAll("button[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === current));
-}
-// Runs when imported: before the app renders anything, so only the page's own texts are kept.
-remember();
-for (const b of document.querySelectorAll("button[data-lang]")) b.addEventListener("click", () => setLanguage(b.dataset.lang));
-show();
+// The switch itself (t, say, the static texts, the buttons) is vssid_shared's locale.js, the
+// same file in both apps; it gets this table here.
+translations(EN);

@@ -5,51 +5,23 @@ from __future__ import annotations
 from importlib.resources import files
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from vssid_shared.api_errors import ApiError
+from vssid_shared.static_assets import CSS, JS, app_headers, static_assets
 
-# Script and style only from the app's own files; photos previewed as blob: URLs; the API on
-# the same origin; nothing framed.
-APP_CSP = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' blob:",
-        "media-src 'self' blob:",  # the live camera preview
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-APP_HEADERS = {
-    "Content-Security-Policy": APP_CSP,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
-JS = "text/javascript; charset=utf-8"
-# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it).
+APP_HEADERS = app_headers("no-cache")
+# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it);
+# locale.js (the language switch) comes from vssid_shared.
 ASSETS = {
     "app.js": JS,
     "i18n.js": JS,  # the English texts (issue 17)
-    "app.css": "text/css; charset=utf-8",
+    "app.css": CSS,
     "vendor/jsQR.js": JS,
 }
 
 
-class AssetNotFoundError(ApiError):
-    status = 404
-    code = "not_found"
-    message = "Không tìm thấy tệp."
-
-
 def register_applicant_app(api: FastAPI) -> None:
-    static = files("vssid_intake") / "app_static"
-    html = (static / "index.html").read_text(encoding="utf-8")
-    assets = {name: static.joinpath(*name.split("/")).read_bytes() for name in ASSETS}
+    html = (files("vssid_intake") / "app_static" / "index.html").read_text(encoding="utf-8")
 
     @api.get("/app", include_in_schema=False)
     async def app_root() -> RedirectResponse:
@@ -59,8 +31,6 @@ def register_applicant_app(api: FastAPI) -> None:
     async def app_page() -> HTMLResponse:
         return HTMLResponse(html, headers=APP_HEADERS)
 
-    @api.get("/app/static/{name:path}", include_in_schema=False)
-    async def app_asset(name: str) -> Response:
-        if name not in assets:
-            raise AssetNotFoundError
-        return Response(assets[name], media_type=ASSETS[name], headers=APP_HEADERS)
+    api.include_router(
+        static_assets("vssid_intake", "app_static", ASSETS, APP_HEADERS), prefix="/app"
+    )

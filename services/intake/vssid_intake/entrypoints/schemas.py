@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,6 +69,14 @@ class DeclarationOut(BaseModel):
     status: str
     status_label: str
     reference: str | None = None
+    visit_deadline: date | None = Field(
+        None,
+        description=(
+            "The last day to come to the office with the ID card (hạn đến cơ quan BHXH; ISO "
+            "date, the app shows dd/mm/yyyy): set once review opened the case "
+            "(awaiting_verification), null before."
+        ),
+    )
     timeline: list[TimelineEntry]
     images: list[ImageOut]
     enrichment: dict[str, Any] | None = None

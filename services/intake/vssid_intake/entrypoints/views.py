@@ -30,6 +30,8 @@ def declaration_view(doc: Doc, store: Declarations) -> dict[str, Any]:
         "status": doc["status"],
         "status_label": STATUS_LABELS.get(doc["status"], doc["status"]),
         "reference": doc.get("reference"),
+        # The last day to come to the office (ISO date), once review has opened the case.
+        "visit_deadline": doc.get("visit_deadline"),
         "timeline": [{"status": e["status"], "at": e["at"]} for e in timeline],
         "images": sorted(images, key=lambda i: str(i["kind"])),
         "enrichment": store.open_enrichment(doc),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from vssid_review.domain.cases import CaseStatus, queue_key
+from vssid_review.domain.cases import CaseStatus, due_key, queue_key
 from vssid_shared.mongo import Doc
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MARK = "cases-history-apart-v1"
+FILTERS_MARK = "cases-queue-filters-v1"
 CLOSED_WITH_PHOTOS = (CaseStatus.REJECTED, CaseStatus.EXPIRED)
 
 
@@ -66,3 +67,25 @@ async def _move_entry(store: CaseStore, case_id: str, n: int, entry: Doc) -> Non
         await store.delivered(case_id, entry)
     else:
         await store.audit(case_id, entry, entry_id=f"{case_id}:moved:{n}")
+
+
+async def add_filter_keys(cases: AsyncCollection[Doc]) -> int:
+    """Cases stored before the queue's server-side filters (issue 17) get `warned` and
+    `due_key`, the fields the filters' indexes read; once per database, like `migrate`."""
+    marks = cases.database["migrations"]
+    if await marks.find_one({"_id": FILTERS_MARK}) is not None:
+        return 0
+    changed = 0
+    shown = {"findings": 1, "deadline": 1, "queue_key": 1, "warned": 1, "due_key": 1}
+    async for case in cases.find({}, shown):
+        fields: Doc = {}
+        if "warned" not in case:
+            fields["warned"] = bool(case.get("findings"))
+        if "due_key" not in case and case.get("deadline") and case.get("queue_key"):
+            fields["due_key"] = due_key(case["deadline"], case["queue_key"])
+        if fields:
+            await cases.update_one({"_id": case["_id"]}, {"$set": fields})
+            changed += 1
+    with contextlib.suppress(DuplicateKeyError):
+        await marks.insert_one({"_id": FILTERS_MARK, "cases": changed})
+    return changed

@@ -10,13 +10,19 @@ delivery receipts (`case_deliveries`).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from vssid_review.domain.cases import DECIDABLE, CaseStatus, QueuePage
+from vssid_review.domain.cases import (
+    DECIDABLE,
+    CaseStatus,
+    QueuePage,
+    due_key_bound,
+    in_queue_filter,
+)
 from vssid_review.ports import StuckKind
 from vssid_shared import reconcile
 from vssid_shared.envelope import CloudEvent
@@ -26,6 +32,7 @@ from vssid_shared.outbox import PENDING, pending
 COLLECTION = "cases"  # also an outbox the relay drains
 
 LIST_FIELDS = {"sealed": 0, PENDING: 0}
+QUEUE_BY_STATUS = [("agency_code", ASCENDING), ("status", ASCENDING)]
 # How much of a case's history its detail view carries: the newest entries.
 HISTORY_LIMIT = 200
 
@@ -42,6 +49,12 @@ class CaseStore:
         await cases.create_index(
             [("agency_code", ASCENDING), ("status", ASCENDING), ("queue_key", ASCENDING)]
         )
+        # The queue's filters (CONTRACT §4): `with_findings` an equality on `warned`,
+        # `due_within` open cases by `due_key` (deadline, then the queue order).
+        for prefix in ([("agency_code", ASCENDING)], QUEUE_BY_STATUS):
+            await cases.create_index([*prefix, ("warned", ASCENDING), ("queue_key", ASCENDING)])
+        await cases.create_index([*QUEUE_BY_STATUS, ("due_key", ASCENDING)])
+        await cases.create_index([*QUEUE_BY_STATUS, ("warned", ASCENDING), ("due_key", ASCENDING)])
         await cases.create_index([("reference", ASCENDING)], unique=True)
         await cases.create_index([("id_number_hash", ASCENDING)])
         await cases.create_index([("name_hash", ASCENDING)])
@@ -74,18 +87,34 @@ class CaseStore:
         return case if case is not None and case["agency_code"] == agency_code else None
 
     async def queue(
-        self, agency_code: str, status: str | None, *, limit: int, after: str | None
+        self,
+        agency_code: str,
+        status: str | None,
+        *,
+        limit: int,
+        after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage:
-        """One page of the agency's cases, oldest first, after the key of the last one seen."""
+        """One page of the agency's cases, oldest first, after the key of the last one seen;
+        with a `due_by`, the open cases due by then, soonest deadline first."""
         query: Doc = {"agency_code": agency_code}
+        key = "queue_key"
+        if due_by is not None:
+            if status and status != CaseStatus.AWAITING_VERIFICATION:
+                return QueuePage([], 0, None)  # only an open case has a visit due
+            status, key = CaseStatus.AWAITING_VERIFICATION, "due_key"
+            query["due_key"] = {"$lt": due_key_bound(due_by)}
         if status:
             query["status"] = status
+        if with_findings:
+            query["warned"] = True
         total = await self._collection.count_documents(query)
         if after is not None:
-            query["queue_key"] = {"$gt": after}
-        cursor = self._collection.find(query, LIST_FIELDS).sort("queue_key", ASCENDING)
+            query[key] = {**query.get(key, {}), "$gt": after}
+        cursor = self._collection.find(query, LIST_FIELDS).sort(key, ASCENDING)
         found = await cursor.limit(limit + 1).to_list(None)
-        return self._page(found, total, limit)
+        return self._page(found, total, limit, key)
 
     async def search(
         self,
@@ -96,8 +125,11 @@ class CaseStore:
         hashes: dict[str, str],
         limit: int,
         after: str | None,
+        with_findings: bool = False,
+        due_by: date | None = None,
     ) -> QueuePage:
-        """Cases found by reference or by a keyed hash: one indexed equality each, merged here.
+        """Cases found by reference or by a keyed hash: one indexed equality each, merged here,
+        the status and the filters checked on the few found.
 
         (An `$or` of them would be one query, but no server serves an `$or` from one index.)
         """
@@ -105,17 +137,21 @@ class CaseStore:
         lookups = [{"reference": reference}, *({k: v} for k, v in hashes.items())]
         for lookup in lookups:
             async for case in self._collection.find(lookup, LIST_FIELDS):
-                if case["agency_code"] == agency_code and (not status or case["status"] == status):
+                if (
+                    case["agency_code"] == agency_code
+                    and (not status or case["status"] == status)
+                    and in_queue_filter(case, with_findings=with_findings, due_by=due_by)
+                ):
                     found[case["_id"]] = case
         ordered = sorted(found.values(), key=lambda c: str(c.get("queue_key", "")))
         later = [c for c in ordered if after is None or str(c.get("queue_key", "")) > after]
         return self._page(later[: limit + 1], len(ordered), limit)
 
     @staticmethod
-    def _page(found: list[Doc], total: int, limit: int) -> QueuePage:
+    def _page(found: list[Doc], total: int, limit: int, key: str = "queue_key") -> QueuePage:
         items = found[:limit]
         more = len(found) > limit and items
-        return QueuePage(items, total, items[-1]["queue_key"] if more else None)
+        return QueuePage(items, total, items[-1][key] if more else None)
 
     async def decide(
         self, case_id: str, agency_code: str, status: CaseStatus, event: CloudEvent
@@ -189,9 +225,9 @@ class CaseStore:
 
     async def migrate_history(self) -> int:
         """Cases of the old layout (history inside the case) rewritten; 0 once migrated."""
-        from vssid_review.adapters.case_migration import migrate
+        from vssid_review.adapters.case_migration import add_filter_keys, migrate
 
-        return await migrate(self._collection, self)
+        return await migrate(self._collection, self) + await add_filter_keys(self._collection)
 
     # --- the sweeper: deadlines as data, claimed by conditional updates ----------------------
 

@@ -40,6 +40,29 @@ def queue_key(opened_at: datetime, case_id: str) -> str:
     return f"{opened_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}|{case_id}"
 
 
+def due_key(deadline: str, queue_key: str) -> str:
+    """The key the queue is ordered by when filtered on the deadline (CONTRACT §4 `due_within`):
+    the deadline (ISO date, fixed width) then the queue order, one indexed field, so "deadline
+    on or before D" and "after the last one seen" are one range on it."""
+    return f"{deadline}|{queue_key}"
+
+
+def due_key_bound(due_by: date) -> str:
+    """Every `due_key` of a deadline on or before `due_by` sorts below this (the next day)."""
+    return (due_by + timedelta(days=1)).isoformat()
+
+
+def in_queue_filter(case: Doc, *, with_findings: bool, due_by: date | None) -> bool:
+    """The queue filters checked on one case (for the few a search finds): at least one
+    finding; open, with its deadline on or before `due_by`."""
+    if with_findings and not case.get("findings"):
+        return False
+    if due_by is None:
+        return True
+    open_case = case.get("status") == CaseStatus.AWAITING_VERIFICATION
+    return open_case and str(case.get("deadline", "")) <= due_by.isoformat()
+
+
 def name_hash(keys: Keys, full_name: str | None) -> str | None:
     """The keyed hash staff search a name by: accent- and case-insensitive, never clear text."""
     key = name_key(full_name) if full_name else ""

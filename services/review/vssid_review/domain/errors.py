@@ -56,12 +56,6 @@ class UnauthorizedError(CaseError):
     message = "Thiếu hoặc sai mã truy cập của cán bộ."
 
 
-class AssetNotFoundError(CaseError):
-    status = 404
-    code = "not_found"
-    message = "Không tìm thấy tệp."
-
-
 class CsrfError(CaseError):
     status = 403
     code = "csrf_failed"

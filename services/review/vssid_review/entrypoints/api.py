@@ -51,6 +51,13 @@ Q_HELP = (
     "numbers are compared by keyed hash, the whole name, not a part of it."
 )
 CURSOR_HELP = "Opaque: taken from the `Link` header of the previous page, never built by hand."
+FINDINGS_HELP = "Only declarations with at least one finding (the `findings` count above 0)."
+DUE_HELP = (
+    "Only open declarations (awaiting_verification) whose visit deadline is at most this many "
+    "days away (Vietnam calendar; today's and overdue ones included), soonest deadline first. "
+    "With another `status` the page is empty."
+)
+MAX_DUE_DAYS = 366
 QUEUE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One page of the agency's declarations, oldest first.",
@@ -66,7 +73,10 @@ QUEUE_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
         "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
     },
-    422: {"description": "`limit` out of range or a `cursor` this server did not hand out."},
+    422: {
+        "description": "`limit` or `due_within` out of range, or a `cursor` this server did "
+        "not hand out."
+    },
 }
 
 
@@ -111,9 +121,12 @@ async def queue(
     q: Annotated[str | None, Query(max_length=200, description=Q_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=400, description=CURSOR_HELP)] = None,
+    with_findings: Annotated[bool, Query(description=FINDINGS_HELP)] = False,
+    due_within: Annotated[int | None, Query(ge=0, le=MAX_DUE_DAYS, description=DUE_HELP)] = None,
 ) -> JSONResponse:
     after = decode_cursor(cursor) if cursor else None
-    page = await list_cases(ListCases(op, status, q or "", limit, after), deps=deps)
+    command = ListCases(op, status, q or "", limit, after, with_findings, due_within)
+    page = await list_cases(command, deps=deps)
     headers = {"X-Total-Count": str(page.total)}
     if page.next_key is not None:
         following = request.url.include_query_params(cursor=encode_cursor(page.next_key))

@@ -5,59 +5,31 @@ from __future__ import annotations
 from importlib.resources import files
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
-from vssid_review.domain.errors import AssetNotFoundError
+from vssid_shared.static_assets import CSS, JS, app_headers, static_assets
 
-# Strict CSP: script and style only from the page's own files (never inline), images from the
-# API (fetched, then shown as blob: URLs), nothing framed, forms and <base> locked down.
-PAGE_CSP = "; ".join(
-    (
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' blob:",
-        "media-src 'self' blob:",  # the counter QR scan's camera preview
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-PAGE_HEADERS = {
-    "Content-Security-Policy": PAGE_CSP,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-JS = "text/javascript; charset=utf-8"
-# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it).
+# Strict CSP (vssid_shared.static_assets.APP_CSP); never cached: the page shows cases.
+PAGE_HEADERS = app_headers("no-store")
+# jsQR is vendored from npm by scripts/vendor-npm.sh (Apache-2.0, its LICENSE beside it);
+# locale.js (the language switch) comes from vssid_shared.
 ASSETS = {
     "page.js": JS,
     "i18n.js": JS,  # the English texts (issue 17)
     "scan.js": JS,  # the counter QR scan
-    "page.css": "text/css; charset=utf-8",
+    "page.css": CSS,
     "vendor/jsQR.js": JS,
 }
 
 
 def page_router() -> APIRouter:
-    """The page and its two files, read once."""
+    """The page and its files, read once."""
     router = APIRouter(include_in_schema=False)
-    static = files("vssid_review") / "static"
-    html = (static / "index.html").read_text(encoding="utf-8")
-    assets = {name: static.joinpath(*name.split("/")).read_bytes() for name in ASSETS}
+    html = (files("vssid_review") / "static" / "index.html").read_text(encoding="utf-8")
 
     @router.get("/", response_class=HTMLResponse)
     async def page() -> HTMLResponse:
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    @router.get("/static/{name:path}")
-    async def asset(name: str) -> Response:
-        if name not in assets:
-            raise AssetNotFoundError
-        return Response(assets[name], media_type=ASSETS[name], headers=PAGE_HEADERS)
-
+    router.include_router(static_assets("vssid_review", "static", ASSETS, PAGE_HEADERS))
     return router

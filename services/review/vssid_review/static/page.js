@@ -1,7 +1,7 @@
 // The staff app (an ES module, no build step): sign-in, queue, one case, decisions, live events.
 // A separate file: the page's CSP allows no inline script. The session is an HttpOnly cookie;
 // every state-changing request carries the session's CSRF token in X-CSRF-Token.
-import {onLanguage, t} from "./i18n.js";
+import {onLanguage, say, t} from "./i18n.js";
 import {cameraAvailable, referenceIn, startScan, stopScan} from "./scan.js";
 
 const $ = (id) => document.getElementById(id);
@@ -42,7 +42,7 @@ async function api(path, options = {}) {
   const headers = {...(options.headers || {})};
   if (options.method && options.method !== "GET") headers["X-CSRF-Token"] = session ? session.csrf_token : "";
   const res = await fetch(path, {...options, headers, credentials: "same-origin"});
-  if (res.status === 401 && session) signedOut(t("Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại."));
+  if (res.status === 401 && session) signedOut("Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại.");
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new Error((body.detail && body.detail[0] && body.detail[0].message) || t("Lỗi {status}", {status: res.status}));
@@ -62,7 +62,7 @@ function signedOut(message) {
   if (events) { events.close(); events = null; }
   stopScan(); scanButtons(false);
   $("who").hidden = true; $("work").hidden = true; $("signin-view").hidden = false;
-  $("signin-msg").textContent = message || "";
+  say($("signin-msg"), message || "");
   $("password").value = ""; $("code").value = "";
   $("login").focus();
 }
@@ -70,15 +70,15 @@ $("signin").addEventListener("submit", async (e) => {
   e.preventDefault();
   const body = {login: $("login").value.trim(), password: $("password").value, code: $("code").value.trim()};
   if (!body.login || !body.password || !/^\d{6}$/.test(body.code)) {
-    $("signin-msg").textContent = t("Nhập tên đăng nhập, mật khẩu và mã xác thực 6 số."); return;
+    say($("signin-msg"), "Nhập tên đăng nhập, mật khẩu và mã xác thực 6 số."); return;
   }
-  $("signin-msg").textContent = t("Đang đăng nhập…");
+  say($("signin-msg"), "Đang đăng nhập…");
   try { signedIn(await (await api("/v1/staff/session", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})).json()); }
   catch (err) { $("signin-msg").textContent = err.message; $("code").value = ""; }
 });
 $("signout").addEventListener("click", async () => {
   try { await api("/v1/staff/session", {method: "DELETE"}); } catch { /* signed out either way */ }
-  signedOut(t("Đã đăng xuất."));
+  signedOut("Đã đăng xuất.");
 });
 
 // ---- queue: loaded page by page, kept current from the live events (never refetched) ----
@@ -87,20 +87,14 @@ function query() {
   const p = new URLSearchParams();
   if ($("status").value) p.set("status", $("status").value);
   if ($("q").value.trim()) p.set("q", $("q").value.trim());
+  // The filters are the server's (CONTRACT §4 additions), so counts and pages include them.
+  if ($("only-findings").checked) p.set("with_findings", "true");
+  if ($("only-due").checked) p.set("due_within", String(DUE_DAYS));
   const s = p.toString();
   return "/v1/review/queue" + (s ? "?" + s : "");
 }
-function daysLeft(deadline) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(deadline || ""); if (!m) return Infinity;
-  return (Date.UTC(+m[1], m[2] - 1, +m[3]) - Date.now()) / 86400000;
-}
-function visible(c) {
-  if ($("only-findings").checked && !c.findings) return false;
-  if ($("only-due").checked && daysLeft(c.deadline) > DUE_DAYS) return false;
-  return true;
-}
 function renderQueue() {
-  const rows = [...queue.rows.values()].filter(visible);
+  const rows = [...queue.rows.values()];
   $("queue").innerHTML = rows.map((c) => `<tr class="case${c.id === queue.current ? " current" : ""}" data-id="${esc(c.id)}">`
     + `<td><button type="button" data-id="${esc(c.id)}">${esc(c.reference)}</button></td><td>${esc(word(STATUS, c.status))}</td>`
     + `<td>${esc(vnDate(c.deadline))}</td><td>${c.findings ? `<span class="warning">${esc(t("{n} cảnh báo", {n: c.findings}))}</span>` : ""}${c.qr_found === false ? ` <span class="warning">${esc(t("không đọc được QR"))}</span>` : ""}</td></tr>`).join("");
@@ -124,12 +118,18 @@ async function loadPage(path) {
   renderQueue();
 }
 async function loadQueue() { queue.rows.clear(); queue.next = null; await loadPage(query()); }
-function matchesFilter(status) { return !$("status").value || $("status").value === status; }
+// What a live event can tell of a row against the filters: its status (a case due soon is an
+// open one); a new case's findings and how its deadline compares are the server's to say.
+function matchesFilter(status) {
+  if ($("only-due").checked && status !== OPEN) return false;
+  return !$("status").value || $("status").value === status;
+}
+const filtered = () => $("only-findings").checked || $("only-due").checked;
 function applyRow(c) {
   const known = queue.rows.get(c.id);
   if (known) {
     if (!matchesFilter(c.status)) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
-  } else if (matchesFilter(c.status) && !$("q").value.trim()) {
+  } else if (matchesFilter(c.status) && !$("q").value.trim() && !filtered()) {
     // Oldest first: a new case belongs at the end, so it is shown once the last page is loaded.
     queue.total += 1;
     if (!queue.next) queue.rows.set(c.id, c);
@@ -144,28 +144,28 @@ $("search").addEventListener("submit", (e) => {
   if (/^\d{4}-[A-Z0-9]{4,}$/i.test(text)) showCase(text, true).catch(showError);
 });
 $("status").addEventListener("change", () => loadQueue().catch(showError));
-for (const id of ["only-findings", "only-due"]) $(id).addEventListener("change", renderQueue);
+for (const id of ["only-findings", "only-due"]) $(id).addEventListener("change", () => loadQueue().catch(showError));
 $("more").addEventListener("click", () => queue.next && loadPage(queue.next).catch(showError));
 // ---- the counter scan: the QR code on the applicant's copy (paper or phone) opens the case ----
 function scanButtons(on) { $("scan").hidden = on; $("scan-stop").hidden = !on; }
 $("scan").addEventListener("click", async () => {
-  if (!cameraAvailable()) { $("scan-msg").textContent = t("Trình duyệt không hỗ trợ camera; hãy nhập mã hồ sơ."); return; }
+  if (!cameraAvailable()) { say($("scan-msg"), "Trình duyệt không hỗ trợ camera; hãy nhập mã hồ sơ."); return; }
   // Shown before the camera opens: the very first frame may already hold the code.
   scanButtons(true);
-  $("scan-msg").textContent = t("Đưa mã QR trên tờ khai vào khung hình…");
+  say($("scan-msg"), "Đưa mã QR trên tờ khai vào khung hình…");
   try { await startScan($("scan-video"), scanned); }
-  catch { stopScan(); scanButtons(false); $("scan-msg").textContent = t("Không mở được camera; hãy cho phép truy cập camera hoặc nhập mã hồ sơ."); }
+  catch { stopScan(); scanButtons(false); say($("scan-msg"), "Không mở được camera; hãy cho phép truy cập camera hoặc nhập mã hồ sơ."); }
 });
-$("scan-stop").addEventListener("click", () => { stopScan(); scanButtons(false); $("scan-msg").textContent = ""; });
+$("scan-stop").addEventListener("click", () => { stopScan(); scanButtons(false); say($("scan-msg"), ""); });
 function scanned(text) {
   const reference = referenceIn(text);
-  if (!reference) { $("scan-msg").textContent = t("Mã QR này không chứa mã hồ sơ."); return false; }  // scanning goes on
+  if (!reference) { say($("scan-msg"), "Mã QR này không chứa mã hồ sơ."); return false; }  // scanning goes on
   scanButtons(false);
-  $("scan-msg").textContent = t("Đã đọc mã hồ sơ {reference}.", {reference});
-  showCase(reference, true).catch((err) => { $("scan-msg").textContent = t("Lỗi: {message}", {message: err.message}); });
+  say($("scan-msg"), "Đã đọc mã hồ sơ {reference}.", {reference});
+  showCase(reference, true).catch((err) => { say($("scan-msg"), "Lỗi: {message}", {message: err.message}); });
   return true;
 }
-function showError(err) { $("shown").textContent = t("Lỗi: {message}", {message: err.message}); }
+function showError(err) { say($("shown"), "Lỗi: {message}", {message: err.message}); }
 
 // ---- one case ----
 const COMPARED = [["full_name", "Họ và tên"], ["date_of_birth", "Ngày sinh"], ["gender", "Giới tính"], ["id_number", "Số giấy tờ"],
@@ -214,7 +214,11 @@ function history(c) {
   items.sort((a, b) => String(a.at).localeCompare(String(b.at)));
   return `<ol>${items.map((i) => `<li>${esc(vnTime(i.at))}: ${esc(i.text)}</li>`).join("")}</ol>`;
 }
-async function showCase(id, byRef) {
+// The open case's message (a decision's outcome, a missing reason), kept so that the case
+// drawn again in another language shows it again, translated.
+let caseMsg = null;
+function caseSay(vi, vars = {}) { caseMsg = {vi, vars}; say($("msg"), vi, vars); }
+async function showCase(id, byRef, message = null) {
   const c = await (await api(byRef ? "/v1/review/declarations/by-reference/" + encodeURIComponent(id) : "/v1/review/declarations/" + encodeURIComponent(id))).json();
   queue.current = c.id; renderQueue();
   const qr = (c.enrichment || {}).qr || {};
@@ -239,7 +243,7 @@ async function showCase(id, byRef) {
     $("verify").addEventListener("click", () => confirmThen(t("Xác nhận người nộp đã đến và giấy tờ bản gốc khớp với hồ sơ {reference}?", {reference: c.reference}),
       () => decide(c.id, "verify", {note: $("note").value || null})));
     $("reject").addEventListener("click", () => {
-      if (!$("note").value.trim()) { $("msg").textContent = t("Nhập hoặc chọn lý do từ chối."); $("note").focus(); return; }
+      if (!$("note").value.trim()) { caseSay("Nhập hoặc chọn lý do từ chối."); $("note").focus(); return; }
       confirmThen(t("Từ chối hồ sơ {reference}? Người nộp sẽ được báo lý do.", {reference: c.reference}), () => decide(c.id, "reject", {reason: $("note").value}));
     });
     if (account) {
@@ -252,6 +256,7 @@ async function showCase(id, byRef) {
     }
   }
   for (const img of c.images) $("imgs").appendChild(figure(img));
+  if (message) caseSay(message.vi, message.vars); else caseMsg = null;
   $("case").focus();
 }
 function figure(img) {
@@ -281,9 +286,9 @@ function confirmThen(question, action) {
 async function decide(id, action, body) {
   try {
     const res = await api(`/v1/review/declarations/${encodeURIComponent(id)}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-    applyRow(await res.json()); await showCase(id);
-    $("msg").textContent = t(action === "verify" ? "Đã xác minh." : "Đã từ chối.");
-  } catch (e) { $("msg").textContent = t("Lỗi: {message}", {message: e.message}); }
+    applyRow(await res.json());
+    await showCase(id, false, {vi: action === "verify" ? "Đã xác minh." : "Đã từ chối.", vars: {}});
+  } catch (e) { caseSay("Lỗi: {message}", {message: e.message}); }
 }
 
 // ---- live events (EventSource: the cookie goes along, it reconnects with Last-Event-ID) ----
@@ -304,13 +309,14 @@ function startEvents() {
   for (const name of Object.keys(EVENT_WORDS)) events.addEventListener(name, (e) => onEvent(name, e.data));
 }
 
-// A language switch redraws what this file drew (the page's own texts switch in i18n.js):
-// the queue, the open case (fetched again) and who is signed in; the feed keeps its lines.
+// A language switch redraws what this file drew (the page's own texts and the messages put up
+// with say() switch in locale.js): the queue, the open case (fetched again, its message kept)
+// and who is signed in; the feed keeps its lines.
 onLanguage(() => {
   if (!session) return;
   $("who-name").textContent = t("{name} – cơ quan BHXH {agency}", {name: session.operator.name, agency: session.operator.agency_code});
   renderQueue();
-  if (queue.current) showCase(queue.current).catch(showError);
+  if (queue.current) showCase(queue.current, false, caseMsg).catch(showError);
 });
 
 // A page reload keeps the session (the cookie); the CSRF token comes back with who-am-I.
