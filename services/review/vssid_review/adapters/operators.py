@@ -42,11 +42,6 @@ class OperatorStore:
             return None
         return Operator(doc["_id"], doc["name"], doc["agency_code"])
 
-    @property
-    def database(self) -> AsyncDatabase[Doc]:
-        """Where staff sign-in keeps its credentials, sessions and failure counts."""
-        return self._collection.database
-
     async def active(self, operator_id: str) -> Operator | None:
         """The operator if still active (a session cookie's owner)."""
         doc = await self._collection.find_one({"_id": operator_id, "active": True})
