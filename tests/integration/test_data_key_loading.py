@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import pytest
+from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.clock import FrozenClock
@@ -67,18 +68,24 @@ class Processes:
     """Fresh composition roots on the test's database; closed at the end."""
 
     def __init__(self, stack: Stack, db_name: str, clock: FrozenClock) -> None:
-        self.common = {"mongo_url": stack.mongo_url, "mongo_db": db_name, "secret_key": SECRET}
+        self.mongo_url, self.db_name = stack.mongo_url, db_name
         self.clock = clock
         self.reviews: list[ReviewApp] = []
         self.intakes: list[IntakeApp] = []
 
     def review(self) -> ReviewApp:
-        app = review_bootstrap(ReviewSettings(**self.common), clock=self.clock)
+        settings = ReviewSettings(
+            mongo_url=self.mongo_url, mongo_db=self.db_name, secret_key=SecretStr(SECRET)
+        )
+        app = review_bootstrap(settings, clock=self.clock)
         self.reviews.append(app)
         return app
 
     def intake(self) -> IntakeApp:
-        app = intake_bootstrap(IntakeSettings(**self.common), clock=self.clock)
+        settings = IntakeSettings(
+            mongo_url=self.mongo_url, mongo_db=self.db_name, secret_key=SecretStr(SECRET)
+        )
+        app = intake_bootstrap(settings, clock=self.clock)
         self.intakes.append(app)
         return app
 
@@ -99,7 +106,7 @@ async def processes(stack: Stack, mongo_db_name: str) -> AsyncIterator[Processes
 
 
 def scanned(app: ReviewApp, case_id: str) -> CloudEvent:
-    sealed = {"card": None, "discrepancies": [], "declaration": DECLARATION}
+    sealed: Doc = {"card": None, "discrepancies": [], "declaration": DECLARATION}
     data = {
         "reference": f"{AGENCY}-{case_id[:6].upper()}",
         "agency": {"code": AGENCY, "name": "BHXH quận Thanh Khê"},
