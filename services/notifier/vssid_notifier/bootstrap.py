@@ -7,6 +7,7 @@ from typing import TypedDict, Unpack
 
 from faststream import FastStream
 
+from vssid_notifier.adapters import deliveries
 from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.adapters.retention import ensure_delivery_retention
@@ -50,7 +51,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
     log = configure_logging("notifier", settings.log_level)
     runtime = overrides.get("runtime") or Runtime.create(settings)
     store = DeliveryStore(runtime.db)
-    relay = runtime.with_outbox([store.collection])
+    relay = runtime.with_outbox([runtime.db[deliveries.COLLECTION]])
     recipients = RecipientStore(runtime.db)
     deps = NotifyDeps(
         deliveries=overrides.get("deliveries", store),
@@ -78,6 +79,6 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
             "Gửi bản sao tờ khai, thư báo trạng thái và SMS mật khẩu, mỗi loại đúng một lần."
         ),
         log=log,
-        on_start=lambda: ensure_delivery_retention(store, recipients, Retention()),
+        on_start=lambda: ensure_delivery_retention(runtime.db, Retention()),
     )
     return NotifierService(runtime, deps, app)

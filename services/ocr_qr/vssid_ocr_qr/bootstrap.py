@@ -8,6 +8,7 @@ from typing import TypedDict, Unpack
 
 from faststream import FastStream
 
+from vssid_ocr_qr.adapters import scans
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.entrypoints.worker import subscribe
 from vssid_ocr_qr.ports import (
@@ -66,7 +67,7 @@ def bootstrap(settings: OcrQrSettings, **overrides: Unpack[Overrides]) -> OcrQr:
     log = configure_logging("ocr_qr", settings.log_level)
     runtime = overrides.get("runtime") or Runtime.create(settings)
     store = ScanStore(runtime.db)
-    relay = runtime.with_outbox([store.collection])
+    relay = runtime.with_outbox([runtime.db[scans.COLLECTION]])
     scan_pool = DecodePool(settings.scan_workers)
     # Autofill photos get processes of their own: a submission's scan never queues behind
     # them, however many arrive (and an autofill never waits behind a batch of scans).

@@ -13,16 +13,18 @@ from typing import Any, TypeVar
 
 from vssid_review.adapters import cases
 from vssid_review.adapters.cases import CaseStore
+from vssid_review.adapters.event_feed import JetStreamFeed
 from vssid_review.adapters.operators import OperatorStore
 from vssid_review.adapters.staff_credentials import CredentialStore
 from vssid_review.adapters.staff_sessions import SessionStore
 from vssid_review.adapters.staff_signin_limits import SignInLimits
 from vssid_review.domain.staff_credentials import SignInPolicy
 from vssid_review.domain.staff_sessions import StaffSessionPolicy
-from vssid_review.ports import Deps, Operators, StaffDeps, SweepPolicy
+from vssid_review.ports import Deps, EventFeed, Operators, StaffDeps, SweepPolicy
 from vssid_review.settings import ReviewSettings
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
+from vssid_shared.nats_login import NatsLogin
 from vssid_shared.retention import Retention
 from vssid_shared.runtime import Runtime
 
@@ -37,6 +39,8 @@ class App:
     # Who is calling: bearer tokens, or a person's session cookie (password + TOTP sign-in).
     staff: StaffDeps
     staff_cookie_secure: bool
+    # The agency's live events for the staff's event stream.
+    events: EventFeed
     sweep: SweepPolicy
     # Run at start (real adapters only): index builders and the case migration.
     on_start: list[Callable[[], Any]]
@@ -44,7 +48,7 @@ class App:
 
 def bootstrap(settings: ReviewSettings | None = None, **overrides: Any) -> App:
     """The whole service wired; any of `Deps`' fields, `runtime`, `operators`,
-    `staff_credentials`, `staff_sessions`, `staff_attempts`, `retention` or `clock` may be
+    `staff_credentials`, `staff_sessions`, `staff_attempts`, `events`, `retention` or `clock` may be
     given instead of built (the staff use cases get the same `operators` as the rest)."""
     settings = settings or ReviewSettings()
     runtime: Runtime = overrides.pop("runtime", None) or Runtime.create(settings)
@@ -96,6 +100,7 @@ def bootstrap(settings: ReviewSettings | None = None, **overrides: Any) -> App:
         operators=operators,
         staff=staff,
         staff_cookie_secure=settings.staff_cookie_secure,
+        events=part("events", lambda: JetStreamFeed(NatsLogin.from_settings(settings))),
         sweep=SweepPolicy(
             reminder_days_before=settings.reminder_days_before,
             interval_seconds=settings.sweep_interval_seconds,
