@@ -9,6 +9,7 @@ from faststream import FastStream
 
 from vssid_notifier.adapters import deliveries
 from vssid_notifier.adapters.deliveries import DeliveryStore
+from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.adapters.retention import ensure_delivery_retention
 from vssid_notifier.adapters.sms import HttpSmsGateway
@@ -69,6 +70,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
         clock=overrides.get("clock", utc_now),
         sender=settings.mail_from,
         locale=settings.locale,
+        render_copy=render_declaration_pdf,
         record_retry_seconds=settings.delivery_record_retry_seconds,
     )
     subscribe(runtime.broker, deps)

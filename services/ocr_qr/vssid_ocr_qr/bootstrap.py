@@ -9,6 +9,7 @@ from typing import TypedDict, Unpack
 from faststream import FastStream
 
 from vssid_ocr_qr.adapters import scans
+from vssid_ocr_qr.adapters.scanning import DecodePool
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.entrypoints.worker import subscribe
 from vssid_ocr_qr.ports import (
@@ -20,7 +21,6 @@ from vssid_ocr_qr.ports import (
     ScanDeps,
     ScanRepository,
 )
-from vssid_ocr_qr.scanning import DecodePool
 from vssid_ocr_qr.settings import OcrQrSettings
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault

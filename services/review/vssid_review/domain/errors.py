@@ -94,3 +94,9 @@ class LoginTakenError(CaseError):
     status = 409
     code = "login_taken"
     message = "Tên đăng nhập đã có; chọn tên khác."
+
+
+class UnknownWorkerError(CaseError):
+    status = 404
+    code = "not_found"
+    message = "Không có tài liệu AsyncAPI cho dịch vụ này (no such worker)."

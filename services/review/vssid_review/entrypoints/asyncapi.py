@@ -9,15 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from vssid_shared.api_errors import ApiError
+from vssid_review.domain.errors import UnknownWorkerError
 
 WORKERS = ("ocr_qr", "notifier")
-
-
-class UnknownWorkerError(ApiError):
-    status = 404
-    code = "not_found"
-    message = "Không có tài liệu AsyncAPI cho dịch vụ này (no such worker)."
 
 
 def register_asyncapi(api: FastAPI) -> None:
