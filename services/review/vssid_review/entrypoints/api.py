@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from vssid_review.bootstrap import App, bootstrap
 from vssid_review.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from vssid_review.entrypoints.asyncapi import register_asyncapi
+from vssid_review.entrypoints.asyncapi import asyncapi_router
 from vssid_review.entrypoints.dependencies import AppDep, DepsDep, Op
 from vssid_review.entrypoints.events import StreamGate, event_stream_router
 from vssid_review.entrypoints.page import page_router
@@ -180,7 +180,7 @@ def create_app(settings: ReviewSettings | None = None, **overrides: Any) -> Fast
     tracing.install(settings, service="review")
     for part in (ops, router, event_stream_router(gate), staff_router):
         api.include_router(part)
-    register_asyncapi(api)
+    api.include_router(asyncapi_router())
     api.include_router(page_router())
     return api
 
