@@ -25,7 +25,7 @@ from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.config import StackConfig
 from vssid.devstack.servers import config_on_free_ports, nats_env, start_servers, stop_servers
 from vssid.devstack.supervisor import ManagedProcess
-from vssid_ocr_qr.scanning import decode_card_bytes, warm_process
+from vssid_ocr_qr.adapters.scanning import decode_card_bytes, warm_process
 
 
 def photos(n: int, seed: int) -> list[bytes]:

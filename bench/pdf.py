@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.unit.test_notifier_pdf import HUONG
+from vssid_notifier.adapters.pdf import _laid_out, _normalized, render_declaration_pdf
 from vssid_notifier.domain.copy_model import DeclarationCopy
-from vssid_notifier.pdf import _laid_out, _normalized, render_declaration_pdf
 
 COPY = HUONG  # the copy the PDF tests print
 

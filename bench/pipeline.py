@@ -301,8 +301,8 @@ def report_cpu(run: Run, cores: int, per_poll: dict[str, float]) -> None:
 
 def photo_work(sets: list[Photos]) -> None:
     """ms of CPU per photo for the checks and for the QR decode, as a pool process does them."""
-    from vssid_ocr_qr.quality import ImageKind, assess_image
-    from vssid_ocr_qr.scanning import _ladder
+    from vssid_ocr_qr.adapters.quality import ImageKind, assess_image
+    from vssid_ocr_qr.adapters.scanning import _ladder
 
     checks: list[float] = []
     decodes: list[float] = []

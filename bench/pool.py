@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
 
 from tests.support.cards import DOMAIN_PAYLOADS, render_card_photo
-from vssid_ocr_qr.scanning import DecodePool
+from vssid_ocr_qr.adapters.scanning import DecodePool
 
 
 async def throughput(workers: int, photos: list[bytes]) -> float:

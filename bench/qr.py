@@ -18,7 +18,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
 
 from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo
-from vssid_ocr_qr.decoding import (
+from vssid_ocr_qr.adapters.decoding import (
     LadderDecoder,
     PyzbarQrDecoder,
     QrDecoder,

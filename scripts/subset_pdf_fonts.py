@@ -7,7 +7,12 @@ Run after changing `COVERED` or the DejaVu files: `.venv/bin/python scripts/subs
 
 from fontTools import subset
 
-from vssid_notifier.pdf_fonts import STYLES, covered_codepoints, full_font_path, subset_path
+from vssid_notifier.adapters.pdf_fonts import (
+    STYLES,
+    covered_codepoints,
+    full_font_path,
+    subset_path,
+)
 
 # The tables fpdf2 drops when it subsets: the PDF viewer needs outlines, metrics and cmap only.
 DROP = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern"]

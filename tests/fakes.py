@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, TypeVar
+
+import pyotp
 
 from tests.support.clock import START, FrozenClock
 from vssid_intake.domain.agencies import AgencyCatalog
@@ -36,6 +39,13 @@ from vssid_review.domain.cases import (
     QueuePage,
     in_queue_filter,
 )
+from vssid_review.domain.staff_credentials import (
+    Enrolment,
+    SignInPolicy,
+    hash_password,
+    new_password,
+)
+from vssid_review.domain.staff_sessions import Credential, StaffSession, StaffSessionPolicy
 from vssid_review.ports import StuckKind
 from vssid_shared import reconcile
 from vssid_shared.crypto import Keys, token_hash
@@ -839,15 +849,136 @@ class FakeOperators:
         self.tokens[token_hash(token)] = op
         return op, token
 
+    async def active(self, operator_id: str) -> Operator | None:
+        found = [op for op in self.tokens.values() if op.id == operator_id]
+        return found[0] if found and operator_id not in self.disabled else None
+
     async def list(self) -> list[Doc]:
         return [
-            {"_id": op.id, "name": op.name, "agency_code": op.agency_code}
+            {
+                "_id": op.id,
+                "name": op.name,
+                "agency_code": op.agency_code,
+                "active": op.id not in self.disabled,
+            }
             for op in self.tokens.values()
         ]
 
     async def disable(self, operator_id: str) -> bool:
+        if not any(op.id == operator_id for op in self.tokens.values()):
+            return False
         self.disabled.add(operator_id)
         return True
+
+    async def ensure_indexes(self) -> None:
+        return None
+
+
+@dataclass
+class FakeStaffCredentials:
+    """Sign-in fields by operator id; the TOTP secret "sealed" in clear (sealing is the
+    adapter's). `use_step` succeeds once per step, as the conditional update does."""
+
+    operators: FakeOperators
+    by_id: dict[str, Doc] = field(default_factory=dict)
+
+    async def by_login(self, login: str) -> Credential | None:
+        for operator_id, doc in self.by_id.items():
+            op = await self.operators.active(operator_id)
+            if doc["login"] == login and op is not None:
+                return Credential(op, doc["password_hash"], doc["totp"], doc["last_step"])
+        return None
+
+    def totp_secret(self, credential: Credential) -> str:
+        assert credential.totp_sealed is not None
+        return credential.totp_sealed
+
+    async def use_step(self, operator_id: str, step: int) -> bool:
+        doc = self.by_id[operator_id]
+        if doc["last_step"] is not None and doc["last_step"] >= step:
+            return False
+        doc["last_step"] = step
+        return True
+
+    async def login_taken(self, login: str) -> bool:
+        return any(doc["login"] == login for doc in self.by_id.values())
+
+    async def enrol(self, operator_id: str, login: str) -> Enrolment:
+        enrolment = Enrolment(login, new_password(), pyotp.random_base32())
+        self.by_id[operator_id] = {
+            "login": login,
+            "password_hash": hash_password(enrolment.password),
+            "totp": enrolment.totp_secret,
+            "last_step": None,
+        }
+        return enrolment
+
+    async def ensure_indexes(self) -> None:
+        return None
+
+
+@dataclass
+class FakeStaffSessions:
+    """Sessions by id with the store's idle and absolute ends (`policy`)."""
+
+    policy: StaffSessionPolicy
+    live: dict[str, Doc] = field(default_factory=dict)
+
+    async def open(self, operator_id: str, now: datetime) -> tuple[str, StaffSession]:
+        session_id = f"sid-{len(self.live) + 1}-" + "x" * 30
+        session = StaffSession(operator_id, f"csrf-{len(self.live) + 1}")
+        self.live[session_id] = {
+            "session": session,
+            "idle_until": now + self.policy.idle,
+            "ends_at": now + self.policy.lifetime,
+        }
+        return session_id, session
+
+    async def current(self, session_id: str, now: datetime) -> StaffSession | None:
+        doc = self.live.get(session_id)
+        if doc is None or doc["idle_until"] <= now or doc["ends_at"] <= now:
+            return None
+        doc["idle_until"] = min(now + self.policy.idle, doc["ends_at"])
+        found: StaffSession = doc["session"]
+        return found
+
+    async def close(self, session_id: str) -> None:
+        self.live.pop(session_id, None)
+
+    async def close_all(self, operator_id: str) -> int:
+        mine = [k for k, d in self.live.items() if d["session"].operator_id == operator_id]
+        for key in mine:
+            del self.live[key]
+        return len(mine)
+
+
+@dataclass
+class FakeSignInAttempts:
+    """Failures per login and per client address within the policy's window."""
+
+    policy: SignInPolicy
+    failures: dict[str, list[datetime]] = field(default_factory=dict)
+
+    def _keys(self, login: str, client: str) -> dict[str, int]:
+        return {
+            f"login:{login}": self.policy.max_failures,
+            f"client:{client}": self.policy.client_max_failures,
+        }
+
+    async def retry_after(self, login: str, client: str, now: datetime) -> int | None:
+        wait = 0.0
+        for key, limit in self._keys(login, client).items():
+            recent = sorted(t for t in self.failures.get(key, []) if t > now - self.policy.window)
+            if len(recent) >= limit:
+                wait = max(wait, (recent[-limit] + self.policy.window - now).total_seconds())
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    async def failed(self, login: str, client: str, now: datetime) -> None:
+        for key in self._keys(login, client):
+            self.failures.setdefault(key, []).append(now)
+
+    async def succeeded(self, login: str) -> None:
+        self.failures.pop(f"login:{login}", None)
 
     async def ensure_indexes(self) -> None:
         return None

@@ -40,9 +40,11 @@ async def test_the_later_of_two_overlapping_scans_sees_the_other(store: ScanStor
     assert await store.references_with_images([SHA], "decl-a") == ["4802-BBBBBB", "4802-CCCCCC"]
 
 
-async def test_noting_the_same_photo_twice_is_one_sighting(store: ScanStore) -> None:
+async def test_noting_the_same_photo_twice_is_one_sighting(
+    store: ScanStore, aware_db: AsyncDatabase[Doc]
+) -> None:
     for _ in range(3):  # a redelivered `submitted` runs the scan again
         await store.sight(SHA, "decl-a", "4802-AAAAAA")
     await store.sight(SHA, "decl-b", "4802-BBBBBB")
     assert await store.references_with_images([SHA], "decl-b") == ["4802-AAAAAA"]
-    assert await store.sightings.count_documents({"sha256": SHA}) == 2
+    assert await aware_db["image_sightings"].count_documents({"sha256": SHA}) == 2

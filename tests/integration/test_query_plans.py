@@ -26,6 +26,7 @@ from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient, MongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tests.support.clock import FrozenClock
 from vssid.devstack import Stack
 from vssid_intake.adapters.accounts import AccountStore
 from vssid_intake.adapters.declarations import DeclarationStore
@@ -164,25 +165,17 @@ async def recorded(stack: Stack, mongo_db_name: str) -> AsyncIterator[tuple[Reco
         await client.close()
 
 
-@dataclass
-class Clock:
-    now: datetime = OPENED
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     """Runs each store's hot paths once, recording only what they send (not the set-up)."""
     cases, operators = CaseStore(db), OperatorStore(db)
     declarations, accounts = DeclarationStore(db, KEYS), AccountStore(db, KEYS)
     registry, scans, deliveries = RegistryStore(db, KEYS), ScanStore(db), DeliveryStore(db)
     outboxes = [db[name] for name in ("cases", "declarations", "accounts")]
-    outboxes += [scans.collection, deliveries.collection]
+    outboxes += [db["scans"], db["deliveries"]]
     relay = QuietRelay(cast(NatsBroker, None), outboxes)
     for store in (cases, operators, declarations, accounts, registry, scans, relay):
         await store.ensure_indexes()
-    clock = Clock()
+    clock = FrozenClock(OPENED)
     vault = ImageVault(db, KEYS.images)
     review = ReviewDeps(cases, vault, FakeKick(), KEYS, clock, 30)
     rh = review_handlers

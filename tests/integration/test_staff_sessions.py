@@ -17,6 +17,7 @@ from vssid_review.adapters.staff_credentials import CredentialStore
 from vssid_review.adapters.staff_sessions import SessionStore
 from vssid_review.adapters.staff_signin_limits import SignInLimits
 from vssid_review.domain.staff_credentials import SignInPolicy, check_password, totp_step
+from vssid_review.domain.staff_sessions import StaffSessionPolicy
 from vssid_shared.crypto import Keys
 from vssid_shared.mongo import Doc
 
@@ -25,7 +26,7 @@ IDLE = timedelta(minutes=30)
 
 async def test_idle_sessions_end_and_use_keeps_them_alive(aware_db: AsyncDatabase[Doc]) -> None:
     clock = FrozenClock()
-    store = SessionStore(aware_db, idle=IDLE, lifetime=timedelta(hours=2))
+    store = SessionStore(aware_db, StaffSessionPolicy(idle=IDLE, lifetime=timedelta(hours=2)))
     await store.ensure_indexes()
     sid, opened = await store.open("op-1", clock())
     stored = await aware_db["staff_sessions"].find_one({})
@@ -51,38 +52,51 @@ async def test_idle_sessions_end_and_use_keeps_them_alive(aware_db: AsyncDatabas
     assert await store.current(sid3, clock()) is None
     assert await store.current("not-a-session", clock()) is None
 
+    # A disabled operator's sessions all end at once; another operator's stay.
+    mine = [(await store.open("op-9", clock()))[0] for _ in range(2)]
+    theirs, _ = await store.open("op-8", clock())
+    assert await store.close_all("op-9") == 2
+    assert [await store.current(sid, clock()) for sid in mine] == [None, None]
+    assert await store.current(theirs, clock()) is not None
+
 
 async def test_totp_code_is_accepted_once(aware_db: AsyncDatabase[Doc]) -> None:
     credentials = CredentialStore(aware_db, Keys("test-secret").records)
-    await aware_db["operators"].insert_one({"_id": "op-2", "name": "A", "active": True})
+    operator = {"_id": "op-2", "name": "A", "agency_code": "4802", "active": True}
+    await aware_db["operators"].insert_one(operator)
+    assert not await credentials.login_taken("a.4802")
     enrolment = await credentials.enrol("op-2", "a.4802")
+    assert await credentials.login_taken("a.4802")
+    stored = await aware_db["operators"].find_one({"_id": "op-2"})
+    assert enrolment.totp_secret not in str(stored)
+    assert enrolment.password not in str(stored)
     doc = await credentials.by_login("a.4802")
     assert doc is not None
-    assert enrolment.totp_secret not in str(doc)
-    assert enrolment.password not in str(doc)
-    assert check_password(doc["password_hash"], enrolment.password)
-    assert not check_password(doc["password_hash"], enrolment.password + "x")
+    assert doc.operator.id == "op-2"
+    assert check_password(doc.password_hash, enrolment.password)
+    assert not check_password(doc.password_hash, enrolment.password + "x")
     assert not check_password(None, enrolment.password)
 
     clock = FrozenClock()
     secret = credentials.totp_secret(doc)
+    assert secret == enrolment.totp_secret
     code = pyotp.TOTP(secret).at(clock())
-    step = totp_step(secret, code, clock(), doc["totp_last_step"])
+    step = totp_step(secret, code, clock(), doc.totp_last_step)
     assert step is not None
     assert await credentials.use_step("op-2", step)
     assert not await credentials.use_step("op-2", step)  # a concurrent second use loses
     doc = await credentials.by_login("a.4802")
     assert doc is not None
-    assert totp_step(secret, code, clock(), doc["totp_last_step"]) is None
+    assert totp_step(secret, code, clock(), doc.totp_last_step) is None
     assert totp_step(secret, "12345", clock(), None) is None
     later = clock() + timedelta(seconds=30)
-    assert totp_step(secret, pyotp.TOTP(secret).at(later), later, doc["totp_last_step"]) == step + 1
+    assert totp_step(secret, pyotp.TOTP(secret).at(later), later, doc.totp_last_step) == step + 1
 
 
 async def test_failed_sign_ins_lock_for_the_window(aware_db: AsyncDatabase[Doc]) -> None:
     clock = FrozenClock()
     policy = SignInPolicy(max_failures=3, client_max_failures=5, window=timedelta(minutes=15))
-    limits = SignInLimits(aware_db["staff_signin_failures"], Keys("k").lookup, policy)
+    limits = SignInLimits(aware_db, Keys("k").lookup, policy)
     await limits.ensure_indexes()
     for _ in range(3):
         assert await limits.retry_after("b.4802", "10.0.0.1", clock()) is None

@@ -3,7 +3,7 @@ item 11): the receiving agency's own cases keep their references."""
 
 from __future__ import annotations
 
-from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
+from vssid_ocr_qr.domain.findings import reused_image_finding, split_by_agency
 from vssid_review.entrypoints.views import duplicate_view, same_photos_view
 
 

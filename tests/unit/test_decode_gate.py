@@ -11,7 +11,7 @@ import pytest
 from vssid_intake.adapters.ratelimit import RateLimiter
 from vssid_intake.domain.errors import DecodeBusyError, DecodeRateLimitedError
 from vssid_intake.entrypoints.decode_gate import DecodeGate
-from vssid_ocr_qr.scanning import EXPIRED, decode_unless_late
+from vssid_ocr_qr.adapters.scanning import EXPIRED, decode_unless_late
 
 
 class Budget:

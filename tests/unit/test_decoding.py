@@ -10,14 +10,14 @@ import segno
 from PIL import Image
 
 from tests.support.cards import DOMAIN_PAYLOADS, Level, render_card_photo, render_portrait
-from vssid_ocr_qr.decoding import (
+from vssid_ocr_qr.adapters.decoding import (
     LadderDecoder,
     PyzbarQrDecoder,
     ZxingQrDecoder,
     default_engines,
     default_ladder,
 )
-from vssid_ocr_qr.scanning import decode_card_bytes, inspect_photo
+from vssid_ocr_qr.adapters.scanning import decode_card_bytes, inspect_photo
 
 LATIN_CCCD = "048090900101||Hoàng Anh|15031990|Nam|Hà Tây|12052021".encode("cp1258")
 

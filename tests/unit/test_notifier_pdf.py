@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.domain.copy_model import DeclarationCopy
-from vssid_notifier.pdf import render_declaration_pdf
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"

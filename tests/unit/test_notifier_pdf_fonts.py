@@ -12,9 +12,14 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from tests.unit.test_notifier_pdf import ALL_TONES, HUONG
-from vssid_notifier import pdf_fonts
-from vssid_notifier.pdf import render_declaration_pdf
-from vssid_notifier.pdf_fonts import STYLES, covered_codepoints, full_font_path, subset_path
+from vssid_notifier.adapters import pdf_fonts
+from vssid_notifier.adapters.pdf import render_declaration_pdf
+from vssid_notifier.adapters.pdf_fonts import (
+    STYLES,
+    covered_codepoints,
+    full_font_path,
+    subset_path,
+)
 
 
 def _pdftotext(pdf: bytes, tmp_path: Path) -> str:

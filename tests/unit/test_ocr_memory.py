@@ -4,7 +4,7 @@ import platform
 
 import pytest
 
-from vssid_ocr_qr.memory import keep_freed_memory
+from vssid_ocr_qr.adapters.memory import keep_freed_memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")

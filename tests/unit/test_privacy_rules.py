@@ -19,10 +19,10 @@ from vssid_intake.domain.consent import (
     consent_record,
     take_consent,
 )
+from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.domain.compose import consent_line, message_id
 from vssid_notifier.domain.copy_model import MailContext
 from vssid_notifier.domain.mails import MailKind, compose_mail
-from vssid_notifier.pdf import render_declaration_pdf
 from vssid_shared.crypto import Keys
 from vssid_shared.shredding import (
     _DESTROYED,

@@ -13,12 +13,10 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from tests.support.cards import CAMERAS, DOMAIN_PAYLOADS, _card, _project, render_card_photo
 from tests.support.cards import render_portrait as _render_portrait
-from vssid_ocr_qr import quality, quality_faces
-from vssid_ocr_qr.domain.findings import Finding
-from vssid_ocr_qr.quality import (
+from vssid_ocr_qr.adapters import quality, quality_faces
+from vssid_ocr_qr.adapters.quality import (
     BLUR_THRESHOLD,
     GLARE_MAX_SHARE,
-    MAX_LISTED_REFERENCES,
     MIN_SHORT_SIDE,
     ImageKind,
     assess_image,
@@ -26,12 +24,19 @@ from vssid_ocr_qr.quality import (
     face_count_finding,
     glare,
     no_card,
-    reused_image_finding,
     too_small,
 )
-from vssid_ocr_qr.quality_card import find_card
-from vssid_ocr_qr.quality_faces import count_faces, face_detector_available
-from vssid_ocr_qr.quality_measure import WORK_LONG_SIDE, Gray, Quad, glare_share, prepare, sharpness
+from vssid_ocr_qr.adapters.quality_card import find_card
+from vssid_ocr_qr.adapters.quality_faces import count_faces, face_detector_available
+from vssid_ocr_qr.adapters.quality_measure import (
+    WORK_LONG_SIDE,
+    Gray,
+    Quad,
+    glare_share,
+    prepare,
+    sharpness,
+)
+from vssid_ocr_qr.domain.findings import MAX_LISTED_REFERENCES, Finding, reused_image_finding
 
 LABELS: dict[str, str] = {
     kind: unicodedata.normalize("NFC", label)

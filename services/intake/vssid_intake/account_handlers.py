@@ -33,6 +33,7 @@ from vssid_intake.ports import Deps
 from vssid_shared.contracts import AccountActivated, AccountHeld, Envelope, StatusChanged
 from vssid_shared.contracts.envelope import MARK, echo
 from vssid_shared.crypto import new_token, token_hash
+from vssid_shared.data_keys import load_key
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent, new_event
 from vssid_shared.subjects import Event
@@ -291,4 +292,5 @@ async def _person(key: str, account: str, deps: Deps) -> Person:
     declaration = await deps.declarations.get(doc["activated_by"]) if doc else None
     if declaration is None:
         return Person(social_insurance_number=sin)
+    await load_key(deps.keys, declaration["_id"])
     return Person.from_fields(deps.declarations.open_fields(declaration), sin)

@@ -433,6 +433,7 @@ async def account_owner(account: Doc, *, deps: Deps) -> Owner | None:
     doc = await deps.declarations.get(declaration_id) if declaration_id else None
     if doc is None:
         return None
+    await load_key(deps.keys, doc["_id"])  # another declaration than the one at hand
     fields = deps.declarations.open_fields(doc)
     return Owner(doc["_id"], fields.get("phone"), fields.get("email"), fields.get("full_name"))
 
@@ -504,6 +505,7 @@ async def resend_stuck_declarations(policy: ReconcilePolicy, *, deps: Deps) -> i
     stuck = await deps.declarations.stuck_submitted(now, policy.after_seconds, policy.max_attempts)
     claimed = 0
     for doc in stuck:
+        await load_key(deps.keys, doc["_id"])  # opened, then sealed again for the event
         fields: dict[str, Any] = apply_submit_defaults(deps.declarations.open_fields(doc))
         event = submitted_event(
             doc, fields, doc["reference"], deps=deps, submitted_at=doc["submitted_at"]

@@ -7,7 +7,9 @@ from typing import TypedDict, Unpack
 
 from faststream import FastStream
 
+from vssid_notifier.adapters import deliveries
 from vssid_notifier.adapters.deliveries import DeliveryStore
+from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.adapters.retention import ensure_delivery_retention
 from vssid_notifier.adapters.sms import HttpSmsGateway
@@ -50,7 +52,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
     log = configure_logging("notifier", settings.log_level)
     runtime = overrides.get("runtime") or Runtime.create(settings)
     store = DeliveryStore(runtime.db)
-    relay = runtime.with_outbox([store.collection])
+    relay = runtime.with_outbox([runtime.db[deliveries.COLLECTION]])
     recipients = RecipientStore(runtime.db)
     deps = NotifyDeps(
         deliveries=overrides.get("deliveries", store),
@@ -68,6 +70,7 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
         clock=overrides.get("clock", utc_now),
         sender=settings.mail_from,
         locale=settings.locale,
+        render_copy=render_declaration_pdf,
         record_retry_seconds=settings.delivery_record_retry_seconds,
     )
     subscribe(runtime.broker, deps)
@@ -78,6 +81,6 @@ def bootstrap(settings: NotifierSettings, **overrides: Unpack[Overrides]) -> Not
             "Gửi bản sao tờ khai, thư báo trạng thái và SMS mật khẩu, mỗi loại đúng một lần."
         ),
         log=log,
-        on_start=lambda: ensure_delivery_retention(store, recipients, Retention()),
+        on_start=lambda: ensure_delivery_retention(runtime.db, Retention()),
     )
     return NotifierService(runtime, deps, app)

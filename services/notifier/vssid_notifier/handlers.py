@@ -21,10 +21,13 @@ from vssid_notifier.domain.compose import (
 )
 from vssid_notifier.domain.copy_model import MailContext
 from vssid_notifier.domain.deliveries import DONE, delivery_key, receipt_event
-from vssid_notifier.domain.errors import PermanentDeliveryError, RecordNotWrittenError
+from vssid_notifier.domain.errors import (
+    PermanentDeliveryError,
+    RecipientUnknownError,
+    RecordNotWrittenError,
+)
 from vssid_notifier.domain.mails import MailKind, compose_mail, sms_text_initial_password
-from vssid_notifier.domain.recipients import Recipient, RecipientUnknownError, kept_fields
-from vssid_notifier.pdf import render_declaration_pdf
+from vssid_notifier.domain.recipients import Recipient, kept_fields
 from vssid_notifier.ports import NotifyDeps
 from vssid_shared import metrics
 from vssid_shared.contracts import (
@@ -105,7 +108,7 @@ async def mail_declaration_copy(event: Envelope[StatusChanged], *, deps: NotifyD
         return
     copy = declaration_copy(event, recipient)
     composed = compose_mail(MailKind.COPY, MailContext.from_copy(copy), deps.locale)
-    pdf = render_declaration_pdf(copy, locale=deps.locale)
+    pdf = deps.render_copy(copy, locale=deps.locale)
     message = mime_message(
         composed,
         sender=deps.sender,

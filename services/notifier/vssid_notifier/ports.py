@@ -7,6 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+from vssid_notifier.domain.copy_model import DeclarationCopy
 from vssid_shared.clock import Clock
 from vssid_shared.contracts import CloudEvent
 from vssid_shared.crypto import Sealer
@@ -57,6 +58,12 @@ class Outbox(Protocol):
         ...
 
 
+class CopyRenderer(Protocol):
+    """The declaration copy as PDF bytes (`adapters/pdf`); identical input, identical bytes."""
+
+    def __call__(self, copy: DeclarationCopy, *, locale: str) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class NotifyDeps:
     deliveries: DeliveryRepository
@@ -70,12 +77,14 @@ class NotifyDeps:
     clock: Clock
     sender: str
     locale: str
+    render_copy: CopyRenderer
     # How long a finished send's record is retried before the message is left to redelivery.
     record_retry_seconds: float = 600.0
 
 
 __all__ = [
     "Clock",
+    "CopyRenderer",
     "DeliveryRepository",
     "Mailer",
     "NotifyDeps",

@@ -8,6 +8,8 @@ from typing import TypedDict, Unpack
 
 from faststream import FastStream
 
+from vssid_ocr_qr.adapters import scans
+from vssid_ocr_qr.adapters.scanning import DecodePool
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_ocr_qr.entrypoints.worker import subscribe
 from vssid_ocr_qr.ports import (
@@ -19,7 +21,6 @@ from vssid_ocr_qr.ports import (
     ScanDeps,
     ScanRepository,
 )
-from vssid_ocr_qr.scanning import DecodePool
 from vssid_ocr_qr.settings import OcrQrSettings
 from vssid_shared.clock import Clock, utc_now
 from vssid_shared.images import ImageVault
@@ -66,7 +67,7 @@ def bootstrap(settings: OcrQrSettings, **overrides: Unpack[Overrides]) -> OcrQr:
     log = configure_logging("ocr_qr", settings.log_level)
     runtime = overrides.get("runtime") or Runtime.create(settings)
     store = ScanStore(runtime.db)
-    relay = runtime.with_outbox([store.collection])
+    relay = runtime.with_outbox([runtime.db[scans.COLLECTION]])
     scan_pool = DecodePool(settings.scan_workers)
     # Autofill photos get processes of their own: a submission's scan never queues behind
     # them, however many arrive (and an autofill never waits behind a batch of scans).

@@ -18,6 +18,8 @@ from vssid_ocr_qr.domain.findings import (
     Finding,
     qr_not_a_card,
     qr_not_found,
+    reused_image_finding,
+    split_by_agency,
     tampered_image,
     unreadable_image,
 )
@@ -30,7 +32,6 @@ from vssid_ocr_qr.domain.scan import (
     sealed_scan,
 )
 from vssid_ocr_qr.ports import DecodeDeps, ScanDeps
-from vssid_ocr_qr.quality import reused_image_finding, split_by_agency
 from vssid_shared import metrics
 from vssid_shared.contracts import CloudEvent, Envelope, Scanned, Submitted, new_event
 from vssid_shared.contracts.envelope import echo

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from vssid_review.domain.cases import (
-    CONTACT_FIELDS,
     DECIDABLE,
     PURGEABLE,
     CaseStatus,
@@ -227,6 +226,8 @@ def status_event(
 
 
 def open_sealed(case: Doc, *, deps: Deps) -> dict[str, Any]:
+    """The case's sealed part; its data key loaded first (`load_key`, or `settle`'s preload
+    for a subscriber): the sweeper and the reconciler load it per case."""
     if not case.get("sealed"):
         return {"shredded": True}
     try:
@@ -234,11 +235,6 @@ def open_sealed(case: Doc, *, deps: Deps) -> dict[str, Any]:
     except DataKeyDestroyedError:
         return {"shredded": True}  # withdrawn or past retention: no personal data left
     return opened
-
-
-def _contact(case: Doc, deps: Deps) -> dict[str, Any]:
-    declaration = open_sealed(case, deps=deps).get("declaration", {})
-    return {k: declaration.get(k) for k in CONTACT_FIELDS}
 
 
 # --- staff reading cases ----------------------------------------------------------------------
@@ -361,8 +357,7 @@ async def _decide(
         raise AccountActiveError
     event_name = Event.VERIFIED if status == CaseStatus.VERIFIED else Event.REJECTED
     extra = {"reissue_password": True} if reissue_password else {}
-    payload = {**_contact(case, deps), "note": note}
-    event = status_event(event_name, case, payload, deps=deps, **extra)
+    event = status_event(event_name, case, {"note": note}, deps=deps, **extra)
     if not await deps.cases.decide(case_id, op.agency_code, status, event):
         raise CaseConflictError
     # After the decision, once (keyed by case): the trail never shows a decision not taken.
@@ -423,7 +418,8 @@ async def _remind(today: date, now: datetime, policy: SweepPolicy, deps: Deps) -
     for case in due:
         if case.get("reminded"):
             continue
-        event = status_event(Event.EXPIRING, case, _contact(case, deps), deps=deps)
+        # Nothing sealed to open: the notifier kept the recipient from `submitted`.
+        event = status_event(Event.EXPIRING, case, {}, deps=deps)
         claimed += await deps.cases.claim_reminder(case["_id"], event, now)
     return claimed
 
@@ -431,7 +427,7 @@ async def _remind(today: date, now: datetime, policy: SweepPolicy, deps: Deps) -
 async def _expire(today: date, now: datetime, deps: Deps) -> int:
     claimed = 0
     for case in await deps.cases.open_with_deadline(first=None, last=today.isoformat()):
-        event = status_event(Event.EXPIRED, case, _contact(case, deps), deps=deps)
+        event = status_event(Event.EXPIRED, case, {}, deps=deps)
         if await deps.cases.claim_expiry(case["_id"], event, now):
             entry = {"at": now, "action": "expired", "operator": None}
             await deps.cases.audit(case["_id"], entry, entry_id=f"{case['_id']}:expired")
@@ -506,6 +502,9 @@ async def _resend(check: Check, now: datetime, policy: SweepPolicy, deps: Deps) 
     after, attempts = policy.reconcile_after_seconds, policy.reconcile_max_attempts
     claimed = 0
     for case in await deps.cases.stuck(check.kind, now, after, attempts):
+        # The receipts owed depend on the sealed declaration (its e-mail), and a decision's
+        # note is sealed again: under the data key, loaded first (never the service key).
+        await load_key(deps.keys, case["_id"])
         if not await _missing_receipt(case, await check.receipts(case, deps), deps):
             continue
         event = await check.build(case, deps)
@@ -561,11 +560,11 @@ async def _copy_event(case: Doc, deps: Deps) -> CloudEvent | None:
     return status_event(Event.AWAITING_VERIFICATION, case, declaration, deps=deps)
 
 
-def _contact_event(event: Event) -> Builder:
-    """`expiring` / `expired` as the sweeper builds them."""
+def _status_event_again(event: Event) -> Builder:
+    """`expiring` / `expired` as the sweeper builds them (no note, nothing sealed)."""
 
     async def build(case: Doc, deps: Deps) -> CloudEvent:
-        return status_event(event, case, _contact(case, deps), deps=deps)
+        return status_event(event, case, {}, deps=deps)
 
     return build
 
@@ -577,18 +576,17 @@ def _decision_event(event: Event) -> Builder:
         decision = await deps.cases.decision(case["_id"])
         note = decision.get("note") if decision else None
         extra = {"reissue_password": True} if decision and decision.get("reissue_password") else {}
-        payload = {**_contact(case, deps), "note": note}
-        return status_event(event, case, payload, deps=deps, **extra)
+        return status_event(event, case, {"note": note}, deps=deps, **extra)
 
     return build
 
 
 CHECKS = (
     Check(Event.AWAITING_VERIFICATION, "copy", _copy_receipts, _copy_event),
-    Check(Event.EXPIRING, "expiring", _owed_mail("expiring"), _contact_event(Event.EXPIRING)),
+    Check(Event.EXPIRING, "expiring", _owed_mail("expiring"), _status_event_again(Event.EXPIRING)),
     Check(Event.VERIFIED, "verified", _verified_receipts, _decision_event(Event.VERIFIED)),
     Check(Event.REJECTED, "rejected", _owed_mail("rejected"), _decision_event(Event.REJECTED)),
-    Check(Event.EXPIRED, "expired", _owed_mail("expired"), _contact_event(Event.EXPIRED)),
+    Check(Event.EXPIRED, "expired", _owed_mail("expired"), _status_event_again(Event.EXPIRED)),
 )
 
 

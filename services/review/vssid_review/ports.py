@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
 from vssid_review.domain.cases import CaseStatus, Operator, QueuePage
+from vssid_review.domain.staff_credentials import Enrolment
+from vssid_review.domain.staff_sessions import Credential, StaffSession, StaffSessionPolicy
 from vssid_shared.clock import Clock
 from vssid_shared.crypto import Keys
 from vssid_shared.doc import Doc
@@ -92,11 +94,65 @@ class Operators(Protocol):
     """Office operators: bearer tokens stored hashed, each bound to one agency."""
 
     async def by_token(self, token: str) -> Operator | None: ...
-    async def is_active(self, operator_id: str) -> bool: ...
+    async def active(self, operator_id: str) -> Operator | None: ...
+    async def is_active(self, operator_id: str) -> bool:
+        """False too when the store cannot answer: a caller fails closed."""
+        ...
+
     async def add(self, name: str, agency_code: str, now: datetime) -> tuple[Operator, str]: ...
     async def list(self) -> list[Doc]: ...
     async def disable(self, operator_id: str) -> bool: ...
     async def ensure_indexes(self) -> None: ...
+
+
+class StaffCredentials(Protocol):
+    """Operators' sign-in fields (login, argon2id hash, sealed TOTP secret, last TOTP step)."""
+
+    async def by_login(self, login: str) -> Credential | None: ...
+    def totp_secret(self, credential: Credential) -> str: ...
+    async def use_step(self, operator_id: str, step: int) -> bool: ...
+    async def login_taken(self, login: str) -> bool: ...
+    async def enrol(self, operator_id: str, login: str) -> Enrolment: ...
+    async def ensure_indexes(self) -> None: ...
+
+
+class StaffSessions(Protocol):
+    """Server-side staff sessions by cookie value (stored hashed), idle and absolute ends."""
+
+    async def open(self, operator_id: str, now: datetime) -> tuple[str, StaffSession]: ...
+    async def current(self, session_id: str, now: datetime) -> StaffSession | None: ...
+    async def close(self, session_id: str) -> None: ...
+    async def close_all(self, operator_id: str) -> int: ...
+
+
+class SignInAttempts(Protocol):
+    """Failed staff sign-ins counted per login and per client address, in a window."""
+
+    async def retry_after(self, login: str, client: str, now: datetime) -> int | None: ...
+    async def failed(self, login: str, client: str, now: datetime) -> None: ...
+    async def succeeded(self, login: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One event of an agency's live feed: its stream sequence (the SSE id) and its bytes."""
+
+    seq: int
+    body: bytes
+
+
+class FeedSubscription(Protocol):
+    async def next(self, wait_seconds: float) -> FeedItem | None: ...
+    async def close(self) -> None: ...
+
+
+class EventFeed(Protocol):
+    """One agency's events as they are published (and from a sequence on, to resume)."""
+
+    async def connect(self) -> None: ...
+    async def subscribe(
+        self, agency: str, after_seq: int | None, *, only_new: bool
+    ) -> FeedSubscription: ...
 
 
 class ImageStore(Protocol):
@@ -135,3 +191,15 @@ class Deps:
     keys: Keys
     clock: Clock
     visit_window_days: int
+
+
+@dataclass
+class StaffDeps:
+    """Everything the staff sign-in use cases are given."""
+
+    operators: Operators
+    credentials: StaffCredentials
+    sessions: StaffSessions
+    attempts: SignInAttempts
+    clock: Clock
+    policy: StaffSessionPolicy

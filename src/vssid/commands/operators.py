@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import secrets
 from typing import Any
 
-from vssid_review.adapters.staff_credentials import CredentialStore
-from vssid_review.bootstrap import bootstrap
+from vssid_review import staff_handlers
+from vssid_review.bootstrap import App, bootstrap
+from vssid_review.domain.errors import LoginTakenError
 from vssid_review.domain.staff_credentials import LOGIN, default_login
-from vssid_review.ports import Operators
 from vssid_review.settings import ReviewSettings
-from vssid_shared.clock import utc_now
+from vssid_review.staff_handlers import EnrolOperator, enrol_operator
 from vssid_shared.text import nfc
 
 AGENCY = re.compile(r"^\d{4}$")
@@ -34,11 +33,9 @@ def add_parser(sub: Any) -> None:
     disable.set_defaults(handler=disable_operator)
 
 
-def _store() -> tuple[Operators, CredentialStore, Any]:
-    """review's own operator and sign-in stores, built by its composition root (never
-    started)."""
-    review = bootstrap(ReviewSettings())
-    return review.operators, review.staff.credentials, review.runtime.client
+def _review() -> App:
+    """review's composition root (never started): the CLI uses its adapters and use cases."""
+    return bootstrap(ReviewSettings())
 
 
 async def add_operator(args: argparse.Namespace) -> int:
@@ -50,20 +47,18 @@ async def add_operator(args: argparse.Namespace) -> int:
     if not LOGIN.match(login):
         print(f"Tên đăng nhập không hợp lệ: {login!r} (chữ thường không dấu, số, . _ -)")
         return 2
-    store, credentials, client = _store()
+    review = _review()
     try:
-        await store.ensure_indexes()
-        await credentials.ensure_indexes()
-        if await credentials.collection.find_one({"login": login}, {"_id": 1}):
-            if args.login:
-                print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
-                return 2
-            # Two people of one office may share a name: the default gets a short suffix.
-            login = f"{login}-{secrets.token_hex(2)}"
-        op, token = await store.add(name, args.agency, utc_now())
-        enrolment = await credentials.enrol(op.id, login)
+        await review.staff.operators.ensure_indexes()
+        await review.staff.credentials.ensure_indexes()
+        command = EnrolOperator(name, args.agency, login, chosen=bool(args.login))
+        enrolled = await enrol_operator(command, deps=review.staff)
+    except LoginTakenError:
+        print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
+        return 2
     finally:
-        await client.close()
+        await review.runtime.client.close()
+    op, enrolment = enrolled.operator, enrolled.enrolment
     print(f"Đã tạo cán bộ {op.name} (id {op.id}) cho cơ quan {op.agency_code}.")
     # Shown once, never stored in clear: the person keys the secret into an authenticator app
     # (or scans the URI as a QR code) and changes nothing else.
@@ -72,26 +67,26 @@ async def add_operator(args: argparse.Namespace) -> int:
     print(f"Khoá TOTP (ứng dụng xác thực): {enrolment.totp_secret}")
     print(f"otpauth URI: {enrolment.otpauth_uri}")
     print(f"Mã truy cập API (bearer) của cán bộ {op.name} (id {op.id}):")
-    print(token)
+    print(enrolled.token)
     return 0
 
 
 async def list_operators(args: argparse.Namespace) -> int:
-    store, _, client = _store()
+    review = _review()
     try:
-        for doc in await store.list():
+        for doc in await staff_handlers.list_operators(deps=review.staff):
             state = "active" if doc.get("active") else "disabled"
             print(f"{doc['_id']}\t{doc['agency_code']}\t{state}\t{doc['name']}")
     finally:
-        await client.close()
+        await review.runtime.client.close()
     return 0
 
 
 async def disable_operator(args: argparse.Namespace) -> int:
-    store, _, client = _store()
+    review = _review()
     try:
-        found = await store.disable(args.operator_id)
+        found = await staff_handlers.disable_operator(args.operator_id, deps=review.staff)
     finally:
-        await client.close()
+        await review.runtime.client.close()
     print("Đã khoá." if found else "Không tìm thấy cán bộ.")
     return 0 if found else 1

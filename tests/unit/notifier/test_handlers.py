@@ -8,7 +8,8 @@ import pytest
 
 from tests.fakes import FakeDeliveries, FakeMailer, FakeOutbox, FakeRecipients, FakeSms
 from tests.support.clock import START, FrozenClock
-from vssid_notifier.domain.recipients import RecipientUnknownError
+from vssid_notifier.adapters.pdf import render_declaration_pdf
+from vssid_notifier.domain.errors import RecipientUnknownError
 from vssid_notifier.handlers import (
     deliver,
     keep_recipient,
@@ -66,6 +67,7 @@ class World:
             clock=FrozenClock(),
             sender="VssID <no-reply@vssid.local>",
             locale="vi",
+            render_copy=render_declaration_pdf,
             record_retry_seconds=30.0,
         )
 

@@ -10,12 +10,8 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from vssid_intake.domain.agency_records import (
-    AGENCY_COLUMNS,
-    Agency,
-    AgencyDataError,
-    agency_from_record,
-)
+from vssid_intake.domain.agency_records import AGENCY_COLUMNS, Agency, agency_from_record
+from vssid_intake.domain.errors import AgencyDataError
 
 __all__ = [
     "AGENCY_COLUMNS",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from vssid_intake.domain.dates import parse_iso_date
+from vssid_intake.domain.errors import AgencyDataError
 from vssid_intake.domain.text import clean_text, has_forbidden_chars
 
 AGENCY_COLUMNS: tuple[str, ...] = (
@@ -24,10 +25,6 @@ _CODE = re.compile(r"\d{4}", re.ASCII)
 _PROVINCE = re.compile(r"\d{2}", re.ASCII)
 # Office phones are shown as published ("0236.3721163"), so only the alphabet is checked.
 _PHONE = re.compile(r"[0-9 .()+\-]{9,20}", re.ASCII)
-
-
-class AgencyDataError(ValueError):
-    """A record that cannot become an Agency; the message is Vietnamese, for the operator."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import date
 from vssid_intake.domain import field_rules as rules
 from vssid_intake.domain.countries import DEFAULT_NATIONALITY
 from vssid_intake.domain.dates import issued_date_problem
-from vssid_intake.domain.errors import FieldError, Loc
+from vssid_intake.domain.errors import FieldError, InvalidValueError, Loc
 from vssid_intake.domain.messages import EXPECTED, error
 from vssid_intake.domain.text import safe_echo
 
@@ -57,7 +57,7 @@ def normalize_fields(
         else:
             try:
                 out[key] = TOP_LEVEL[key](value, today)
-            except rules.InvalidValueError as exc:
+            except InvalidValueError as exc:
                 errors.append(error(loc, exc.code, **exc.values))
     errors.extend(_issued_after_birth(out, today))
     return out, _once_each(errors)
@@ -94,7 +94,7 @@ def _normalize_id_document(
             continue
         try:
             document[key] = None if item is None else _id_field(key, item, document, raw, today)
-        except rules.InvalidValueError as exc:
+        except InvalidValueError as exc:
             errors.append(error(loc, exc.code, **exc.values))
     return document, errors
 
@@ -117,7 +117,7 @@ def _country(raw: Mapping[str, object]) -> str | None:
     value = raw.get("nationality")
     try:
         country = rules.nationality(value, date.min) if value is not None else None
-    except rules.InvalidValueError:
+    except InvalidValueError:
         return None
     return country if isinstance(country, str) else None
 

@@ -219,3 +219,16 @@ class NotDeletableError(IntakeError):
 
 class ScanNotRecordedYetError(Exception):
     """A status event that arrived before the scan it follows: retried, never dropped."""
+
+
+class InvalidValueError(Exception):
+    """Raised by a field normaliser: `code` selects the message, `values` fill it in."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+class AgencyDataError(ValueError):
+    """A record that cannot become an Agency; the message is Vietnamese, for the operator."""

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from vssid_intake.domain.countries import COUNTRY_CODES
 from vssid_intake.domain.dates import birth_date_problem, parse_iso_date
+from vssid_intake.domain.errors import InvalidValueError
 from vssid_intake.domain.id_documents import (
     id_number_problem,
     normalize_id_number,
@@ -27,15 +28,6 @@ Normalizer = Callable[[object, date], object]
 SIN_PATTERN = re.compile(r"^\d{10}$", re.ASCII)
 _AGENCY_CODE = re.compile(r"^\d{4}$", re.ASCII)
 MAX_LENGTHS = {"full_name": 100, "address": 300, "issued_by": 200, "email": 254}
-
-
-class InvalidValueError(Exception):
-    """Raised by a normaliser: `code` selects the message, `values` fill it in."""
-
-    def __init__(self, code: str, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
 
 
 def _string(value: object) -> str:

@@ -12,21 +12,23 @@ from vssid_shared.contracts import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
 
+COLLECTION = "deliveries"  # also the outbox the relay drains
+
 
 class DeliveryStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self.collection = db["deliveries"]
+        self._collection = db[COLLECTION]
 
     async def get(self, key: str) -> Doc | None:
-        return await self.collection.find_one(
+        return await self._collection.find_one(
             {"_id": key}, {"status": 1, "attempts": 1, "error": 1}
         )
 
     async def requeue(self, key: str, event: CloudEvent) -> None:
-        await self.collection.update_one({"_id": key}, {"$push": {PENDING: pending(event)}})
+        await self._collection.update_one({"_id": key}, {"$push": {PENDING: pending(event)}})
 
     async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None:
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": key},
             {
                 "$setOnInsert": {"declaration_id": declaration_id, "kind": kind, "created_at": now},
@@ -41,7 +43,7 @@ class DeliveryStore:
     ) -> None:
         # Only over `sending`: a retried write whose first try did land changes nothing.
         try:
-            await self.collection.update_one(
+            await self._collection.update_one(
                 {"_id": key, "status": "sending"},
                 {
                     "$set": {"status": status, "updated_at": now, "error": error},

@@ -8,18 +8,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_shared.mongo import Doc
 
+COLLECTION = "recipients"
+
 
 class RecipientStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self.collection = db["recipients"]
+        self._collection = db[COLLECTION]
 
     async def keep(self, declaration_id: str, record: dict[str, Any]) -> None:
         # The same record from every copy of `submitted` (a redelivery, a reconciler's).
-        await self.collection.update_one({"_id": declaration_id}, {"$set": record}, upsert=True)
+        await self._collection.update_one({"_id": declaration_id}, {"$set": record}, upsert=True)
 
     async def get(self, declaration_id: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": declaration_id})
+        return await self._collection.find_one({"_id": declaration_id})
 
     async def forget(self, declaration_id: str) -> None:
         """The declaration was withdrawn: its recipient (sealed, unreadable by now) goes."""
-        await self.collection.delete_one({"_id": declaration_id})
+        await self._collection.delete_one({"_id": declaration_id})

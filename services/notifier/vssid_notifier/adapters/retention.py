@@ -9,16 +9,15 @@ the longest outcome row: by then the data key is destroyed, and the row removed 
 from __future__ import annotations
 
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
-from vssid_notifier.adapters.deliveries import DeliveryStore
-from vssid_notifier.adapters.recipients import RecipientStore
+from vssid_notifier.adapters import deliveries, recipients
+from vssid_shared.mongo import Doc
 from vssid_shared.retention import DAY_SECONDS, Retention
 
 
-async def ensure_delivery_retention(
-    store: DeliveryStore, recipients: RecipientStore, retention: Retention
-) -> None:
-    await store.collection.create_index(
+async def ensure_delivery_retention(db: AsyncDatabase[Doc], retention: Retention) -> None:
+    await db[deliveries.COLLECTION].create_index(
         [("updated_at", ASCENDING)],
         name="retention_updated_at",
         expireAfterSeconds=retention.deliveries_days * DAY_SECONDS,
@@ -29,7 +28,7 @@ async def ensure_delivery_retention(
         retention.expired_days,
         retention.stream_days,
     )
-    await recipients.collection.create_index(
+    await db[recipients.COLLECTION].create_index(
         [("kept_at", ASCENDING)],
         name="retention_kept_at",
         expireAfterSeconds=longest * DAY_SECONDS,

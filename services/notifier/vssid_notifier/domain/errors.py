@@ -9,3 +9,7 @@ class PermanentDeliveryError(Exception):
 
 class RecordNotWrittenError(Exception):
     """The delivery store did not take a write (database unreachable, timed out)."""
+
+
+class RecipientUnknownError(Exception):
+    """A status event came before the declaration's `submitted` was kept: retried later."""

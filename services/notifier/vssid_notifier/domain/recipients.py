@@ -21,10 +21,6 @@ def kept_fields(fields: dict[str, Any], send_email_copy: bool) -> dict[str, Any]
     return {k: fields.get(k) for k in CONTACT}
 
 
-class RecipientUnknownError(Exception):
-    """A status event came before the declaration's `submitted` was kept: retried later."""
-
-
 @dataclass(frozen=True)
 class Recipient:
     """A declaration's recipient as the mails need it."""

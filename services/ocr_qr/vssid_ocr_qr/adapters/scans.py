@@ -13,22 +13,24 @@ from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
 
+COLLECTION = "scans"  # also the outbox the relay drains
+
 
 class ScanStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
-        self.collection = db["scans"]
+        self._collection = db[COLLECTION]
         # Which declaration was submitted with which photo bytes, written *before* looking for
         # the same bytes elsewhere: of two declarations scanned at the same moment, the later
         # reader always sees the other (looking only at finished scans, both could miss).
-        self.sightings = db["image_sightings"]
+        self._sightings = db["image_sightings"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("image_sha256", ASCENDING)])
-        await self.sightings.create_index([("sha256", ASCENDING)])
+        await self._collection.create_index([("image_sha256", ASCENDING)])
+        await self._sightings.create_index([("sha256", ASCENDING)])
 
     async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None:
         """Note that this declaration carries these photo bytes (idempotent)."""
-        await self.sightings.update_one(
+        await self._sightings.update_one(
             {"_id": f"{sha256}:{declaration_id}"},
             {"$set": {"sha256": sha256, "declaration_id": declaration_id, "reference": reference}},
             upsert=True,
@@ -42,7 +44,7 @@ class ScanStore:
         """
         # By hash alone, the declaration itself skipped here: a second condition in the filter
         # would keep the server from answering it from the index (a scan of every sighting).
-        seen = self.sightings.find(
+        seen = self._sightings.find(
             {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1}
         )
         found = {
@@ -51,7 +53,7 @@ class ScanStore:
             if doc.get("reference") and doc["declaration_id"] != declaration_id
         }
         # Scans finished before sightings existed are only in the scan records.
-        older = self.collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
+        older = self._collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
         found |= {
             doc["reference"]
             async for doc in older
@@ -60,7 +62,7 @@ class ScanStore:
         return sorted(found)
 
     async def exists(self, declaration_id: str) -> bool:
-        return await self.collection.find_one({"_id": declaration_id}, {"_id": 1}) is not None
+        return await self._collection.find_one({"_id": declaration_id}, {"_id": 1}) is not None
 
     async def record(
         self, declaration_id: str, summary: dict[str, Any], event: CloudEvent, now: datetime
@@ -68,7 +70,7 @@ class ScanStore:
         """Stores the scan and its `scanned` event at once; False when a copy got there first."""
         stored = pending(event)
         try:
-            await self.collection.insert_one(
+            await self._collection.insert_one(
                 # The event is kept too: a reconciler's `submitted` gets it again (`requeue`).
                 {
                     "_id": declaration_id,
@@ -83,12 +85,12 @@ class ScanStore:
         return True
 
     async def stored_event(self, declaration_id: str) -> dict[str, Any] | None:
-        doc = await self.collection.find_one({"_id": declaration_id}, {"scanned_event": 1})
+        doc = await self._collection.find_one({"_id": declaration_id}, {"scanned_event": 1})
         found: dict[str, Any] | None = (doc or {}).get("scanned_event")
         return found
 
     async def requeue(self, declaration_id: str, event: CloudEvent) -> bool:
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {"_id": declaration_id}, {"$push": {PENDING: pending(event)}}
         )
         return result.modified_count == 1

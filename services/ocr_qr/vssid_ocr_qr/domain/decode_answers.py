@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vssid_ocr_qr.domain.errors import PayloadError, UnknownPayloadError
 from vssid_ocr_qr.domain.payloads.classify import parse_payload
-from vssid_ocr_qr.domain.payloads.errors import PayloadError, UnknownPayloadError
 
 UNREADABLE = {"code": "image_unreadable", "message": "Không đọc được ảnh; hãy chụp lại rõ hơn."}
 NOT_FOUND = {"code": "qr_not_found", "message": "Không tìm thấy mã QR đọc được trong ảnh."}

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from vssid_review.domain.cases import Operator
 from vssid_shared.crypto import new_token, token_hash
@@ -42,19 +43,19 @@ class OperatorStore:
             return None
         return Operator(doc["_id"], doc["name"], doc["agency_code"])
 
-    @property
-    def database(self) -> AsyncDatabase[Doc]:
-        """Where staff sign-in keeps its credentials, sessions and failure counts."""
-        return self._collection.database
-
     async def active(self, operator_id: str) -> Operator | None:
         """The operator if still active (a session cookie's owner)."""
         doc = await self._collection.find_one({"_id": operator_id, "active": True})
         return Operator(doc["_id"], doc["name"], doc["agency_code"]) if doc else None
 
     async def is_active(self, operator_id: str) -> bool:
-        """Cheap re-check (by _id, one field) for long-lived requests such as the event stream."""
-        doc = await self._collection.find_one({"_id": operator_id, "active": True}, {"_id": 1})
+        """Cheap re-check (by _id, one field) for long-lived requests such as the event stream;
+        False when MongoDB cannot answer (fail closed: the client reconnects and is asked
+        again)."""
+        try:
+            doc = await self._collection.find_one({"_id": operator_id, "active": True}, {"_id": 1})
+        except PyMongoError:
+            return False
         return doc is not None
 
     async def list(self) -> list[Doc]:

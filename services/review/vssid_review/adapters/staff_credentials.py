@@ -11,7 +11,9 @@ import pyotp
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from vssid_review.domain.cases import Operator
 from vssid_review.domain.staff_credentials import Enrolment, hash_password, new_password
+from vssid_review.domain.staff_sessions import Credential
 from vssid_shared.crypto import Sealer
 from vssid_shared.mongo import Doc
 
@@ -20,12 +22,12 @@ class CredentialStore:
     """Sign-in fields of the `operators` collection (indexed by login)."""
 
     def __init__(self, db: AsyncDatabase[Doc], sealer: Sealer) -> None:
-        self.collection = db["operators"]
-        self.sealer = sealer
+        self._collection = db["operators"]
+        self._sealer = sealer
 
     async def ensure_indexes(self) -> None:
         # Partial: operators created before sign-in existed have no login and stay API-only.
-        await self.collection.create_index(
+        await self._collection.create_index(
             [("login", ASCENDING)],
             unique=True,
             name="login_unique",
@@ -34,29 +36,44 @@ class CredentialStore:
 
     async def enrol(self, operator_id: str, login: str) -> Enrolment:
         enrolment = Enrolment(login, new_password(), pyotp.random_base32())
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": operator_id},
             {
                 "$set": {
                     "login": login,
                     "password_hash": hash_password(enrolment.password),
-                    "totp_sealed": self.sealer.seal_json(enrolment.totp_secret, operator_id),
+                    "totp_sealed": self._sealer.seal_json(enrolment.totp_secret, operator_id),
                     "totp_last_step": None,
                 }
             },
         )
         return enrolment
 
-    async def by_login(self, login: str) -> Doc | None:
-        return await self.collection.find_one({"login": login, "active": True})
+    async def by_login(self, login: str) -> Credential | None:
+        """An active operator's credential by login."""
+        doc = await self._collection.find_one({"login": login, "active": True})
+        if doc is None:
+            return None
+        return Credential(
+            Operator(doc["_id"], doc["name"], doc["agency_code"]),
+            doc.get("password_hash"),
+            doc.get("totp_sealed"),
+            doc.get("totp_last_step"),
+        )
 
-    def totp_secret(self, doc: Doc) -> str:
-        secret: str = self.sealer.open_json(doc["totp_sealed"], doc["_id"])
+    async def login_taken(self, login: str) -> bool:
+        """Whether any operator, disabled ones included, has this login (it is unique)."""
+        return await self._collection.find_one({"login": login}, {"_id": 1}) is not None
+
+    def totp_secret(self, credential: Credential) -> str:
+        if credential.totp_sealed is None:
+            raise ValueError("no TOTP secret enrolled")  # callers check before asking
+        secret: str = self._sealer.open_json(credential.totp_sealed, credential.operator.id)
         return secret
 
     async def use_step(self, operator_id: str, step: int) -> bool:
         """Records the step a code was accepted in; False when a concurrent sign-in took it."""
-        result = await self.collection.update_one(
+        result = await self._collection.update_one(
             {
                 "_id": operator_id,
                 "$or": [{"totp_last_step": None}, {"totp_last_step": {"$lt": step}}],

@@ -8,12 +8,12 @@ sends back in `X-CSRF-Token`), an idle deadline pushed forward on use, and an ab
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from vssid_review.domain.staff_sessions import StaffSession, StaffSessionPolicy
 from vssid_shared.crypto import new_token, token_hash
 from vssid_shared.mongo import Doc
 
@@ -21,34 +21,28 @@ from vssid_shared.mongo import Doc
 TOUCH_EVERY = timedelta(seconds=30)
 
 
-@dataclass(frozen=True)
-class StaffSession:
-    operator_id: str
-    csrf_token: str
-
-
 class SessionStore:
-    def __init__(self, db: AsyncDatabase[Doc], idle: timedelta, lifetime: timedelta) -> None:
-        self.collection = db["staff_sessions"]
-        self.idle = idle
-        self.lifetime = lifetime
+    def __init__(self, db: AsyncDatabase[Doc], policy: StaffSessionPolicy) -> None:
+        self._collection = db["staff_sessions"]
+        self._idle = policy.idle
+        self._lifetime = policy.lifetime
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("ends_at", ASCENDING)], expireAfterSeconds=0)
-        await self.collection.create_index([("operator_id", ASCENDING)])
+        await self._collection.create_index([("ends_at", ASCENDING)], expireAfterSeconds=0)
+        await self._collection.create_index([("operator_id", ASCENDING)])
 
     async def open(self, operator_id: str, now: datetime) -> tuple[str, StaffSession]:
         sid = new_token()
         session = StaffSession(operator_id, secrets.token_urlsafe(32))
-        await self.collection.insert_one(
+        await self._collection.insert_one(
             {
                 "_id": token_hash(sid),
                 "operator_id": operator_id,
                 "csrf": session.csrf_token,
                 "created_at": now,
                 "seen_at": now,
-                "idle_until": now + self.idle,
-                "ends_at": now + self.lifetime,
+                "idle_until": now + self._idle,
+                "ends_at": now + self._lifetime,
             }
         )
         return sid, session
@@ -57,13 +51,13 @@ class SessionStore:
         """The live session of this cookie value, its idle deadline moved on; else None."""
         key = token_hash(sid)
         live = {"_id": key, "idle_until": {"$gt": now}, "ends_at": {"$gt": now}}
-        doc = await self.collection.find_one(live)
+        doc = await self._collection.find_one(live)
         if doc is None:
             return None
         if now - doc["seen_at"] >= TOUCH_EVERY:
-            doc = await self.collection.find_one_and_update(
+            doc = await self._collection.find_one_and_update(
                 live,
-                {"$set": {"seen_at": now, "idle_until": min(now + self.idle, doc["ends_at"])}},
+                {"$set": {"seen_at": now, "idle_until": min(now + self._idle, doc["ends_at"])}},
                 return_document=ReturnDocument.AFTER,
             )
             if doc is None:
@@ -71,8 +65,8 @@ class SessionStore:
         return StaffSession(doc["operator_id"], doc["csrf"])
 
     async def close(self, sid: str) -> None:
-        await self.collection.delete_one({"_id": token_hash(sid)})
+        await self._collection.delete_one({"_id": token_hash(sid)})
 
     async def close_all(self, operator_id: str) -> int:
-        result = await self.collection.delete_many({"operator_id": operator_id})
+        result = await self._collection.delete_many({"operator_id": operator_id})
         return result.deleted_count

@@ -23,8 +23,6 @@ class CaseStatus(StrEnum):
 DECIDABLE = (CaseStatus.AWAITING_VERIFICATION,)
 # Closed cases whose ID photos have no further purpose (DOMAIN.md §9: short retention).
 PURGEABLE = (CaseStatus.REJECTED, CaseStatus.EXPIRED)
-# What a notifier mail about a case needs from the declaration.
-CONTACT_FIELDS = ("full_name", "email", "social_insurance_number")
 
 
 def visit_deadline(opened_on: date, window_days: int) -> date:

@@ -80,3 +80,17 @@ class TooManySignInsError(CaseError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class LoginTakenError(CaseError):
+    """An enrolment's chosen staff login belongs to another operator already."""
+
+    status = 409
+    code = "login_taken"
+    message = "Tên đăng nhập đã có; chọn tên khác."
+
+
+class UnknownWorkerError(CaseError):
+    status = 404
+    code = "not_found"
+    message = "Không có tài liệu AsyncAPI cho dịch vụ này (no such worker)."

@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 
 from vssid_review.bootstrap import App, bootstrap
 from vssid_review.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from vssid_review.entrypoints.asyncapi import register_asyncapi
+from vssid_review.entrypoints.asyncapi import asyncapi_router
 from vssid_review.entrypoints.dependencies import AppDep, DepsDep, Op
 from vssid_review.entrypoints.events import StreamGate, event_stream_router
 from vssid_review.entrypoints.page import page_router
-from vssid_review.entrypoints.staff_routes import register_staff_routes
+from vssid_review.entrypoints.staff_routes import staff_router
 from vssid_review.entrypoints.views import detail_view, summary_view
 from vssid_review.entrypoints.worker import register_subscribers
 from vssid_review.handlers import (
@@ -191,10 +191,9 @@ def create_app(settings: ReviewSettings | None = None, **overrides: Any) -> Fast
     api.state.event_streams = gate
     metrics_http.install(api, settings.metrics_token_value())
     tracing.install(settings, service="review")
-    for part in (ops, router, event_stream_router(gate)):
+    for part in (ops, router, event_stream_router(gate), staff_router):
         api.include_router(part)
-    register_staff_routes(api, app.staff)
-    register_asyncapi(api)
+    api.include_router(asyncapi_router())
     api.include_router(page_router())
     return api
 

@@ -6,28 +6,23 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from vssid_shared.api_errors import ApiError
+from vssid_review.domain.errors import UnknownWorkerError
 
 WORKERS = ("ocr_qr", "notifier")
 
 
-class UnknownWorkerError(ApiError):
-    status = 404
-    code = "not_found"
-    message = "Không có tài liệu AsyncAPI cho dịch vụ này (no such worker)."
-
-
-def register_asyncapi(api: FastAPI) -> None:
+def asyncapi_router() -> APIRouter:
+    router = APIRouter(tags=["ops"])
     folder = files("vssid_review") / "asyncapi"
     # Read once at start-up: the documents are package data, fixed for a release.
     documents: dict[str, Any] = {
         name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in WORKERS
     }
 
-    @api.get("/asyncapi", tags=["ops"], summary="AsyncAPI documents of the workers")
+    @router.get("/asyncapi", summary="AsyncAPI documents of the workers")
     async def index() -> dict[str, Any]:
         return {
             name: {
@@ -38,8 +33,10 @@ def register_asyncapi(api: FastAPI) -> None:
             for name, doc in documents.items()
         }
 
-    @api.get("/asyncapi/{worker}", tags=["ops"], summary="One worker's AsyncAPI 3 document")
+    @router.get("/asyncapi/{worker}", summary="One worker's AsyncAPI 3 document")
     async def document(worker: str) -> JSONResponse:
         if worker not in documents:
             raise UnknownWorkerError
         return JSONResponse(documents[worker])
+
+    return router

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 
 from vssid_review.bootstrap import App
 from vssid_review.domain.cases import Operator
+from vssid_review.entrypoints.staff_auth import operator_of
 from vssid_review.ports import Deps
 
 
@@ -25,7 +26,7 @@ async def current_operator(
 ) -> Operator:
     """An API client's bearer token, or a signed-in person's session cookie (with its CSRF
     header on state-changing requests): see `entrypoints.staff_auth`."""
-    return await get_app(request).staff.operator_of(request, authorization)
+    return await operator_of(request, authorization, get_app(request))
 
 
 AppDep = Annotated[App, Depends(get_app)]

@@ -1,24 +1,18 @@
-"""Server-Sent Events of one agency's events, read from JetStream and resumable by sequence."""
+"""Server-Sent Events of one agency's events (read by `adapters/event_feed` from JetStream),
+resumable by sequence."""
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-import nats
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
-from nats.aio.client import Client
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from pymongo.errors import PyMongoError
 
-from vssid_review.bootstrap import App
 from vssid_review.entrypoints.dependencies import AppDep, Op
+from vssid_review.ports import EventFeed
 from vssid_shared.envelope import CloudEvent
-from vssid_shared.nats_login import NatsLogin
-from vssid_shared.subjects import VIEW_STREAM, agency_filter
 
 HEARTBEAT_SECONDS = 15.0
 # How often an idle stream looks whether the server is shutting down.
@@ -61,17 +55,8 @@ def public_event(raw: bytes) -> dict[str, Any] | None:
     return shown
 
 
-def deliver_policy(after_seq: int | None, only_new: bool) -> DeliverPolicy:
-    """Resume after `Last-Event-ID`; else from now (the staff page: it has just loaded the
-    queue, and replaying the agency's whole history on every page load costs what history
-    weighs), else from the start."""
-    if after_seq:
-        return DeliverPolicy.BY_START_SEQUENCE
-    return DeliverPolicy.NEW if only_new else DeliverPolicy.ALL
-
-
 async def agency_events(
-    nc: Client,
+    feed: EventFeed,
     agency: str,
     after_seq: int | None,
     gate: StreamGate,
@@ -80,14 +65,7 @@ async def agency_events(
     only_new: bool = False,
 ) -> AsyncIterator[str]:
     """The agency's events as SSE text, until shutdown or until `still_allowed` says no."""
-    js = nc.jetstream()
-    config = ConsumerConfig(
-        deliver_policy=deliver_policy(after_seq, only_new),
-        opt_start_seq=after_seq + 1 if after_seq else None,
-    )
-    sub = await js.subscribe(
-        agency_filter(agency), stream=VIEW_STREAM, ordered_consumer=True, config=config
-    )
+    sub = await feed.subscribe(agency, after_seq, only_new=only_new)
     yield f"retry: {RECONNECT_MS}\n\n"
     idle = 0.0
     checked = time.monotonic()
@@ -97,35 +75,26 @@ async def agency_events(
                 if not await still_allowed():
                     return  # the operator was disabled: the stream ends, reconnecting gets 401
                 checked = time.monotonic()
-            try:
-                msg = await sub.next_msg(timeout=POLL_SECONDS)
-            except nats.errors.TimeoutError:
+            item = await sub.next(POLL_SECONDS)
+            if item is None:
                 idle += POLL_SECONDS
                 if idle >= HEARTBEAT_SECONDS:
                     idle = 0.0
                     yield ": heartbeat\n\n"
                 continue
-            event = public_event(msg.data)
+            event = public_event(item.body)
             if event is None:
                 continue
             name = str(event["type"]).split(".")[2]
-            seq = msg.metadata.sequence.stream
-            yield f"id: {seq}\nevent: {name}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            data = json.dumps(event, ensure_ascii=False)
+            yield f"id: {item.seq}\nevent: {name}\ndata: {data}\n\n"
     finally:
-        await sub.unsubscribe()
+        await sub.close()
 
 
 def event_stream_router(gate: StreamGate) -> APIRouter:
     """/v1/review/events; `gate` ends every open stream when closed."""
     router = APIRouter(tags=["review"])
-    lock = asyncio.Lock()
-    holder: dict[str, Client] = {}
-
-    async def connection(app: App) -> Client:
-        async with lock:
-            if "nc" not in holder or holder["nc"].is_closed:
-                holder["nc"] = await NatsLogin.from_settings(app.runtime.settings).connect()
-            return holder["nc"]
 
     @router.get("/v1/review/events", response_class=StreamingResponse)
     async def events(
@@ -137,18 +106,11 @@ def event_stream_router(gate: StreamGate) -> APIRouter:
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
 
         async def still_allowed() -> bool:
-            try:
-                return await app.operators.is_active(op.id)
-            except PyMongoError:
-                return False  # fail closed: the client reconnects and is asked again
+            return await app.operators.is_active(op.id)  # False when unsure: fails closed
 
+        await app.events.connect()
         stream = agency_events(
-            await connection(app),
-            op.agency_code,
-            after,
-            gate,
-            still_allowed,
-            only_new=since == "now",
+            app.events, op.agency_code, after, gate, still_allowed, only_new=since == "now"
         )
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)

@@ -1,5 +1,6 @@
 """QR payload parsers for CCCD and BHYT cards, free of any framework or driver."""
 
+from vssid_ocr_qr.domain.errors import PayloadError, UnknownPayloadError
 from vssid_ocr_qr.domain.payloads.bhyt import BhytCard, parse_bhyt
 from vssid_ocr_qr.domain.payloads.cccd import CccdCard, parse_cccd
 from vssid_ocr_qr.domain.payloads.classify import (
@@ -9,7 +10,6 @@ from vssid_ocr_qr.domain.payloads.classify import (
     parse_payload,
 )
 from vssid_ocr_qr.domain.payloads.common import Gender
-from vssid_ocr_qr.domain.payloads.errors import PayloadError, UnknownPayloadError
 
 __all__ = [
     "BhytCard",

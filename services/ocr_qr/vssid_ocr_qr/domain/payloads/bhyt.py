@@ -4,8 +4,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TypedDict
 
+from vssid_ocr_qr.domain.errors import PayloadError
 from vssid_ocr_qr.domain.payloads.common import Gender, hex_text, slash_date
-from vssid_ocr_qr.domain.payloads.errors import PayloadError
 from vssid_shared.text import nfc
 
 # Fields 0-8 appear on every card seen (2017, 2019, 2023); later ones form an optional tail.

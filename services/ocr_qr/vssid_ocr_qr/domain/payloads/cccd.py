@@ -3,8 +3,8 @@
 import re
 from dataclasses import asdict, dataclass
 
+from vssid_ocr_qr.domain.errors import PayloadError
 from vssid_ocr_qr.domain.payloads.common import Gender, compact_date
-from vssid_ocr_qr.domain.payloads.errors import PayloadError
 from vssid_shared.text import nfc
 
 CCCD_FIELD_COUNT = 7

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from vssid_ocr_qr.domain.errors import PayloadError, UnknownPayloadError
 from vssid_ocr_qr.domain.payloads.bhyt import (
     CARD_CODE,
     SOCIAL_INSURANCE_NUMBER,
@@ -11,7 +12,6 @@ from vssid_ocr_qr.domain.payloads.bhyt import (
     parse_bhyt,
 )
 from vssid_ocr_qr.domain.payloads.cccd import CCCD_FIELD_COUNT, ID_NUMBER, CccdCard, parse_cccd
-from vssid_ocr_qr.domain.payloads.errors import PayloadError, UnknownPayloadError
 from vssid_shared.text import nfc
 
 PayloadKind = Literal["cccd", "bhyt"]

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Literal
 
-from vssid_ocr_qr.domain.payloads.errors import PayloadError
+from vssid_ocr_qr.domain.errors import PayloadError
 from vssid_shared.text import nfc
 
 Gender = Literal["male", "female"]

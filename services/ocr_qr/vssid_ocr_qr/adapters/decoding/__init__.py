@@ -1,9 +1,14 @@
 """QR decoding: engine adapters behind one port and a preprocessing ladder over them."""
 
-from vssid_ocr_qr.decoding.engines import PyzbarQrDecoder, ZxingQrDecoder
-from vssid_ocr_qr.decoding.ladder import LadderDecoder, LadderResult, Rejection, ScanOutcome
-from vssid_ocr_qr.decoding.port import QrDecoder
-from vssid_ocr_qr.decoding.steps import DEFAULT_STEPS, Frame, Step
+from vssid_ocr_qr.adapters.decoding.engines import PyzbarQrDecoder, ZxingQrDecoder
+from vssid_ocr_qr.adapters.decoding.ladder import (
+    LadderDecoder,
+    LadderResult,
+    Rejection,
+    ScanOutcome,
+)
+from vssid_ocr_qr.adapters.decoding.port import QrDecoder
+from vssid_ocr_qr.adapters.decoding.steps import DEFAULT_STEPS, Frame, Step
 
 
 def default_engines() -> list[QrDecoder]:

@@ -1,4 +1,7 @@
-"""Errors raised when a QR payload cannot be read as a CCCD or BHYT card."""
+"""Every error ocr_qr's rules raise, in one place: a QR payload that cannot be read as a CCCD
+or BHYT card."""
+
+from __future__ import annotations
 
 
 class PayloadError(ValueError):

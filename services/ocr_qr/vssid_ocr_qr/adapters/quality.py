@@ -1,16 +1,16 @@
-"""Photo quality findings (size, blur, glare, face count, card outline) a person can act on."""
+"""Photo quality findings (size, blur, glare, face count, card outline) a person can act on,
+measured with Pillow and OpenCV inside the scan processes (`adapters/scanning`)."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
 
 from PIL import Image
 
-from vssid_ocr_qr.domain.findings import Finding, Severity
-from vssid_ocr_qr.quality_card import find_card
-from vssid_ocr_qr.quality_faces import count_faces
-from vssid_ocr_qr.quality_measure import Gray, Quad, Rgb, glare_share, prepare, sharpness
+from vssid_ocr_qr.adapters.quality_card import find_card
+from vssid_ocr_qr.adapters.quality_faces import count_faces
+from vssid_ocr_qr.adapters.quality_measure import Gray, Quad, Rgb, glare_share, prepare, sharpness
+from vssid_ocr_qr.domain.findings import Finding, image_finding, image_label
 
 ImageKind = Literal["portrait", "id_front", "id_back"]
 
@@ -30,14 +30,6 @@ BLUR_THRESHOLD: dict[str, float] = {"portrait": 10.0, "id_front": 60.0, "id_back
 # but still legible) and 0.7% on the other seeds; phone and hard photos, drawn with a glare
 # blob 30% and 70% of the time, exceed 1.5% in ~5% and ~35% of cases.
 GLARE_MAX_SHARE = 0.015
-# How many other declarations a reuse finding names before summarising the rest.
-MAX_LISTED_REFERENCES = 5
-
-_LABELS: dict[str, str] = {
-    "portrait": "Ảnh chân dung",
-    "id_front": "Ảnh mặt trước giấy tờ",
-    "id_back": "Ảnh mặt sau giấy tờ",
-}
 
 
 def assess_image(kind: ImageKind, image: Image.Image) -> list[Finding]:
@@ -57,42 +49,6 @@ def assess_image(kind: ImageKind, image: Image.Image) -> list[Finding]:
     return [finding for finding in findings if finding is not None]
 
 
-def reused_image_finding(
-    kind: str, other_references: list[str], other_agencies: list[str] | None = None
-) -> Finding:
-    """The same photo bytes (same sha256) were already submitted with other declarations.
-
-    `other_references` are the receiving agency's own cases, named by reference; a case at
-    another agency is named only by that agency's code (`other_agencies`), never by its
-    reference or id: the fraud signal reaches the clerk, the other office's case does not.
-    """
-    listed = ", ".join(other_references[:MAX_LISTED_REFERENCES])
-    rest = len(other_references) - MAX_LISTED_REFERENCES
-    if rest > 0:
-        listed += f" và {rest} hồ sơ khác"
-    parts = [f"mã hồ sơ: {listed}"] if listed else []
-    if other_agencies:
-        parts.append(f"hồ sơ tại cơ quan BHXH khác: {', '.join(other_agencies)}")
-    where = f" ({'; '.join(parts)})" if parts else ""
-    return _finding(
-        "image_reused",
-        "error",
-        f"{_label(kind)} trùng khớp hoàn toàn (cùng một tệp ảnh) với ảnh đã nộp kèm "
-        f"tờ khai khác{where}. "
-        "Cần xác minh người nộp có đúng là người trong các hồ sơ đó không; nếu không, "
-        "yêu cầu chụp và nộp ảnh mới.",
-        kind,
-    )
-
-
-def split_by_agency(references: list[str], agency_code: str) -> tuple[list[str], list[str]]:
-    """References of `agency_code`'s own cases, and the other agencies' codes (references are
-    agency-prefixed: `4802-ABCDEF`)."""
-    own = [r for r in references if r.partition("-")[0] == agency_code]
-    others = sorted({r.partition("-")[0] for r in references} - {agency_code})
-    return own, others
-
-
 def too_small(kind: ImageKind, size: tuple[int, int]) -> Finding | None:
     width, height = size
     if min(width, height) >= MIN_SHORT_SIDE[kind]:
@@ -103,10 +59,10 @@ def too_small(kind: ImageKind, size: tuple[int, int]) -> Finding | None:
         else "Hãy chụp lại gần hơn để thẻ chiếm gần hết khung hình, "
         "không gửi ảnh đã thu nhỏ hay ảnh chụp màn hình."
     )
-    return _finding(
+    return image_finding(
         "image_too_small",
         "error",
-        f"{_label(kind)} quá nhỏ ({width} x {height} điểm ảnh; cạnh ngắn cần ít nhất "
+        f"{image_label(kind)} quá nhỏ ({width} x {height} điểm ảnh; cạnh ngắn cần ít nhất "
         f"{MIN_SHORT_SIDE[kind]} điểm ảnh) nên không xem rõ được chi tiết. {advice}",
         kind,
     )
@@ -115,11 +71,12 @@ def too_small(kind: ImageKind, size: tuple[int, int]) -> Finding | None:
 def blurred(kind: ImageKind, gray: Gray) -> Finding | None:
     if sharpness(gray) >= BLUR_THRESHOLD[kind]:
         return None
-    return _finding(
+    return image_finding(
         "image_blurred",
         "error",
-        f"{_label(kind)} bị mờ, không đọc rõ được chi tiết. Hãy chụp lại: giữ chắc điện thoại, "
-        "chạm vào màn hình để lấy nét và chụp ở nơi đủ ánh sáng.",
+        f"{image_label(kind)} bị mờ, không đọc rõ được chi tiết. "
+        "Hãy chụp lại: giữ chắc điện thoại, chạm vào màn hình để lấy nét và chụp ở nơi "
+        "đủ ánh sáng.",
         kind,
     )
 
@@ -129,10 +86,11 @@ def glare(kind: ImageKind, rgb: Rgb, card: Quad | None) -> Finding | None:
     if share <= GLARE_MAX_SHARE:
         return None
     area = "diện tích thẻ" if card is not None else "khung hình"
-    return _finding(
+    return image_finding(
         "image_glare",
         "warning",
-        f"{_label(kind)} bị lóa sáng: vùng chói chiếm khoảng {max(1, round(share * 100))}% {area}, "
+        f"{image_label(kind)} bị lóa sáng: vùng chói chiếm khoảng "
+        f"{max(1, round(share * 100))}% {area}, "
         "có thể che mất chữ hoặc mã QR. Hãy chụp lại, tắt đèn flash và nghiêng nhẹ thẻ "
         "để tránh ánh đèn phản chiếu.",
         kind,
@@ -148,7 +106,7 @@ def face_count(gray: Gray) -> Finding | None:
 def face_count_finding(count: int) -> Finding | None:
     if count == 1:
         return None
-    return _finding(
+    return image_finding(
         "portrait_face_count",
         "warning",
         f"Ảnh chân dung cần có đúng một khuôn mặt nhưng nhận diện được {count}. Hãy chụp lại "
@@ -161,19 +119,10 @@ def face_count_finding(count: int) -> Finding | None:
 def no_card(kind: ImageKind, card: Quad | None) -> Finding | None:
     if card is not None:
         return None
-    return _finding(
+    return image_finding(
         "id_no_card",
         "warning",
-        f"{_label(kind)}: không nhận ra tấm thẻ với đủ bốn góc trong ảnh. Hãy đặt thẻ trên "
+        f"{image_label(kind)}: không nhận ra tấm thẻ với đủ bốn góc trong ảnh. Hãy đặt thẻ trên "
         "nền phẳng, trơn, khác màu với thẻ, chụp thẳng từ trên xuống và để thấy đủ cả bốn góc.",
         kind,
     )
-
-
-def _label(kind: str) -> str:
-    return _LABELS.get(kind, "Ảnh")
-
-
-def _finding(code: str, severity: Severity, message: str, image: str) -> Finding:
-    # Reference codes and counts are interpolated: normalise the whole text once, at the end.
-    return Finding(code, severity, unicodedata.normalize("NFC", message), image=image)

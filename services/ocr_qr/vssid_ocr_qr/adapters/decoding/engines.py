@@ -6,7 +6,7 @@ from typing import Any
 import zxingcpp
 from PIL import Image
 
-from vssid_ocr_qr.decoding.imageops import gray_image
+from vssid_ocr_qr.adapters.decoding.imageops import gray_image
 
 _Y800 = 0x30303859  # ZBar's fourcc for 8-bit grey
 _ZBAR_CFG_BINARY = 4  # zbar >= 0.23: hand back the bytes, skip the charset guess and conversion

@@ -7,9 +7,15 @@ from typing import Literal
 
 import numpy as np
 
-from vssid_ocr_qr.decoding import imageops as ops
-from vssid_ocr_qr.decoding.imageops import Gray
-from vssid_ocr_qr.decoding.regions import Region, crop, rectify, texture_regions, zxing_regions
+from vssid_ocr_qr.adapters.decoding import imageops as ops
+from vssid_ocr_qr.adapters.decoding.imageops import Gray
+from vssid_ocr_qr.adapters.decoding.regions import (
+    Region,
+    crop,
+    rectify,
+    texture_regions,
+    zxing_regions,
+)
 
 _CLOSE_UP = 640  # px: ~6-9 px per module for the 45-69 module codes on CCCD and BHYT cards
 _SMALL_IMAGE = 1000  # px long side below which the whole image is worth enlarging

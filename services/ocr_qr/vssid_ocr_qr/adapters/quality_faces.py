@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from vssid_ocr_qr.quality_measure import Gray
+from vssid_ocr_qr.adapters.quality_measure import Gray
 
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
 # Faces in a portrait are large: at 480 px the smallest face worth counting is still ~50 px, well

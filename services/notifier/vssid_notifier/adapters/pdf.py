@@ -9,6 +9,14 @@ from typing import Any
 import segno
 from fpdf import FPDF, FontFace
 
+from vssid_notifier.adapters.pdf_fonts import (
+    FAMILY,
+    STYLES,
+    SmallFontsOutput,
+    add_small_fonts,
+    all_drawn,
+    full_font_path,
+)
 from vssid_notifier.domain.copy_model import (
     DeclarationCopy,
     country_label,
@@ -19,14 +27,6 @@ from vssid_notifier.domain.copy_model import (
     nfc,
     to_vietnam_time,
     what_to_bring,
-)
-from vssid_notifier.pdf_fonts import (
-    FAMILY,
-    STYLES,
-    SmallFontsOutput,
-    add_small_fonts,
-    all_drawn,
-    full_font_path,
 )
 
 _MOTTO = "Độc lập - Tự do - Hạnh phúc"

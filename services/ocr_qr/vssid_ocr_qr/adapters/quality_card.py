@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vssid_ocr_qr.quality_measure import Gray, Quad
+from vssid_ocr_qr.adapters.quality_measure import Gray, Quad
 
 # Card outline: ID-1 card is 85.6 x 54 mm; a 35-degree tilt squeezes either side by up to ~20%.
 CARD_ASPECT = 85.6 / 54.0

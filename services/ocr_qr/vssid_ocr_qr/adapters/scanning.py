@@ -15,10 +15,10 @@ from typing import Any, cast
 import pillow_heif
 from PIL import Image
 
-from vssid_ocr_qr.decoding import LadderDecoder, ScanOutcome, default_ladder
-from vssid_ocr_qr.memory import keep_freed_memory
-from vssid_ocr_qr.parentdeath import die_with_parent
-from vssid_ocr_qr.quality import ImageKind, assess_image
+from vssid_ocr_qr.adapters.decoding import LadderDecoder, ScanOutcome, default_ladder
+from vssid_ocr_qr.adapters.memory import keep_freed_memory
+from vssid_ocr_qr.adapters.parentdeath import die_with_parent
+from vssid_ocr_qr.adapters.quality import ImageKind, assess_image
 from vssid_shared import metrics
 
 # Phones upload HEIC (iPhone's default): autofill photos reach the pool as the user sent them.

@@ -28,7 +28,7 @@ from fpdf.output import (  # the pieces fpdf2's own font embedding is built from
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream
 
-FONTS = Path(__file__).parent / "fonts"
+FONTS = Path(__file__).parent.parent / "fonts"  # package data of vssid_notifier
 FAMILY = "DejaVu"
 STYLES = {"": "DejaVuSans", "B": "DejaVuSans-Bold"}
 # Inclusive code point ranges of the small fonts: ASCII, Latin-1, Latin Extended-A (Ă Đ Ĩ Ũ),

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from vssid_ocr_qr.decoding.imageops import Gray, to_gray
-from vssid_ocr_qr.decoding.port import QrDecoder
-from vssid_ocr_qr.decoding.steps import DEFAULT_STEPS, Frame, Step
+from vssid_ocr_qr.adapters.decoding.imageops import Gray, to_gray
+from vssid_ocr_qr.adapters.decoding.port import QrDecoder
+from vssid_ocr_qr.adapters.decoding.steps import DEFAULT_STEPS, Frame, Step
 from vssid_ocr_qr.domain.payloads import (
     ParsedPayload,
     PayloadError,

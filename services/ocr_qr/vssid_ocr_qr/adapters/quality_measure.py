@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from vssid_ocr_qr.decoding.imageops import flatten
+from vssid_ocr_qr.adapters.decoding.imageops import flatten
 
 Gray = NDArray[np.uint8]
 Rgb = NDArray[np.uint8]
