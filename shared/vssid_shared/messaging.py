@@ -6,11 +6,12 @@ import functools
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from faststream import AckPolicy
+from faststream._internal.context import Context as ContextField  # the class `Context()` makes
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
-from faststream.nats.annotations import NatsMessage as MessageContext
+from faststream.nats.message import NatsMessage as RawNatsMessage
 from pydantic import ValidationError
 
 from vssid_shared import metrics, metrics_samplers, tracing
@@ -35,6 +36,23 @@ Subscriber = Callable[..., Awaitable[Any]]
 # we configure): a slow handler, e.g. one retrying a record after a send, is never redelivered
 # to a second worker while the first still holds it.
 IN_PROGRESS_EVERY_SECONDS = 3.0
+
+
+class LoopContext(ContextField):
+    """FastStream's `Context(name)`, resolved on the event loop.
+
+    fast_depends runs a custom field's plain `def use` in a worker thread: every `Context`
+    parameter of a subscriber (the message itself, the service's deps) cost a thread hop
+    and an anyio task group per message for a dict lookup (issue 13). Awaited, it does not.
+    """
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        resolved: dict[str, Any] = super().use(**kwargs)
+        return resolved
+
+
+# A subscriber's message parameter (faststream.nats.annotations.NatsMessage, resolved on the loop).
+Message = Annotated[RawNatsMessage, LoopContext("message")]
 
 
 # Messages one pull fetches, per broker (set once where the broker is made; see `make_broker`).
@@ -173,7 +191,7 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
     """For handlers taking an untyped CloudEvent: a subscriber made here, named after the
     event. The services define theirs, typed, in `entrypoints/worker.py`."""
 
-    async def on_message(msg: MessageContext) -> None:
+    async def on_message(msg: Message) -> None:
         await settle(msg, handler, consumer.durable)
 
     on_message.__name__ = f"on_{consumer.event.value}"
@@ -184,6 +202,8 @@ def subscribe(broker: NatsBroker, consumer: Consumer, handler: EventHandler, **k
 __all__ = [
     "MAX_DELIVER",
     "InvalidMessageError",
+    "LoopContext",
+    "Message",
     "durable",
     "make_broker",
     "settle",

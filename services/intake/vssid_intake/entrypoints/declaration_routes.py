@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Request
 
 from vssid_intake.domain.errors import IntakeError
-from vssid_intake.entrypoints.dependencies import DepsDep, Token, client_address
+from vssid_intake.entrypoints.dependencies import DepsDep, Token, peer_address
 from vssid_intake.entrypoints.openapi import body_with_file
 from vssid_intake.entrypoints.schemas import (
     AgencyOut,
@@ -47,7 +47,7 @@ async def agencies(deps: DepsDep, province_code: str | None = None) -> list[dict
 
 @router.post("/v1/declarations", status_code=201, response_model=CreatedOut, tags=["declarations"])
 async def create(body: DeclarationIn, request: Request, deps: DepsDep) -> dict[str, Any]:
-    command = CreateDeclaration(body.model_dump(exclude_unset=True), client_address(request))
+    command = CreateDeclaration(body.model_dump(exclude_unset=True), peer_address(request))
     doc, token = await create_declaration(command, deps=deps)
     return {**declaration_view(doc, deps.declarations), "access_token": token}
 
@@ -67,7 +67,7 @@ async def edit(
     declaration_id: str, body: DeclarationIn, token: Token, request: Request, deps: DepsDep
 ) -> dict[str, Any]:
     patch = body.model_dump(exclude_unset=True)
-    command = UpdateDeclaration(declaration_id, token, patch, client_address(request))
+    command = UpdateDeclaration(declaration_id, token, patch, peer_address(request))
     return declaration_view(await update_declaration(command, deps=deps), deps.declarations)
 
 

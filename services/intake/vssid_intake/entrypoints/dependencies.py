@@ -10,17 +10,25 @@ from vssid_intake.bootstrap import App
 from vssid_intake.domain.errors import UnauthorizedError
 from vssid_intake.ports import Deps
 
+# Every dependency here is `async def` though none awaits: FastAPI runs a plain `def`
+# dependency in its thread pool, a thread hop (and GIL hand-off) per dependency per request
+# for what is a dict lookup or a string split (issue 13: most of intake's per-request cost).
 
-def get_app(request: Request) -> App:
+
+def app_of(request: Request) -> App:
     app: App = request.app.state.intake
     return app
 
 
-def get_deps(request: Request) -> Deps:
-    return get_app(request).deps
+async def get_app(request: Request) -> App:
+    return app_of(request)
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+async def get_deps(request: Request) -> Deps:
+    return app_of(request).deps
+
+
+async def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
     """`Authorization: Bearer <token>`: declaration access tokens and login tokens alike."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -28,9 +36,13 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
     return token.strip()
 
 
-def client_address(request: Request) -> str:
+def peer_address(request: Request) -> str:
     """The TCP peer, or what a configured proxy says (`VSSID_TRUSTED_PROXIES`, see __main__)."""
     return request.client.host if request.client else "unknown"
+
+
+async def client_address(request: Request) -> str:
+    return peer_address(request)
 
 
 AppDep = Annotated[App, Depends(get_app)]

@@ -5,48 +5,46 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from faststream import Context
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 
 from vssid_intake.account_handlers import activate_account
 from vssid_intake.handlers import record_scan, record_status
 from vssid_intake.ports import Deps
 from vssid_shared.contracts import Scanned, StatusChanged
-from vssid_shared.messaging import durable, settle_as
+from vssid_shared.messaging import LoopContext, Message, durable, settle_as
 from vssid_shared.subjects import Event, consumer
 
 SERVICE = "intake"
 DEPS = "intake_deps"  # where `register_subscribers` puts the ports in the broker's context
-IntakeDeps = Annotated[Deps, Context(DEPS)]
+IntakeDeps = Annotated[Deps, LoopContext(DEPS)]
 
 
-async def on_scanned(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_scanned(msg: Message, deps: IntakeDeps) -> None:
     """ocr_qr's findings and the card's QR join the declaration (the applicant's view)."""
     await settle_as(msg, Scanned, lambda event: record_scan(event, deps=deps))
 
 
-async def on_awaiting_verification(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_awaiting_verification(msg: Message, deps: IntakeDeps) -> None:
     """review opened the case: the declaration awaits the applicant's visit."""
     await settle_as(msg, StatusChanged, lambda event: record_status(event, deps=deps))
 
 
-async def on_verified(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_verified(msg: Message, deps: IntakeDeps) -> None:
     """The clerk verified: the declaration's status moves on."""
     await settle_as(msg, StatusChanged, lambda event: record_status(event, deps=deps))
 
 
-async def on_verified_activate_account(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_verified_activate_account(msg: Message, deps: IntakeDeps) -> None:
     """The clerk verified: the account is created (or held, or its password re-issued)."""
     await settle_as(msg, StatusChanged, lambda event: activate_account(event, deps=deps))
 
 
-async def on_rejected(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_rejected(msg: Message, deps: IntakeDeps) -> None:
     """The clerk rejected the declaration."""
     await settle_as(msg, StatusChanged, lambda event: record_status(event, deps=deps))
 
 
-async def on_expired(msg: NatsMessage, deps: IntakeDeps) -> None:
+async def on_expired(msg: Message, deps: IntakeDeps) -> None:
     """Nobody came to the office before the deadline."""
     await settle_as(msg, StatusChanged, lambda event: record_status(event, deps=deps))
 

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
@@ -58,6 +58,54 @@ def subset_path(style: str) -> Path:
     return FONTS / f"{STYLES[style]}-vi.ttf"
 
 
+class SmallFont(TTFFont):
+    """A small font whose text widths are remembered, per process, by (font, text).
+
+    fpdf2's line breaking adds a cell's text one character at a time and measures the whole
+    line again after each (the sum of every character's width: quadratic in the line's
+    length, half of a copy's render). Here a width is the width of the text one character
+    shorter, remembered, plus the new character's, and the copy's fixed wording (labels,
+    headings, the closing paragraphs) is measured once per process. The glyph widths are
+    integers, so the sums are exact in any order: the same numbers, the same layout, the same bytes.
+    """
+
+    __slots__ = ()  # the layout of TTFFont's slots: a copy of a parsed one can become one
+    _units: ClassVar[dict[tuple[str, str], float]] = {}
+    _known: ClassVar[dict[str, frozenset[int]]] = {}  # fontkey -> the code points it has
+
+    def get_text_width(
+        self, text: str, font_size_pt: float, text_shaping_params: dict[str, Any] | None
+    ) -> tuple[int, float]:
+        if text_shaping_params or self.is_symbol:  # never for the small fonts
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        units = self._units.get((self.fontkey, text))
+        if units is None:
+            units = self._measure(text)
+        return len(text), units * font_size_pt * 0.001
+
+    def _measure(self, text: str) -> float:
+        known = self._known[self.fontkey]
+        shorter = self._units.get((self.fontkey, text[:-1])) if text else None
+        if shorter is not None and ord(text[-1]) in known:
+            units = shorter + self.cw[ord(text[-1])]
+        else:
+            # As fpdf2 sums it; a lacking character also goes through `cw` (its default
+            # width), and such text is never remembered: its document is drawn again with
+            # the full fonts anyway.
+            units = sum(self.cw[ord(c)] for c in text)
+            if not all(ord(c) in known for c in text):
+                return units
+        if len(self._units) >= WIDTH_CACHE_SIZE:
+            self._units.clear()
+        self._units[(self.fontkey, text)] = units
+        return units
+
+
+WIDTH_CACHE_SIZE = 50_000  # (font, text) widths: a few MB at most; cleared whole when full
+
+
 @dataclass(frozen=True)
 class _Embedded:
     """A small font parsed once: the prototype copied into documents, and its file stream."""
@@ -74,6 +122,8 @@ def _embedded(style: str) -> _Embedded:
     scratch.add_font(FAMILY, style, str(path))
     font = scratch.fonts[f"{FAMILY.lower()}{style}"]
     assert isinstance(font, TTFFont)
+    font.__class__ = SmallFont  # same slots, widths remembered (see SmallFont)
+    SmallFont._known[font.fontkey] = frozenset(font.cw)
     data = path.read_bytes()
     return _Embedded(font, zlib.compress(data, 9), len(data))
 

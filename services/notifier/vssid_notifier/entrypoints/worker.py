@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from faststream import Context, FastStream
+from faststream import FastStream
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 
 from vssid_notifier.handlers import (
     keep_recipient,
@@ -18,49 +17,49 @@ from vssid_notifier.handlers import (
 )
 from vssid_notifier.ports import NotifyDeps
 from vssid_shared.contracts import AccountActivated, StatusChanged, Submitted, Withdrawn
-from vssid_shared.messaging import durable, settle_as
+from vssid_shared.messaging import LoopContext, Message, durable, settle_as
 from vssid_shared.subjects import Event, consumer
 
 DEPS = "notifier_deps"  # where the bootstrap puts the ports in the broker's context
-Deps = Annotated[NotifyDeps, Context(DEPS)]
+Deps = Annotated[NotifyDeps, LoopContext(DEPS)]
 
 
-async def on_submitted(msg: NatsMessage, deps: Deps) -> None:
+async def on_submitted(msg: Message, deps: Deps) -> None:
     """Keep, sealed, whom this declaration's mails are for (the events after carry no PII)."""
     await settle_as(msg, Submitted, lambda event: keep_recipient(event, deps=deps))
 
 
-async def on_awaiting_verification(msg: NatsMessage, deps: Deps) -> None:
+async def on_awaiting_verification(msg: Message, deps: Deps) -> None:
     """Mail the declaration copy (PDF) when the applicant asked for one."""
     await settle_as(msg, StatusChanged, lambda event: mail_declaration_copy(event, deps=deps))
 
 
-async def on_verified(msg: NatsMessage, deps: Deps) -> None:
+async def on_verified(msg: Message, deps: Deps) -> None:
     """Tell the applicant the declaration was verified (the password comes by SMS)."""
     await settle_as(msg, StatusChanged, lambda event: mail_status(event, deps=deps))
 
 
-async def on_rejected(msg: NatsMessage, deps: Deps) -> None:
+async def on_rejected(msg: Message, deps: Deps) -> None:
     """Tell the applicant the declaration was rejected, and why."""
     await settle_as(msg, StatusChanged, lambda event: mail_status(event, deps=deps))
 
 
-async def on_expiring(msg: NatsMessage, deps: Deps) -> None:
+async def on_expiring(msg: Message, deps: Deps) -> None:
     """Remind the applicant to come to the office before the deadline."""
     await settle_as(msg, StatusChanged, lambda event: mail_status(event, deps=deps))
 
 
-async def on_expired(msg: NatsMessage, deps: Deps) -> None:
+async def on_expired(msg: Message, deps: Deps) -> None:
     """Tell the applicant the deadline passed without an in-person verification."""
     await settle_as(msg, StatusChanged, lambda event: mail_status(event, deps=deps))
 
 
-async def on_withdrawn(msg: NatsMessage, deps: Deps) -> None:
+async def on_withdrawn(msg: Message, deps: Deps) -> None:
     """Confirm the applicant's withdrawal (the declaration's personal data is deleted)."""
     await settle_as(msg, Withdrawn, lambda event: mail_withdrawn(event, deps=deps))
 
 
-async def on_account_activated(msg: NatsMessage, deps: Deps) -> None:
+async def on_account_activated(msg: Message, deps: Deps) -> None:
     """SMS the initial password; on a re-issue, also tell the owner's registered e-mail."""
     await settle_as(msg, AccountActivated, lambda event: send_initial_password(event, deps=deps))
 

@@ -7,15 +7,14 @@ import json
 import time
 from typing import Annotated, Any
 
-from faststream import Context, FastStream
+from faststream import FastStream
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 
 from vssid_ocr_qr.domain.decode_answers import BAD_REQUEST, EXPIRED
 from vssid_ocr_qr.handlers import decode_photo, decode_request, scan_declaration
 from vssid_ocr_qr.ports import DecodeDeps, ScanDeps
 from vssid_shared.contracts import Submitted
-from vssid_shared.messaging import durable, settle_as
+from vssid_shared.messaging import LoopContext, Message, durable, settle_as
 from vssid_shared.subjects import (
     RPC_DEADLINE_HEADER,
     RPC_INLINE_PHOTO_HEADER,
@@ -30,13 +29,13 @@ SCAN_DEPS = "ocr_qr_scan_deps"
 DECODE_DEPS = "ocr_qr_decode_deps"
 
 
-async def on_submitted(msg: NatsMessage, deps: Annotated[ScanDeps, Context(SCAN_DEPS)]) -> None:
+async def on_submitted(msg: Message, deps: Annotated[ScanDeps, LoopContext(SCAN_DEPS)]) -> None:
     """Check the photos, decode the ID card's QR, cross-check, publish `scanned` once."""
     await settle_as(msg, Submitted, lambda event: scan_declaration(event, deps=deps))
 
 
 async def on_decode_request(
-    msg: NatsMessage, deps: Annotated[DecodeDeps, Context(DECODE_DEPS)]
+    msg: Message, deps: Annotated[DecodeDeps, LoopContext(DECODE_DEPS)]
 ) -> dict[str, Any]:
     """Autofill: decode a CCCD/BHYT QR from a payload, an inline photo or a claim-check."""
     deadline = deadline_of(msg)
@@ -53,7 +52,7 @@ async def on_decode_request(
     return await decode_request(request, deadline, deps=deps)
 
 
-def deadline_of(msg: NatsMessage) -> float | None:
+def deadline_of(msg: Message) -> float | None:
     try:
         return float(msg.headers[RPC_DEADLINE_HEADER])
     except (KeyError, ValueError):
