@@ -212,10 +212,3 @@ class NotDeletableError(IntakeError):
             + (f" ({contact})" if contact else "")
             + "."
         )
-
-
-# --- other services' events -------------------------------------------------------------------
-
-
-class ScanNotRecordedYetError(Exception):
-    """A status event that arrived before the scan it follows: retried, never dropped."""
