@@ -217,9 +217,53 @@ class FakeDeclarations:
         doc["applied_events"].append(event_id)
         doc.update(extra or {})
 
-    async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> None:
-        if declaration_id in self.docs:
-            self.docs[declaration_id]["enrichment"] = copy.deepcopy(enrichment)
+    async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> Doc | None:
+        doc = self.docs.get(declaration_id)
+        if doc is None:
+            return None
+        doc["enrichment"] = copy.deepcopy(enrichment)
+        held = doc.get("held_status") if doc["status"] == Status.SUBMITTED else None
+        return copy.deepcopy(held)
+
+    async def advance_scanned(
+        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
+    ) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None or "enrichment" not in doc:
+            return False
+        return self._apply(doc, event_id, entry, extra)
+
+    async def hold_status(
+        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
+    ) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None or doc["status"] != Status.SUBMITTED or "enrichment" in doc:
+            return False
+        held = {**copy.deepcopy(entry), "event_id": event_id, "extra": dict(extra or {})}
+        doc["held_status"] = held
+        return True
+
+    async def apply_held(self, declaration_id: str, held: Doc) -> bool:
+        doc = self.docs.get(declaration_id)
+        if doc is None:
+            return False
+        entry = {"status": held["status"], "at": held["at"]}
+        return self._apply(doc, held["event_id"], entry, held.get("extra"))
+
+    def _apply(self, doc: Doc, event_id: str, entry: Doc, extra: Doc | None = None) -> bool:
+        """The adapter's one conditional update: from `submitted`, once per event and status."""
+        if (
+            doc["status"] != Status.SUBMITTED
+            or event_id in doc["applied_events"]
+            or any(e["status"] == entry["status"] for e in doc["timeline"])
+        ):
+            return False
+        doc.update(extra or {})
+        doc["status"] = entry["status"]
+        doc.pop("held_status", None)
+        doc["timeline"].append(dict(entry))
+        doc["applied_events"].append(event_id)
+        return True
 
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]

@@ -23,6 +23,8 @@ class ReceivedSpan:
     span_id: str
     parent_id: str
     attributes: dict[str, str]
+    start_ns: int = 0  # the span's start and end (Unix epoch nanoseconds), for timings
+    end_ns: int = 0
 
 
 @dataclass
@@ -56,6 +58,8 @@ def decode(body: bytes) -> list[ReceivedSpan]:
                         span_id=span.span_id.hex(),
                         parent_id=span.parent_span_id.hex(),
                         attributes=attributes,
+                        start_ns=span.start_time_unix_nano,
+                        end_ns=span.end_time_unix_nano,
                     )
                 )
     return found

@@ -21,7 +21,6 @@ from vssid_intake.domain.errors import (
     NotDeletableError,
     NotFoundError,
     ReferenceTakenError,
-    ScanNotRecordedYetError,
 )
 from vssid_intake.domain.fields import (
     apply_submit_defaults,
@@ -458,12 +457,12 @@ async def account_state(social_insurance_number: str, *, deps: Deps) -> dict[str
 async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     """review's status events move the declaration forward, never back, once each."""
     status = STATUS_BY_EVENT[event.event]
-    if status is Status.AWAITING_VERIFICATION:
-        await _scan_recorded_first(event.subject, deps=deps)
     entry = {"status": status, "at": event.time}
     # The visit deadline review set when it opened the case, for the applicant's screens
     # (`visit_deadline` in GET /v1/declarations/{id}); every status event carries the same one.
     extra = {"visit_deadline": event.data.deadline.isoformat()}
+    if status is Status.AWAITING_VERIFICATION and await _after_scan(event, entry, extra, deps=deps):
+        return
     # Once per status too: a reconciler's re-emit comes under a fresh event id.
     await deps.declarations.record_event(
         event.subject, event.id, entry, extra, once_per_status=True
@@ -471,22 +470,28 @@ async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     await deps.declarations.advance(event.subject, status, PREDECESSORS[status])
 
 
-async def _scan_recorded_first(declaration_id: str, *, deps: Deps) -> None:
+async def _after_scan(
+    event: Envelope[StatusChanged], entry: Doc, extra: Doc, *, deps: Deps
+) -> bool:
     """Review announces `awaiting_verification` once it has the scan, but intake reads the scan
-    from its own durable with no order between the two: never let the status run ahead of the
-    enrichment it announces. Raising makes settle() retry the event shortly (1, 2, 4 ... s,
-    within MAX_DELIVER), by when the scan is recorded."""
-    doc = await deps.declarations.get(declaration_id)
-    if (
-        doc is not None
-        and doc.get("status") == Status.SUBMITTED
-        and deps.declarations.open_enrichment(doc) is None
-    ):
-        raise ScanNotRecordedYetError(declaration_id)
+    from its own durable with no order between the two, and the applicant must never see the
+    status without the enrichment it announces. Neither event waits for the other: with the
+    enrichment stored the status applies now; without it the status is held on the
+    declaration and `record_scan` applies it. Each is one conditional write on the one
+    document, so whichever comes second sees the first (True: done here).
+
+    False: the declaration is past `submitted` (the timeline still records the status once),
+    or the enrichment arrived between the two writes; the plain path is then right, as
+    `advance` moves only a `submitted` declaration and this one has its enrichment."""
+    declarations = deps.declarations
+    if await declarations.advance_scanned(event.subject, event.id, entry, extra):
+        return True
+    return await declarations.hold_status(event.subject, event.id, entry, extra)
 
 
 async def record_scan(event: Envelope[Scanned], *, deps: Deps) -> None:
-    """ocr_qr's findings and the card's QR, kept sealed for the applicant's own view."""
+    """ocr_qr's findings and the card's QR, kept sealed for the applicant's own view; a status
+    that came before them (`_after_scan`) applies with them."""
     sealed = deps.keys.events.open_json(event.data.sealed, event.subject)
     enrichment = {
         "qr": event.data.qr.model_dump(mode="json"),
@@ -494,7 +499,9 @@ async def record_scan(event: Envelope[Scanned], *, deps: Deps) -> None:
         "card": sealed.get("card"),
         "discrepancies": sealed.get("discrepancies", []),
     }
-    await deps.declarations.set_enrichment(event.subject, enrichment)
+    held = await deps.declarations.set_enrichment(event.subject, enrichment)
+    if held is not None:  # a redelivery after a crash between the two writes lands here too
+        await deps.declarations.apply_held(event.subject, held)
 
 
 async def resend_stuck_declarations(policy: ReconcilePolicy, *, deps: Deps) -> int:

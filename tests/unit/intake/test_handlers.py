@@ -37,7 +37,6 @@ from vssid_intake.domain.errors import (
     NotDeletableError,
     NotFoundError,
     QrDecodeError,
-    ScanNotRecordedYetError,
     SessionExpiredError,
     TooManyLoginsError,
     WeakPasswordError,
@@ -296,15 +295,63 @@ def scanned_about(declaration_id: str, card: dict[str, Any] | None = None) -> En
 
 
 async def test_record_status_waits_for_the_scan_it_announces(deps: Deps) -> None:
+    """Before the scan: held on the declaration (no retry, no error), applied with the scan."""
     declarations, _ = fakes(deps)
     declaration_id, _, _ = await submitted(deps)
     awaiting = event_about(Event.AWAITING_VERIFICATION, declaration_id)
-    with pytest.raises(ScanNotRecordedYetError):
-        await handlers.record_status(awaiting, deps=deps)
+    await handlers.record_status(awaiting, deps=deps)  # returns: the message is acked
     assert declarations.docs[declaration_id]["status"] == Status.SUBMITTED
+    statuses = [e["status"] for e in declarations.docs[declaration_id]["timeline"]]
+    assert statuses == ["draft", "submitted"]  # nothing the applicant sees ran ahead
     await handlers.record_scan(scanned_about(declaration_id), deps=deps)
-    await handlers.record_status(awaiting, deps=deps)  # the retry
+    await handlers.record_status(awaiting, deps=deps)  # a redelivery changes nothing
     assert declarations.docs[declaration_id]["status"] == Status.AWAITING_VERIFICATION
+
+
+async def test_a_held_status_applies_with_the_scan_once_whatever_redelivers(deps: Deps) -> None:
+    declarations, _ = fakes(deps)
+    declaration_id, _, _ = await submitted(deps)
+    awaiting = event_about(Event.AWAITING_VERIFICATION, declaration_id)
+    scanned = scanned_about(declaration_id)
+    await handlers.record_status(awaiting, deps=deps)
+    await handlers.record_status(awaiting, deps=deps)  # redelivered while held
+    await handlers.record_scan(scanned, deps=deps)
+    doc = declarations.docs[declaration_id]
+    assert doc["status"] == Status.AWAITING_VERIFICATION
+    assert doc["enrichment"]["qr"] == {"found": True}
+    assert "held_status" not in doc
+    await handlers.record_scan(scanned, deps=deps)  # both redelivered after
+    await handlers.record_status(awaiting, deps=deps)
+    doc = declarations.docs[declaration_id]
+    assert [e["status"] for e in doc["timeline"]] == ["draft", "submitted", "awaiting_verification"]
+    assert doc["timeline"][-1]["at"] == awaiting.time  # review's time, not the scan's
+    assert doc["applied_events"] == [awaiting.id]
+
+
+async def test_record_status_after_the_scan_applies_at_once(deps: Deps) -> None:
+    declarations, _ = fakes(deps)
+    declaration_id, _, _ = await submitted(deps)
+    await handlers.record_scan(scanned_about(declaration_id), deps=deps)
+    await handlers.record_status(
+        event_about(Event.AWAITING_VERIFICATION, declaration_id), deps=deps
+    )
+    doc = declarations.docs[declaration_id]
+    assert doc["status"] == Status.AWAITING_VERIFICATION
+    assert "held_status" not in doc
+    assert [e["status"] for e in doc["timeline"]] == ["draft", "submitted", "awaiting_verification"]
+
+
+async def test_a_decision_after_a_held_status_is_not_undone_by_the_scan(deps: Deps) -> None:
+    declarations, _ = fakes(deps)
+    declaration_id, _, _ = await submitted(deps)
+    await handlers.record_status(
+        event_about(Event.AWAITING_VERIFICATION, declaration_id), deps=deps
+    )
+    await handlers.record_status(event_about(Event.REJECTED, declaration_id), deps=deps)
+    await handlers.record_scan(scanned_about(declaration_id), deps=deps)
+    doc = declarations.docs[declaration_id]
+    assert doc["status"] == Status.REJECTED
+    assert "awaiting_verification" not in [e["status"] for e in doc["timeline"]]
 
 
 async def test_record_status_moves_forward_once_never_back(deps: Deps) -> None:

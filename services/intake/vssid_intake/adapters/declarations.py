@@ -20,6 +20,8 @@ from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
 
 COLLECTION = "declarations"  # also an outbox the relay drains
+# A status that came before the scan it announces, kept until the scan is recorded.
+HELD = "held_status"
 
 
 class DeclarationStore:
@@ -155,11 +157,68 @@ class DeclarationStore:
             query["timeline.status"] = {"$ne": entry["status"]}
         await self._collection.update_one(query, update)
 
-    async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> None:
+    async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> Doc | None:
+        """Stores the scan's enrichment; returns the status held for it (`hold_status`), if
+        any, read after the write, so a hold made before this write is always seen."""
         sealed = self._keys.records.seal_json(enrichment, declaration_id)
-        await self._collection.update_one(
-            {"_id": declaration_id}, {"$set": {"enrichment_sealed": sealed}}
+        doc = await self._collection.find_one_and_update(
+            {"_id": declaration_id},
+            {"$set": {"enrichment_sealed": sealed}},
+            projection={"status": 1, HELD: 1},
+            return_document=ReturnDocument.AFTER,
         )
+        if doc is None or doc.get("status") != Status.SUBMITTED:
+            return None
+        held: Doc | None = doc.get(HELD)
+        return held
+
+    async def advance_scanned(
+        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
+    ) -> bool:
+        """Moves a `submitted` declaration whose enrichment is stored to `entry`'s status,
+        with its timeline entry (and `extra` set), once per event and per status. False:
+        nothing changed."""
+        return await self._apply(
+            {"_id": declaration_id, "enrichment_sealed": {"$exists": True}}, event_id, entry, extra
+        )
+
+    async def hold_status(
+        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
+    ) -> bool:
+        """Keeps `entry` on a `submitted` declaration whose enrichment is not stored yet, for
+        `set_enrichment` to return. False: not submitted, or the enrichment is there now."""
+        result = await self._collection.update_one(
+            {
+                "_id": declaration_id,
+                "status": Status.SUBMITTED,
+                "enrichment_sealed": {"$exists": False},
+            },
+            {"$set": {HELD: {**entry, "event_id": event_id, "extra": extra or {}}}},
+        )
+        return result.matched_count == 1
+
+    async def apply_held(self, declaration_id: str, held: Doc) -> bool:
+        """The status `hold_status` kept, applied as `advance_scanned` would have."""
+        entry = {"status": held["status"], "at": held["at"]}
+        return await self._apply(
+            {"_id": declaration_id}, held["event_id"], entry, held.get("extra")
+        )
+
+    async def _apply(self, query: Doc, event_id: str, entry: Doc, extra: Doc | None = None) -> bool:
+        result = await self._collection.update_one(
+            {
+                **query,
+                "status": Status.SUBMITTED,
+                "applied_events": {"$ne": event_id},
+                "timeline.status": {"$ne": entry["status"]},
+            },
+            {
+                "$set": {**(extra or {}), "status": entry["status"]},
+                "$unset": {HELD: ""},
+                "$push": {"timeline": entry, "applied_events": event_id},
+            },
+        )
+        return result.modified_count == 1
 
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]

@@ -214,11 +214,7 @@ class NotDeletableError(IntakeError):
         )
 
 
-# --- other services' events -------------------------------------------------------------------
-
-
-class ScanNotRecordedYetError(Exception):
-    """A status event that arrived before the scan it follows: retried, never dropped."""
+# --- rules (field normalisers, agency data) ------------------------------------------------------
 
 
 class InvalidValueError(Exception):
