@@ -215,7 +215,7 @@ async def put_image(command: PutImage, *, deps: Deps) -> dict[str, Any]:
     }
     file_id = await deps.images.put(command.declaration_id, command.kind, image.data, meta)
     before = await deps.declarations.set_image(
-        command.declaration_id, command.kind, {**meta, "file_id": file_id}, deps.clock()
+        command.declaration_id, command.kind, {**meta, "file_id": file_id}, deps.clock(), seen=doc
     )
     if before is None:
         await deps.images.delete(file_id)
@@ -457,9 +457,16 @@ async def account_state(social_insurance_number: str, *, deps: Deps) -> dict[str
 async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     """review's status events move the declaration forward, never back, once each."""
     status = STATUS_BY_EVENT[event.event]
-    if status is Status.AWAITING_VERIFICATION:
-        await _scan_recorded_first(event.subject, deps=deps)
     entry = {"status": status, "at": event.time}
+    awaiting = status is Status.AWAITING_VERIFICATION
+    # The usual case (first copy, the next status, the scan recorded) is one write; any
+    # other takes the steps below, each idempotent, exactly as if that write was not tried.
+    if await deps.declarations.move_on(
+        event.subject, event.id, entry, PREDECESSORS[status], scanned=awaiting
+    ):
+        return
+    if awaiting:
+        await _scan_recorded_first(event.subject, deps=deps)
     # Once per status too: a reconciler's re-emit comes under a fresh event id.
     await deps.declarations.record_event(event.subject, event.id, entry, once_per_status=True)
     await deps.declarations.advance(event.subject, status, PREDECESSORS[status])

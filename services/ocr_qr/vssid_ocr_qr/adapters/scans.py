@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -28,36 +28,63 @@ class ScanStore:
 
     async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None:
         """Note that this declaration carries these photo bytes (idempotent)."""
-        await self.sightings.update_one(
-            {"_id": f"{sha256}:{declaration_id}"},
-            {"$set": {"sha256": sha256, "declaration_id": declaration_id, "reference": reference}},
-            upsert=True,
-        )
+        await self.sight_all([sha256], declaration_id, reference)
+
+    async def sight_all(
+        self, hashes: list[str], declaration_id: str, reference: str | None
+    ) -> None:
+        """`sight` for each of a declaration's photos, in one round trip (an unordered bulk
+        of idempotent upserts: one command on the server, not one per photo)."""
+        upserts = [
+            UpdateOne(
+                {"_id": f"{sha256}:{declaration_id}"},
+                {
+                    "$set": {
+                        "sha256": sha256,
+                        "declaration_id": declaration_id,
+                        "reference": reference,
+                    }
+                },
+                upsert=True,
+            )
+            for sha256 in dict.fromkeys(hashes)
+        ]
+        if upserts:
+            await self.sightings.bulk_write(upserts, ordered=False)
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
-        """References of other declarations that were submitted with any of these photos.
+        """References of other declarations that were submitted with any of these photos."""
+        found = await self.references_by_image(hashes, declaration_id)
+        return sorted({reference for references in found.values() for reference in references})
+
+    async def references_by_image(
+        self, hashes: list[str], declaration_id: str
+    ) -> dict[str, list[str]]:
+        """For each of these photo hashes seen elsewhere, the references of the other
+        declarations submitted with it: one query per collection for all the photos.
 
         Only references (agency-prefixed), never a declaration id: a finding may be shown to
         another agency, which must not learn the id of a case it cannot open.
         """
+        wanted = set(hashes)
+        found: dict[str, set[str]] = {}
         # By hash alone, the declaration itself skipped here: a second condition in the filter
         # would keep the server from answering it from the index (a scan of every sighting).
         seen = self.sightings.find(
-            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1}
+            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1, "sha256": 1}
         )
-        found = {
-            doc["reference"]
-            async for doc in seen
-            if doc.get("reference") and doc["declaration_id"] != declaration_id
-        }
+        async for doc in seen:
+            if doc.get("reference") and doc["declaration_id"] != declaration_id:
+                found.setdefault(doc["sha256"], set()).add(doc["reference"])
         # Scans finished before sightings existed are only in the scan records.
-        older = self.collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
-        found |= {
-            doc["reference"]
-            async for doc in older
-            if doc.get("reference") and doc["_id"] != declaration_id
-        }
-        return sorted(found)
+        older = self.collection.find(
+            {"image_sha256": {"$in": hashes}}, {"reference": 1, "image_sha256": 1}
+        )
+        async for doc in older:
+            if doc.get("reference") and doc["_id"] != declaration_id:
+                for sha256 in wanted.intersection(doc.get("image_sha256") or ()):
+                    found.setdefault(sha256, set()).add(doc["reference"])
+        return {sha256: sorted(references) for sha256, references in found.items()}
 
     async def exists(self, declaration_id: str) -> bool:
         return await self.collection.find_one({"_id": declaration_id}, {"_id": 1}) is not None
