@@ -253,7 +253,7 @@ async def test_a_declarations_photos_are_sighted_in_one_write_and_looked_up_once
     with commands.during() as sent:
         await store.sight_all([portrait, front, back], "mine", "4802-MINE01")
         found = await store.references_by_image([portrait, front, back], "mine")
-    assert sent == ["update", "find", "find"]
+    assert sent == ["update", "find", "find"]  # one write for the three photos
     assert found == {front: ["4802-AAAAAA"], back: ["0101-BBBBBB"]}
     # The others see this declaration's photos from now on (written before they look).
     assert await store.references_with_images([front], "other-a") == ["4802-MINE01"]

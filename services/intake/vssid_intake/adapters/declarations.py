@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from vssid_intake.domain.errors import ReferenceTakenError
 from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
@@ -35,7 +36,10 @@ class DeclarationStore:
             unique=True,
             partialFilterExpression={"reference": {"$type": "string"}},
         )
-        await self._collection.create_index([("id_number_hash", ASCENDING)])
+        # `id_number_hash` is written but no query of intake's filters on it: its index (from
+        # the first skeleton) only made every write of a declaration maintain one more entry.
+        with contextlib.suppress(OperationFailure):
+            await self._collection.drop_index("id_number_hash_1")
         # The draft retention sweep reads drafts by last edit: an index, not a scan.
         await self._collection.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -17,9 +17,11 @@ from vssid_shared.outbox import PENDING, pending
 class ScanStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.collection = db["scans"]
-        # Which declaration was submitted with which photo bytes, written *before* looking for
-        # the same bytes elsewhere: of two declarations scanned at the same moment, the later
-        # reader always sees the other (looking only at finished scans, both could miss).
+        # Which declaration was submitted with which photo bytes (one document per declaration,
+        # its photos' hashes in `sha256`; older ones hold one hash each), written *before*
+        # looking for the same bytes elsewhere: of two declarations scanned at the same moment,
+        # the later reader always sees the other (looking only at finished scans, both could
+        # miss).
         self.sightings = db["image_sightings"]
 
     async def ensure_indexes(self) -> None:
@@ -33,24 +35,20 @@ class ScanStore:
     async def sight_all(
         self, hashes: list[str], declaration_id: str, reference: str | None
     ) -> None:
-        """`sight` for each of a declaration's photos, in one round trip (an unordered bulk
-        of idempotent upserts: one command on the server, not one per photo)."""
-        upserts = [
-            UpdateOne(
-                {"_id": f"{sha256}:{declaration_id}"},
-                {
-                    "$set": {
-                        "sha256": sha256,
-                        "declaration_id": declaration_id,
-                        "reference": reference,
-                    }
-                },
-                upsert=True,
-            )
-            for sha256 in dict.fromkeys(hashes)
-        ]
-        if upserts:
-            await self.sightings.bulk_write(upserts, ordered=False)
+        """`sight` for all of a declaration's photos in one write: one document per declaration
+        holding its photo hashes (a multikey index on `sha256` finds it by any of them). One
+        upsert is one commit on the server, where one per photo was one each (with the log
+        synced on every commit, the commit is most of a write's cost)."""
+        if not hashes:
+            return
+        await self.sightings.update_one(
+            {"_id": declaration_id},
+            {
+                "$set": {"declaration_id": declaration_id, "reference": reference},
+                "$addToSet": {"sha256": {"$each": list(dict.fromkeys(hashes))}},
+            },
+            upsert=True,
+        )
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
         """References of other declarations that were submitted with any of these photos."""
@@ -75,7 +73,10 @@ class ScanStore:
         )
         async for doc in seen:
             if doc.get("reference") and doc["declaration_id"] != declaration_id:
-                found.setdefault(doc["sha256"], set()).add(doc["reference"])
+                # One hash per document before sightings were kept per declaration.
+                held = doc["sha256"] if isinstance(doc["sha256"], list) else [doc["sha256"]]
+                for sha256 in wanted.intersection(held):
+                    found.setdefault(sha256, set()).add(doc["reference"])
         # Scans finished before sightings existed are only in the scan records.
         older = self.collection.find(
             {"image_sha256": {"$in": hashes}}, {"reference": 1, "image_sha256": 1}
