@@ -171,7 +171,13 @@ class FakeDeclarations:
         return True
 
     async def set_image(
-        self, declaration_id: str, kind: str, meta: dict[str, Any], now: datetime
+        self,
+        declaration_id: str,
+        kind: str,
+        meta: dict[str, Any],
+        now: datetime,
+        *,
+        seen: Doc | None = None,
     ) -> Doc | None:
         doc = self.docs.get(declaration_id)
         if doc is None or doc["status"] != Status.DRAFT:
@@ -271,6 +277,31 @@ class FakeDeclarations:
         doc = self.docs.get(declaration_id)
         if doc is not None and doc["status"] in predecessors:
             doc["status"] = status
+
+    async def move_on(
+        self,
+        declaration_id: str,
+        event_id: str,
+        entry: Doc,
+        predecessors: tuple[Status, ...],
+        *,
+        scanned: bool = False,
+        extra: Doc | None = None,
+    ) -> bool:
+        doc = self.docs.get(declaration_id)
+        if (
+            doc is None
+            or event_id in doc["applied_events"]
+            or any(e["status"] == entry["status"] for e in doc["timeline"])
+            or doc["status"] not in predecessors
+            or (scanned and doc.get("enrichment") is None)
+        ):
+            return False
+        doc.update(extra or {})
+        doc["timeline"].append(entry)
+        doc["applied_events"].append(event_id)
+        doc["status"] = entry["status"]
+        return True
 
     async def hold_account(self, declaration_id: str, event: CloudEvent) -> bool:
         doc = self.docs.get(declaration_id)
@@ -1078,6 +1109,20 @@ class FakeScans:
                 and seen["reference"]
             }
         )
+
+    async def sight_all(
+        self, hashes: list[str], declaration_id: str, reference: str | None
+    ) -> None:
+        for sha256 in hashes:
+            await self.sight(sha256, declaration_id, reference)
+
+    async def references_by_image(
+        self, hashes: list[str], declaration_id: str
+    ) -> dict[str, list[str]]:
+        found = {
+            sha256: await self.references_with_images([sha256], declaration_id) for sha256 in hashes
+        }
+        return {sha256: references for sha256, references in found.items() if references}
 
     async def record(
         self, declaration_id: str, summary: dict[str, Any], event: CloudEvent, now: datetime

@@ -9,7 +9,8 @@ to `idle_seconds` as a safety net for events written by another process (a repli
 Round trips are what a pass costs the database: a kick that names its collection drains only
 that one (a service's other collections had nothing new from this write), the timed safety-net
 pass drains them all, and the events of one document leave with a single `$pull` once all are
-acked, not one update per event.
+acked, not one update per event; the documents found by one pass share that `$pull`
+(an `update_many` by `_id`: one write command and one commit on the server, not one each).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ __all__ = ["PENDING", "PENDING_FILTER", "OutboxRelay", "pending"]
 
 # The filter the sparse index serves (SecantusDB and mongod both answer `$exists` from it).
 PENDING_FILTER = {f"{PENDING}.id": {"$exists": True}}
+# Documents whose acked events leave in one `$pull` (a write, its commit and the index upkeep
+# of every document, once per batch rather than once per document); bounded so a long pass
+# does not hold many acked events that a crash would publish again (the copies JetStream drops).
+PULL_BATCH = 32
 
 
 class OutboxRelay:
@@ -93,22 +98,36 @@ class OutboxRelay:
         )
 
     async def drain(self, collection: AsyncCollection[Doc]) -> int:
+        published: list[str] = []  # acked, not yet pulled
+        holders: list[Any] = []  # the documents they came from
         sent = 0
-        cursor = collection.find(PENDING_FILTER, {PENDING: 1})
-        async for doc in cursor:
-            published: list[str] = []
-            try:
+        try:
+            async for doc in collection.find(PENDING_FILTER, {PENDING: 1}):
+                holders.append(doc["_id"])
                 for stored in doc[PENDING]:  # in order: one document's events stay in sequence
                     await self.publish(stored)
                     published.append(stored["id"])
-            finally:  # what was acked leaves the outbox even if a later publish failed
-                if published:
-                    await collection.update_one(
-                        {"_id": doc["_id"]}, {"$pull": {PENDING: {"id": {"$in": published}}}}
-                    )
-            sent += len(published)
-            metrics.OUTBOX_PUBLISHED.inc(len(published))
+                if len(holders) >= PULL_BATCH:
+                    sent += await self._pull(collection, holders, published)
+                    holders, published = [], []
+        finally:  # what was acked leaves the outbox even if a later publish failed
+            sent += await self._pull(collection, holders, published)
         return sent
+
+    async def _pull(
+        self, collection: AsyncCollection[Doc], holders: list[Any], ids: list[str]
+    ) -> int:
+        """One write for the acked events of every document of the batch: event ids are unique,
+        so pulling them all from each of those documents removes exactly what was sent."""
+        if not ids:
+            return 0
+        pull = {"$pull": {PENDING: {"id": {"$in": ids}}}}
+        if len(holders) == 1:
+            await collection.update_one({"_id": holders[0]}, pull)
+        else:
+            await collection.update_many({"_id": {"$in": holders}}, pull)
+        metrics.OUTBOX_PUBLISHED.inc(len(ids))
+        return len(ids)
 
     async def drain_all(self) -> int:
         return sum([await self.drain(c) for c in self._collections])

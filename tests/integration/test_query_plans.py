@@ -235,7 +235,10 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     draft = str(uuid.uuid4())
     await declarations.create(draft, "token-hash", {}, OPENED)
     await declarations.save_fields(draft, {"id_document": {"number": "1"}}, OPENED)
-    await declarations.get(draft)
+    drafted = await declarations.get(draft)
+    meta = {"kind": "portrait", "sha256": "00", "file_id": "f1"}
+    await declarations.set_image(draft, "portrait", meta, OPENED, seen=drafted)
+    await declarations.set_image(draft, "portrait", {**meta, "file_id": "f2"}, OPENED)
     submitted = new_event(
         Event.SUBMITTED,
         source="t",
@@ -247,6 +250,9 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     await declarations.submit(draft, reference="4802-AAAAAA", key_hash=None, event=submitted)
     await declarations.record_event(draft, submitted.id, {"status": "scanned", "at": OPENED})
     await declarations.advance(draft, Status.AWAITING_VERIFICATION, (Status.SUBMITTED,))
+    await declarations.set_enrichment(draft, {"qr": {"found": False}})
+    entry = {"status": Status.VERIFIED, "at": OPENED}
+    await declarations.move_on(draft, "e-1", entry, (Status.AWAITING_VERIFICATION,), scanned=True)
     person = InsuredPerson(
         social_insurance_number="4890012345",
         full_name="Nguyễn Văn Bảo",
@@ -263,6 +269,8 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     sha = hashlib.sha256(b"x").hexdigest()
     await scans.sight(sha, draft, "4802-AAAAAA")
     await scans.references_with_images([sha], draft)
+    await scans.sight_all([sha, "1" * 64], draft, "4802-AAAAAA")
+    await scans.references_by_image([sha, "1" * 64], draft)
     await scans.exists(draft)
     await scans.record(draft, {"image_sha256": [sha]}, submitted, OPENED)
     await deliveries.get(f"{draft}:copy")

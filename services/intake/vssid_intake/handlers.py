@@ -214,7 +214,7 @@ async def put_image(command: PutImage, *, deps: Deps) -> dict[str, Any]:
     }
     file_id = await deps.images.put(command.declaration_id, command.kind, image.data, meta)
     before = await deps.declarations.set_image(
-        command.declaration_id, command.kind, {**meta, "file_id": file_id}, deps.clock()
+        command.declaration_id, command.kind, {**meta, "file_id": file_id}, deps.clock(), seen=doc
     )
     if before is None:
         await deps.images.delete(file_id)
@@ -461,7 +461,14 @@ async def record_status(event: Envelope[StatusChanged], *, deps: Deps) -> None:
     # The visit deadline review set when it opened the case, for the applicant's screens
     # (`visit_deadline` in GET /v1/declarations/{id}); every status event carries the same one.
     extra = {"visit_deadline": event.data.deadline.isoformat()}
-    if status is Status.AWAITING_VERIFICATION and await _after_scan(event, entry, extra, deps=deps):
+    if status is Status.AWAITING_VERIFICATION:
+        if await _after_scan(event, entry, extra, deps=deps):
+            return
+    # The usual case (first copy, the next status) is one write; any other takes the steps
+    # below, each idempotent, exactly as if that write was not tried.
+    elif await deps.declarations.move_on(
+        event.subject, event.id, entry, PREDECESSORS[status], extra=extra
+    ):
         return
     # Once per status too: a reconciler's re-emit comes under a fresh event id.
     await deps.declarations.record_event(

@@ -36,7 +36,13 @@ class Declarations(Protocol):
         self, declaration_id: str, fields: dict[str, Any], now: datetime
     ) -> bool: ...
     async def set_image(
-        self, declaration_id: str, kind: str, meta: dict[str, Any], now: datetime
+        self,
+        declaration_id: str,
+        kind: str,
+        meta: dict[str, Any],
+        now: datetime,
+        *,
+        seen: Doc | None = None,
     ) -> Doc | None: ...
     async def submit(
         self, declaration_id: str, *, reference: str, key_hash: str | None, event: CloudEvent
@@ -63,6 +69,16 @@ class Declarations(Protocol):
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]
     ) -> None: ...
+    async def move_on(
+        self,
+        declaration_id: str,
+        event_id: str,
+        entry: Doc,
+        predecessors: tuple[Status, ...],
+        *,
+        scanned: bool = False,
+        extra: Doc | None = None,
+    ) -> bool: ...
     async def hold_account(self, declaration_id: str, event: CloudEvent) -> bool: ...
     async def delete_draft(self, declaration_id: str) -> bool: ...
     async def withdraw(self, declaration_id: str, event: CloudEvent, now: datetime) -> bool: ...

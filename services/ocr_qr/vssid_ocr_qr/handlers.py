@@ -75,14 +75,17 @@ async def resend_scanned(event: Envelope[Submitted], *, deps: ScanDeps) -> None:
 async def scan_photos(
     event: Envelope[Submitted], *, deps: ScanDeps
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
-    """Quality findings for every photo; the card QR from the first ID side that has one."""
-    findings: list[Finding] = []
+    """Quality findings for every photo; the card QR from the first ID side that has one;
+    a reused-photo finding after each photo whose bytes other declarations were sent with."""
+    by_kind: dict[str, list[Finding]] = {}
+    sighted: dict[str, str] = {}  # kind -> sha256 of the photos checked (not tampered, readable)
     qr: dict[str, Any] | None = None
     images = event.data.images
     for kind in PHOTO_ORDER:
         ref = images.get(kind)
         if ref is None:
             continue
+        findings = by_kind[kind] = []
         raw = await deps.photos.get(ref.file_id, event.subject, kind)
         if hashlib.sha256(raw).hexdigest() != ref.sha256:
             findings.append(tampered_image(kind))
@@ -96,13 +99,33 @@ async def scan_photos(
             qr = {**seen["card"], "side": kind}
         if seen.get("rejected"):
             findings.append(qr_not_a_card(kind))
-        await deps.scans.sight(ref.sha256, event.subject, event.data.reference)
-        if others := await deps.scans.references_with_images([ref.sha256], event.subject):
-            own, foreign = split_by_agency(others, event.agency)
-            findings.append(reused_image_finding(kind, own, foreign))
+        sighted[kind] = ref.sha256
+    await _reused_photos(event, sighted, by_kind, deps=deps)
+    found = [finding for findings in by_kind.values() for finding in findings]
     if qr is None:
-        findings.append(qr_not_found())
-    return qr, findings
+        found.append(qr_not_found())
+    return qr, found
+
+
+async def _reused_photos(
+    event: Envelope[Submitted],
+    sighted: dict[str, str],
+    by_kind: dict[str, list[Finding]],
+    *,
+    deps: ScanDeps,
+) -> None:
+    """Sightings written first, then looked up: of two declarations scanned at the same
+    moment with the same bytes, the later reader sees the other. All photos of the
+    declaration in one write and one lookup, not one each."""
+    if not sighted:
+        return
+    hashes = list(sighted.values())
+    await deps.scans.sight_all(hashes, event.subject, event.data.reference)
+    others = await deps.scans.references_by_image(hashes, event.subject)
+    for kind, sha256 in sighted.items():
+        if references := others.get(sha256):
+            own, foreign = split_by_agency(references, event.agency)
+            by_kind[kind].append(reused_image_finding(kind, own, foreign))
 
 
 def scanned_event(

@@ -17,9 +17,17 @@ class ScanRepository(Protocol):
 
     async def exists(self, declaration_id: str) -> bool: ...
 
-    async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None: ...
+    async def sight_all(
+        self, hashes: list[str], declaration_id: str, reference: str | None
+    ) -> None:
+        """Notes that this declaration carries each of these photos (idempotent)."""
+        ...
 
-    async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]: ...
+    async def references_by_image(
+        self, hashes: list[str], declaration_id: str
+    ) -> dict[str, list[str]]:
+        """Per photo hash seen with other declarations, their references."""
+        ...
 
     async def record(
         self, declaration_id: str, summary: dict[str, Any], event: CloudEvent, now: datetime

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_intake.domain.login_policy import SessionPolicy
@@ -56,11 +56,15 @@ class SessionStore:
         if doc is None:
             return None
         moved = self.policy.idle_deadline(now, doc["expires_at"])
-        return await self._collection.find_one_and_update(
+        # update_one, not findAndModify: SecantusDB answers that by reading the whole
+        # collection, so every signed-in request would cost more with every session kept.
+        result = await self._collection.update_one(
             {"_id": doc["_id"], "idle_expires_at": {"$gt": now}},
             {"$max": {"idle_expires_at": moved}, "$set": {"last_seen": now}},
-            return_document=ReturnDocument.AFTER,
         )
+        if result.matched_count == 0:
+            return None
+        return {**doc, "idle_expires_at": max(doc["idle_expires_at"], moved), "last_seen": now}
 
     async def close(self, token_hash: str) -> None:
         await self._collection.delete_one({"token_hash": token_hash})

@@ -19,9 +19,11 @@ COLLECTION = "scans"  # also the outbox the relay drains
 class ScanStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._collection = db[COLLECTION]
-        # Which declaration was submitted with which photo bytes, written *before* looking for
-        # the same bytes elsewhere: of two declarations scanned at the same moment, the later
-        # reader always sees the other (looking only at finished scans, both could miss).
+        # Which declaration was submitted with which photo bytes (one document per declaration,
+        # its photos' hashes in `sha256`; older ones hold one hash each), written *before*
+        # looking for the same bytes elsewhere: of two declarations scanned at the same moment,
+        # the later reader always sees the other (looking only at finished scans, both could
+        # miss).
         self._sightings = db["image_sightings"]
 
     async def ensure_indexes(self) -> None:
@@ -30,36 +32,62 @@ class ScanStore:
 
     async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None:
         """Note that this declaration carries these photo bytes (idempotent)."""
+        await self.sight_all([sha256], declaration_id, reference)
+
+    async def sight_all(
+        self, hashes: list[str], declaration_id: str, reference: str | None
+    ) -> None:
+        """`sight` for all of a declaration's photos in one write: one document per declaration
+        holding its photo hashes (a multikey index on `sha256` finds it by any of them). One
+        upsert is one commit on the server, where one per photo was one each (with the log
+        synced on every commit, the commit is most of a write's cost)."""
+        if not hashes:
+            return
         await self._sightings.update_one(
-            {"_id": f"{sha256}:{declaration_id}"},
-            {"$set": {"sha256": sha256, "declaration_id": declaration_id, "reference": reference}},
+            {"_id": declaration_id},
+            {
+                "$set": {"declaration_id": declaration_id, "reference": reference},
+                "$addToSet": {"sha256": {"$each": list(dict.fromkeys(hashes))}},
+            },
             upsert=True,
         )
 
     async def references_with_images(self, hashes: list[str], declaration_id: str) -> list[str]:
-        """References of other declarations that were submitted with any of these photos.
+        """References of other declarations that were submitted with any of these photos."""
+        found = await self.references_by_image(hashes, declaration_id)
+        return sorted({reference for references in found.values() for reference in references})
+
+    async def references_by_image(
+        self, hashes: list[str], declaration_id: str
+    ) -> dict[str, list[str]]:
+        """For each of these photo hashes seen elsewhere, the references of the other
+        declarations submitted with it: one query per collection for all the photos.
 
         Only references (agency-prefixed), never a declaration id: a finding may be shown to
         another agency, which must not learn the id of a case it cannot open.
         """
+        wanted = set(hashes)
+        found: dict[str, set[str]] = {}
         # By hash alone, the declaration itself skipped here: a second condition in the filter
         # would keep the server from answering it from the index (a scan of every sighting).
         seen = self._sightings.find(
-            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1}
+            {"sha256": {"$in": hashes}}, {"reference": 1, "declaration_id": 1, "sha256": 1}
         )
-        found = {
-            doc["reference"]
-            async for doc in seen
-            if doc.get("reference") and doc["declaration_id"] != declaration_id
-        }
+        async for doc in seen:
+            if doc.get("reference") and doc["declaration_id"] != declaration_id:
+                # One hash per document before sightings were kept per declaration.
+                held = doc["sha256"] if isinstance(doc["sha256"], list) else [doc["sha256"]]
+                for sha256 in wanted.intersection(held):
+                    found.setdefault(sha256, set()).add(doc["reference"])
         # Scans finished before sightings existed are only in the scan records.
-        older = self._collection.find({"image_sha256": {"$in": hashes}}, {"reference": 1})
-        found |= {
-            doc["reference"]
-            async for doc in older
-            if doc.get("reference") and doc["_id"] != declaration_id
-        }
-        return sorted(found)
+        older = self._collection.find(
+            {"image_sha256": {"$in": hashes}}, {"reference": 1, "image_sha256": 1}
+        )
+        async for doc in older:
+            if doc.get("reference") and doc["_id"] != declaration_id:
+                for sha256 in wanted.intersection(doc.get("image_sha256") or ()):
+                    found.setdefault(sha256, set()).add(doc["reference"])
+        return {sha256: sorted(references) for sha256, references in found.items()}
 
     async def exists(self, declaration_id: str) -> bool:
         return await self._collection.find_one({"_id": declaration_id}, {"_id": 1}) is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from vssid_review.domain.staff_sessions import StaffSession, StaffSessionPolicy
@@ -55,12 +55,13 @@ class SessionStore:
         if doc is None:
             return None
         if now - doc["seen_at"] >= TOUCH_EVERY:
-            doc = await self._collection.find_one_and_update(
+            # update_one, not findAndModify: SecantusDB answers that by reading the whole
+            # collection, so every request would cost more with every session kept.
+            result = await self._collection.update_one(
                 live,
                 {"$set": {"seen_at": now, "idle_until": min(now + self._idle, doc["ends_at"])}},
-                return_document=ReturnDocument.AFTER,
             )
-            if doc is None:
+            if result.matched_count == 0:
                 return None
         return StaffSession(doc["operator_id"], doc["csrf"])
 
