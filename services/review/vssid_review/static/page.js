@@ -118,24 +118,39 @@ async function loadPage(path) {
   renderQueue();
 }
 async function loadQueue() { queue.rows.clear(); queue.next = null; await loadPage(query()); }
-// What a live event can tell of a row against the filters: its status (a case due soon is an
-// open one); a new case's findings and how its deadline compares are the server's to say.
+// What a status change can tell of a loaded row against the filters: its status (a case due
+// soon is an open one); its findings and deadline do not change once it is open.
 function matchesFilter(status) {
   if ($("only-due").checked && status !== OPEN) return false;
   return !$("status").value || $("status").value === status;
 }
-const filtered = () => $("only-findings").checked || $("only-due").checked;
 function applyRow(c) {
   const known = queue.rows.get(c.id);
-  if (known) {
-    if (!matchesFilter(c.status)) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
-  } else if (matchesFilter(c.status) && !$("q").value.trim() && !filtered()) {
-    // Oldest first: a new case belongs at the end, so it is shown once the last page is loaded.
-    queue.total += 1;
-    if (!queue.next) queue.rows.set(c.id, c);
-  }
+  if (!known) return;
+  if (!matchesFilter(c.status)) { queue.rows.delete(c.id); queue.total -= 1; } else Object.assign(known, c);
   renderQueue();
 }
+// A case not in the rows (a new one from the feed, or one decided after the counter scan
+// opened it): its row is asked of the server under the page's own filters, the reference as
+// `q` (one indexed read), so findings and the deadline are judged as for the pages; the feed
+// carries neither a findings count nor anything personal. While a search is on, the search
+// decides what is listed (run it again to see new cases).
+async function addIfListed(id, reference) {
+  if ($("q").value.trim() || queue.rows.has(id)) return;
+  const p = new URLSearchParams(query().split("?")[1] || "");
+  p.set("q", reference); p.set("limit", "1");
+  const row = (await (await api("/v1/review/queue?" + p)).json()).find((c) => c.id === id);
+  if (!row || queue.rows.has(id)) return;
+  // Oldest first (and soonest due: a new case's deadline is the latest): it belongs at the end,
+  // so it is shown once the last page is loaded.
+  queue.total += 1;
+  if (!queue.next) queue.rows.set(id, row);
+  renderQueue();
+}
+// Live changes to the queue, one at a time in the feed's order: a status change waits for the
+// row a new case's lookup is still fetching.
+let liveChanges = Promise.resolve();
+function live(change) { liveChanges = liveChanges.then(change).catch(showError); }
 $("search").addEventListener("submit", (e) => {
   e.preventDefault();
   loadQueue().catch(showError);
@@ -286,7 +301,8 @@ function confirmThen(question, action) {
 async function decide(id, action, body) {
   try {
     const res = await api(`/v1/review/declarations/${encodeURIComponent(id)}/${action}`, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-    applyRow(await res.json());
+    const row = await res.json();
+    if (queue.rows.has(id)) applyRow(row); else live(() => addIfListed(id, row.reference));
     await showCase(id, false, {vi: action === "verify" ? "Đã xác minh." : "Đã từ chối.", vars: {}});
   } catch (e) { caseSay("Lỗi: {message}", {message: e.message}); }
 }
@@ -298,10 +314,11 @@ function onEvent(name, raw) {
   li.textContent = `${vnTime(ev.time)} – ${word(EVENT_WORDS, name)}${ev.data && ev.data.reference ? " – " + t("hồ sơ {reference}", {reference: ev.data.reference}) : ""}`;
   $("events").prepend(li);
   while ($("events").children.length > 100) $("events").lastChild.remove();
-  if (!(name in STATUS) || name === "draft") return;
-  const known = queue.rows.get(ev.subject);
-  if (!known && name !== OPEN) return;
-  applyRow({...(known || {findings: 0}), id: ev.subject, reference: ev.data.reference, deadline: ev.data.deadline, status: name});
+  if (!(name in STATUS) || name === "draft" || !ev.data || !ev.data.reference) return;
+  live(async () => {
+    if (queue.rows.has(ev.subject)) applyRow({id: ev.subject, deadline: ev.data.deadline, status: name});
+    else if (name === OPEN) await addIfListed(ev.subject, ev.data.reference);
+  });
 }
 function startEvents() {
   if (events) events.close();
