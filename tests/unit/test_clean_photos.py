@@ -10,9 +10,9 @@ from PIL import Image
 
 from tests.support import applicant as a
 from tests.support.cards import render_clean_portrait
-from vssid_ocr_qr.quality import BLUR_THRESHOLD, ImageKind, assess_image
-from vssid_ocr_qr.quality_faces import count_faces, face_detector_available
-from vssid_ocr_qr.quality_measure import prepare, sharpness
+from vssid_ocr_qr.adapters.quality import BLUR_THRESHOLD, ImageKind, assess_image
+from vssid_ocr_qr.adapters.quality_faces import count_faces, face_detector_available
+from vssid_ocr_qr.adapters.quality_measure import prepare, sharpness
 
 needs_face_detector = pytest.mark.skipif(
     not face_detector_available(), reason="this OpenCV build has no frontal-face Haar cascade"
