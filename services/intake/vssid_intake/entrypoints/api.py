@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from vssid_intake.adapters import declarations
 from vssid_intake.bootstrap import App, bootstrap
@@ -18,29 +17,19 @@ from vssid_intake.entrypoints import (
     privacy_routes,
 )
 from vssid_intake.entrypoints.applicant_app import register_applicant_app
-from vssid_intake.entrypoints.dependencies import AppDep
+from vssid_intake.entrypoints.dependencies import app_of
 from vssid_intake.entrypoints.errors import ERROR_RESPONSES, install_error_handlers
 from vssid_intake.entrypoints.worker import register_subscribers
 from vssid_intake.handlers import reconcile_and_retain, refresh_agencies
 from vssid_intake.settings import IntakeSettings
 from vssid_shared import metrics_http, metrics_samplers, tracing
 from vssid_shared.headers import SecurityHeaders
-from vssid_shared.http_errors import ready_answer
 from vssid_shared.lifespan import service_lifespan
 from vssid_shared.logs import configure_logging
+from vssid_shared.ops_routes import ops_router
 from vssid_shared.tasks import every
 
-ops = APIRouter(tags=["ops"])
-
-
-@ops.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@ops.get("/ready")
-async def ready(app: AppDep) -> JSONResponse:
-    return await ready_answer(app.runtime)
+ops = ops_router(lambda request: app_of(request).runtime)
 
 
 def create_app(settings: IntakeSettings | None = None, **overrides: Any) -> FastAPI:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from vssid_review.bootstrap import App, bootstrap
 from vssid_review.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from vssid_review.entrypoints.asyncapi import asyncapi_router
-from vssid_review.entrypoints.dependencies import AppDep, DepsDep, Op
+from vssid_review.entrypoints.dependencies import DepsDep, Op, app_of
 from vssid_review.entrypoints.events import StreamGate, event_stream_router
 from vssid_review.entrypoints.page import page_router
 from vssid_review.entrypoints.staff_routes import staff_router
@@ -41,9 +41,10 @@ from vssid_shared import metrics_http, tracing
 from vssid_shared.body_limit import JSON_BODY_LIMIT
 from vssid_shared.doc import Doc
 from vssid_shared.headers import SecurityHeaders
-from vssid_shared.http_errors import install_error_handlers, ready_answer
+from vssid_shared.http_errors import install_error_handlers
 from vssid_shared.lifespan import service_lifespan
 from vssid_shared.logs import configure_logging
+from vssid_shared.ops_routes import ops_router
 from vssid_shared.tasks import every
 
 Q_HELP = (
@@ -91,18 +92,8 @@ class RejectIn(BaseModel):
     reason: str | None = Field(None, max_length=2000)
 
 
-ops = APIRouter(tags=["ops"])
+ops = ops_router(lambda request: app_of(request).runtime)
 router = APIRouter(tags=["review"])
-
-
-@ops.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@ops.get("/ready")
-async def ready(app: AppDep) -> JSONResponse:
-    return await ready_answer(app.runtime)
 
 
 async def detail(op: Op, case: Doc, deps: Deps) -> dict[str, Any]:
