@@ -73,6 +73,12 @@ class Runtime:
         if self.relay:
             await self.relay.stop()
         await self.broker.stop()
+        await self.close_store()
+
+    async def close_store(self) -> None:
+        """The MongoDB client closed, and this service's data keys out of `preload`'s rings."""
+        if self.keys.data is not None:
+            self.keys.data.close()
         await self.client.close()
 
     async def ready(self) -> bool:

@@ -176,6 +176,15 @@ class DataKeys:
             cache.on_miss = self._load_blocking
         _RINGS.add(self)
 
+    def close(self) -> None:
+        """Out of `preload`'s rings before the service's client closes: a ring on a closed
+        client would fail every subscriber still in the process (tests run several services'
+        roots in one process, one after another)."""
+        _RINGS.discard(self)
+        if self._blocking is not None:
+            self._blocking.close()
+            self._blocking = None
+
     def _remember(self, declaration_id: str, doc: dict[str, Any] | None) -> None:
         if doc is None:
             self.cache.put(declaration_id, _ABSENT)

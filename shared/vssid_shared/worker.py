@@ -53,6 +53,6 @@ def worker_app(
 
     @app.after_shutdown
     async def closed() -> None:
-        await runtime.client.close()
+        await runtime.close_store()
 
     return app

@@ -58,6 +58,8 @@ async def test_old_cases_are_migrated_once(
     cases, raw = store
     await raw.insert_many([old_case("a1", "expired"), old_case("a2", "verified")])
     assert await cases.migrate_history() == 2
+    assert await cases.migrate_filter_keys() == 2  # the queue filters' `warned` and `due_key`
+    assert await cases.migrate_filter_keys() == 0
     expired = await raw.find_one({"_id": "a1"})
     assert expired is not None
     assert "audit" not in expired

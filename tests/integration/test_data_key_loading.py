@@ -93,7 +93,7 @@ class Processes:
         for app in self.intakes:
             app.stop()
         for runtime in [a.runtime for a in self.reviews] + [a.runtime for a in self.intakes]:
-            await runtime.client.close()
+            await runtime.close_store()
 
 
 @pytest.fixture

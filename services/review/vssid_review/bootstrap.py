@@ -63,8 +63,9 @@ def bootstrap(settings: ReviewSettings | None = None, **overrides: Any) -> App:
         built = build()
         if (ensure := getattr(built, "ensure_indexes", None)) is not None:
             on_start.append(ensure)
-        if (migrate := getattr(built, "migrate_history", None)) is not None:
-            on_start.append(migrate)
+        for migration in ("migrate_history", "migrate_filter_keys"):  # in this order
+            if (migrate := getattr(built, migration, None)) is not None:
+                on_start.append(migrate)
         return built
 
     deps = Deps(

@@ -34,7 +34,7 @@ async def import_agencies(args: argparse.Namespace) -> int:
     try:
         await intake.agency_source.save(result.catalog, utc_now())
     finally:
-        await intake.runtime.client.close()
+        await intake.runtime.close_store()
         intake.stop()
     print(f"Đã nhập {len(result.agencies)} cơ quan; intake áp dụng trong vòng một phút.")
     return 0

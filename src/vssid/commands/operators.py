@@ -57,7 +57,7 @@ async def add_operator(args: argparse.Namespace) -> int:
         print(f"Tên đăng nhập {login!r} đã có; chọn tên khác bằng --login.")
         return 2
     finally:
-        await review.runtime.client.close()
+        await review.runtime.close_store()
     op, enrolment = enrolled.operator, enrolled.enrolment
     print(f"Đã tạo cán bộ {op.name} (id {op.id}) cho cơ quan {op.agency_code}.")
     # Shown once, never stored in clear: the person keys the secret into an authenticator app
@@ -78,7 +78,7 @@ async def list_operators(args: argparse.Namespace) -> int:
             state = "active" if doc.get("active") else "disabled"
             print(f"{doc['_id']}\t{doc['agency_code']}\t{state}\t{doc['name']}")
     finally:
-        await review.runtime.client.close()
+        await review.runtime.close_store()
     return 0
 
 
@@ -87,6 +87,6 @@ async def disable_operator(args: argparse.Namespace) -> int:
     try:
         found = await staff_handlers.disable_operator(args.operator_id, deps=review.staff)
     finally:
-        await review.runtime.client.close()
+        await review.runtime.close_store()
     print("Đã khoá." if found else "Không tìm thấy cán bộ.")
     return 0 if found else 1

@@ -47,7 +47,7 @@ async def import_registry(args: argparse.Namespace) -> int:
                 progress(loaded, len(bad))
         loaded += await flush(store, batch)
     finally:
-        await intake.runtime.client.close()
+        await intake.runtime.close_store()
         intake.stop()
     progress(loaded, len(bad))
     sys.stderr.write("\n")

@@ -225,9 +225,16 @@ class CaseStore:
 
     async def migrate_history(self) -> int:
         """Cases of the old layout (history inside the case) rewritten; 0 once migrated."""
-        from vssid_review.adapters.case_migration import add_filter_keys, migrate
+        from vssid_review.adapters.case_migration import migrate
 
-        return await migrate(self._collection, self) + await add_filter_keys(self._collection)
+        return await migrate(self._collection, self)
+
+    async def migrate_filter_keys(self) -> int:
+        """Cases stored before the queue filters given `warned` and `due_key` (after
+        `migrate_history`, which gives old cases their `queue_key`); 0 once done."""
+        from vssid_review.adapters.case_migration import add_filter_keys
+
+        return await add_filter_keys(self._collection)
 
     # --- the sweeper: deadlines as data, claimed by conditional updates ----------------------
 
