@@ -231,14 +231,6 @@ class FakeDeclarations:
         held = doc.get("held_status") if doc["status"] == Status.SUBMITTED else None
         return copy.deepcopy(held)
 
-    async def advance_scanned(
-        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
-    ) -> bool:
-        doc = self.docs.get(declaration_id)
-        if doc is None or "enrichment" not in doc:
-            return False
-        return self._apply(doc, event_id, entry, extra)
-
     async def hold_status(
         self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
     ) -> bool:
@@ -250,26 +242,10 @@ class FakeDeclarations:
         return True
 
     async def apply_held(self, declaration_id: str, held: Doc) -> bool:
-        doc = self.docs.get(declaration_id)
-        if doc is None:
-            return False
         entry = {"status": held["status"], "at": held["at"]}
-        return self._apply(doc, held["event_id"], entry, held.get("extra"))
-
-    def _apply(self, doc: Doc, event_id: str, entry: Doc, extra: Doc | None = None) -> bool:
-        """The adapter's one conditional update: from `submitted`, once per event and status."""
-        if (
-            doc["status"] != Status.SUBMITTED
-            or event_id in doc["applied_events"]
-            or any(e["status"] == entry["status"] for e in doc["timeline"])
-        ):
-            return False
-        doc.update(extra or {})
-        doc["status"] = entry["status"]
-        doc.pop("held_status", None)
-        doc["timeline"].append(dict(entry))
-        doc["applied_events"].append(event_id)
-        return True
+        return await self.move_on(
+            declaration_id, held["event_id"], entry, (Status.SUBMITTED,), extra=held.get("extra")
+        )
 
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]
@@ -298,7 +274,8 @@ class FakeDeclarations:
         ):
             return False
         doc.update(extra or {})
-        doc["timeline"].append(entry)
+        doc.pop("held_status", None)
+        doc["timeline"].append(dict(entry))
         doc["applied_events"].append(event_id)
         doc["status"] = entry["status"]
         return True

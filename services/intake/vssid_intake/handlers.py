@@ -491,7 +491,10 @@ async def _after_scan(
     or the enrichment arrived between the two writes; the plain path is then right, as
     `advance` moves only a `submitted` declaration and this one has its enrichment."""
     declarations = deps.declarations
-    if await declarations.advance_scanned(event.subject, event.id, entry, extra):
+    before = PREDECESSORS[Status.AWAITING_VERIFICATION]
+    if await declarations.move_on(
+        event.subject, event.id, entry, before, scanned=True, extra=extra
+    ):
         return True
     return await declarations.hold_status(event.subject, event.id, entry, extra)
 

@@ -59,9 +59,6 @@ class Declarations(Protocol):
     async def set_enrichment(
         self, declaration_id: str, enrichment: dict[str, Any]
     ) -> Doc | None: ...
-    async def advance_scanned(
-        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
-    ) -> bool: ...
     async def hold_status(
         self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
     ) -> bool: ...

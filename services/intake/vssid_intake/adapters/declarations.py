@@ -216,16 +216,6 @@ class DeclarationStore:
         held: Doc | None = doc.get(HELD)
         return held
 
-    async def advance_scanned(
-        self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
-    ) -> bool:
-        """Moves a `submitted` declaration whose enrichment is stored to `entry`'s status,
-        with its timeline entry (and `extra` set), once per event and per status. False:
-        nothing changed."""
-        return await self._apply(
-            {"_id": declaration_id, "enrichment_sealed": {"$exists": True}}, event_id, entry, extra
-        )
-
     async def hold_status(
         self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
     ) -> bool:
@@ -242,27 +232,12 @@ class DeclarationStore:
         return result.matched_count == 1
 
     async def apply_held(self, declaration_id: str, held: Doc) -> bool:
-        """The status `hold_status` kept, applied as `advance_scanned` would have."""
+        """The status `hold_status` kept, applied as `move_on` applies one that came after
+        the scan."""
         entry = {"status": held["status"], "at": held["at"]}
-        return await self._apply(
-            {"_id": declaration_id}, held["event_id"], entry, held.get("extra")
+        return await self.move_on(
+            declaration_id, held["event_id"], entry, (Status.SUBMITTED,), extra=held.get("extra")
         )
-
-    async def _apply(self, query: Doc, event_id: str, entry: Doc, extra: Doc | None = None) -> bool:
-        result = await self._collection.update_one(
-            {
-                **query,
-                "status": Status.SUBMITTED,
-                "applied_events": {"$ne": event_id},
-                "timeline.status": {"$ne": entry["status"]},
-            },
-            {
-                "$set": {**(extra or {}), "status": entry["status"]},
-                "$unset": {HELD: ""},
-                "$push": {"timeline": entry, "applied_events": event_id},
-            },
-        )
-        return result.modified_count == 1
 
     async def advance(
         self, declaration_id: str, status: Status, predecessors: tuple[Status, ...]
@@ -283,8 +258,9 @@ class DeclarationStore:
         extra: Doc | None = None,
     ) -> bool:
         """`record_event` (once per event and status, `extra` set) and `advance` in one write,
-        when both apply, and, if `scanned`, only once the enrichment is recorded; False when
-        any of that does not hold (nothing written: the caller takes the step-by-step path)."""
+        when both apply, and, if `scanned`, only once the enrichment is recorded; a status
+        held for the scan (`hold_status`) is cleared by it. False when any of that does not
+        hold (nothing written: the caller takes the step-by-step path)."""
         query: Doc = {
             "_id": declaration_id,
             "applied_events": {"$ne": event_id},
@@ -298,6 +274,7 @@ class DeclarationStore:
             {
                 "$push": {"timeline": entry, "applied_events": event_id},
                 "$set": {**(extra or {}), "status": entry["status"]},
+                "$unset": {HELD: ""},
             },
         )
         return result.modified_count == 1
