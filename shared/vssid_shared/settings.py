@@ -13,6 +13,17 @@ from vssid_shared.secrets_check import secret_problem
 
 DEV_SECRET = "dev-only-secret-change-me"  # the placeholder refused outside dev
 
+# What every URL to the embedded MongoDB-protocol server (SecantusDB: `vssid dev`, the tests,
+# the local container stand-in) carries. `directConnection`: it advertises a one-member replica
+# set; a direct connection skips discovery. `retryWrites=false`: SecantusDB keeps the reply of
+# every retryable write for 30 minutes (up to 10,000) and walks the whole record on each write,
+# so with the driver's default a write costs more the more were written in the last half hour
+# (a third of its CPU after 250 declarations; README "Fourth round"). Nothing of ours leans on
+# the driver's one retry: every write is conditional or idempotent and a failed one comes back
+# by redelivery, the next pass or the client's retry after a 503. Production URLs name a real
+# replica set and keep `retryWrites=true` (README "Production").
+EMBEDDED_MONGO_QUERY = "directConnection=true&retryWrites=false"
+
 
 @dataclass(frozen=True)
 class PortUrl:
@@ -54,7 +65,7 @@ class CommonSettings(BaseSettings):
     nats_ca_file: str | None = None
     nats_cert_file: str | None = None
     nats_key_file: str | None = None
-    mongo_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_url: str = f"mongodb://127.0.0.1:27017/?{EMBEDDED_MONGO_QUERY}"
     mongo_db: str = "vssid"
     # How long a request waits for a reachable MongoDB before it answers 503: short, so that
     # during an outage requests fail fast instead of piling up.
@@ -91,8 +102,7 @@ class CommonSettings(BaseSettings):
     # The URLs so derived; a service's settings add theirs to these.
     port_urls: ClassVar[tuple[PortUrl, ...]] = (
         PortUrl("nats_url", "nats_port", "nats://{host}:{port}"),
-        # secantusd advertises a one-member replica set; a direct connection skips discovery.
-        PortUrl("mongo_url", "mongo_port", "mongodb://{host}:{port}/?directConnection=true"),
+        PortUrl("mongo_url", "mongo_port", "mongodb://{host}:{port}/?" + EMBEDDED_MONGO_QUERY),
     )
 
     @model_validator(mode="before")

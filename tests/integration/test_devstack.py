@@ -23,6 +23,7 @@ from tests.support.devrun import HOST, STOP_DEADLINE, DevRun
 from vssid.devstack import ManagedProcess, Stack
 from vssid.devstack.catalog import is_ready_event
 from vssid.devstack.nats_auth import PASSWORDS_FILE, auth_dir
+from vssid_shared.settings import EMBEDDED_MONGO_QUERY
 from vssid_shared.subjects import STREAM
 
 STUBS = Path(__file__).with_name("stubs")
@@ -222,4 +223,4 @@ async def _read_probe(run: DevRun) -> tuple[int, object]:
 
 
 def _mongo_url(run: DevRun) -> str:
-    return run.url("mongodb", "VSSID_MONGO_PORT") + "/?directConnection=true"
+    return run.url("mongodb", "VSSID_MONGO_PORT") + "/?" + EMBEDDED_MONGO_QUERY

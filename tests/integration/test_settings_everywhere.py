@@ -14,6 +14,7 @@ import pytest
 from pymongo import MongoClient
 
 from tests.conftest import Stack
+from vssid_shared.settings import EMBEDDED_MONGO_QUERY
 
 # Everything that could name the database other than by host and port is left out of the env.
 URL_VARIABLES = ("VSSID_MONGO_URL", "VSSID_NATS_URL", "VSSID_SMTP_URL", "VSSID_SMS_URL")
@@ -81,7 +82,7 @@ def test_config_prints_effective_settings_with_secrets_masked(stack: Stack) -> N
         "used_by": ["intake", "review", "ocr_qr", "notifier", "dev"],
     }
     # The URL every service would connect to, derived from the port as `vssid dev` derives it.
-    assert rows["VSSID_MONGO_URL"]["value"].endswith(f":{port}/?directConnection=true")
+    assert rows["VSSID_MONGO_URL"]["value"].endswith(f":{port}/?{EMBEDDED_MONGO_QUERY}")
     assert rows["VSSID_SECRET_KEY"]["value"] == "********"
     assert rows["VSSID_NATS_URL"]["value"] == "nats://svc:********@nats.internal:4222"
     assert not [var for var, row in rows.items() if "conflict" in row]

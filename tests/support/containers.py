@@ -30,6 +30,7 @@ from vssid.devstack.config import StackConfig
 from vssid.devstack.probes import mongo_answers
 from vssid.devstack.servers import Stack, catcher_process, config_on_free_ports
 from vssid_shared.nats_access import USERS
+from vssid_shared.settings import EMBEDDED_MONGO_QUERY
 
 NATS_IMAGE = "VSSID_TEST_NATS_IMAGE"
 MONGO_IMAGE = "VSSID_TEST_MONGO_IMAGE"
@@ -112,8 +113,8 @@ def mongo_url(container: Any) -> str:
     if hasattr(container, "get_connection_url"):
         return str(container.get_connection_url())
     host = container.get_container_host_ip()
-    # A standalone that advertises a replica-set name: connect to it directly.
-    return f"mongodb://{host}:{container.get_exposed_port(27017)}/?directConnection=true"
+    # The stand-in is SecantusDB: the embedded server's query (directConnection, retryWrites).
+    return f"mongodb://{host}:{container.get_exposed_port(27017)}/?{EMBEDDED_MONGO_QUERY}"
 
 
 @contextmanager

@@ -32,7 +32,7 @@ def test_every_url_comes_from_host_and_its_port(clean_env: pytest.MonkeyPatch) -
         clean_env.setenv(name, value)
     notifier = NotifierSettings()
     assert notifier.nats_url == "nats://10.1.2.3:4333"
-    assert notifier.mongo_url == "mongodb://10.1.2.3:27999/?directConnection=true"
+    assert notifier.mongo_url == "mongodb://10.1.2.3:27999/?directConnection=true&retryWrites=false"
     assert notifier.smtp_url == "smtp://10.1.2.3:2525"
     assert notifier.sms_url == "http://10.1.2.3:9025/api/v1/sms"
     intake = IntakeSettings()
@@ -42,7 +42,9 @@ def test_every_url_comes_from_host_and_its_port(clean_env: pytest.MonkeyPatch) -
 def test_defaults_name_the_dev_ports(clean_env: pytest.MonkeyPatch) -> None:
     notifier = NotifierSettings()
     assert notifier.nats_url == "nats://127.0.0.1:4222"
-    assert notifier.mongo_url == "mongodb://127.0.0.1:27017/?directConnection=true"
+    assert (
+        notifier.mongo_url == "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
+    )
     assert notifier.smtp_url == "smtp://127.0.0.1:1025"
     assert notifier.sms_url == "http://127.0.0.1:8025/api/v1/sms"
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vssid_shared.settings import EMBEDDED_MONGO_QUERY
+
 # Workers first: once intake and review answer /ready, a decode or a submit finds its worker.
 DEFAULT_SERVICES: tuple[str, ...] = ("ocr_qr", "notifier", "intake", "review")
 
@@ -97,8 +99,8 @@ class StackConfig:
 
     @property
     def mongo_url(self) -> str:
-        # secantusd-py advertises a one-member replica set; a direct connection skips discovery.
-        return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
+        # Direct (secantusd-py advertises a one-member replica set), no retryable writes.
+        return f"mongodb://{self.host}:{self.mongo_port}/?{EMBEDDED_MONGO_QUERY}"
 
     @property
     def smtp_url(self) -> str:
