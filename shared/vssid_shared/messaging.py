@@ -14,7 +14,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.message import NatsMessage as RawNatsMessage
 from pydantic import ValidationError
 
-from vssid_shared import metrics, metrics_samplers, tracing
+from vssid_shared import metrics, metrics_samplers, nats_fetch, tracing
 from vssid_shared.contracts.data import EventData
 from vssid_shared.contracts.envelope import CloudEvent, Envelope
 from vssid_shared.contracts.parse import InvalidMessageError
@@ -62,6 +62,8 @@ _PULL_BATCH: weakref.WeakKeyDictionary[NatsBroker, int] = weakref.WeakKeyDiction
 def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
     """The broker of one process; its durable subscribers fetch up to `pull_batch_size`
     messages per pull request (each still settled, acked or retried on its own)."""
+    # An idle pull's timeout must reach FastStream as the exception it suppresses (see nats_fetch).
+    nats_fetch.install()
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
     broker = NatsBroker(
         login.servers,
