@@ -14,7 +14,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.message import NatsMessage as RawNatsMessage
 from pydantic import ValidationError
 
-from vssid_shared import metrics, metrics_samplers, tracing
+from vssid_shared import metrics, metrics_samplers, nats_fetch, tracing
 from vssid_shared.contracts.data import EventData
 from vssid_shared.contracts.envelope import CloudEvent, Envelope
 from vssid_shared.contracts.parse import InvalidMessageError
@@ -62,17 +62,28 @@ _PULL_BATCH: weakref.WeakKeyDictionary[NatsBroker, int] = weakref.WeakKeyDiction
 def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
     """The broker of one process; its durable subscribers fetch up to `pull_batch_size`
     messages per pull request (each still settled, acked or retried on its own)."""
+    # An idle pull's timeout must reach FastStream as the exception it suppresses (see nats_fetch).
+    nats_fetch.install()
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
-    broker = NatsBroker(
+    broker: NatsBroker = NatsBroker(
         login.servers,
         security=login.security(),
         inbox_prefix=login.inbox_prefix(),
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=10.0,
         logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's
+        disconnected_cb=functools.partial(_disconnected, lambda: broker),
     )
     _PULL_BATCH[broker] = max(1, pull_batch_size)
     return broker
+
+
+async def _disconnected(broker_of: Callable[[], NatsBroker]) -> None:
+    # FastStream logs a lost connection once, at WARNING, and nats-py's failed reconnects not
+    # at all: without this line a NATS outage would be quieter than the idle-pull noise was.
+    # nats-py also calls this on a deliberate close (`stop()`): that is no failure.
+    if broker_of().connection.is_reconnecting:
+        log.error("lost the NATS connection; reconnecting (events wait in JetStream meanwhile)")
 
 
 def retry_delay(delivered: int) -> float:
