@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_notifier_pdf import ALL_TONES, HUONG
+from vssid_notifier.adapters import pdf_lines
 from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.domain.copy_model import DeclarationCopy
 
@@ -94,6 +95,16 @@ def _sha256(name: str) -> str:
 @pytest.mark.parametrize("name", list(CASES))
 def test_copy_is_byte_identical_to_the_pinned_render(name: str) -> None:
     assert _sha256(name) == json.loads(GOLDEN.read_text())[name]
+
+
+def test_lines_broken_afresh_and_replayed_give_the_same_bytes() -> None:
+    # First pass: every text is broken by fpdf2 and remembered; second: replayed.
+    golden = json.loads(GOLDEN.read_text())
+    pdf_lines._broken.clear()
+    fresh = {name: _sha256(name) for name in CASES}
+    assert pdf_lines._broken  # the small-font texts were remembered
+    replayed = {name: _sha256(name) for name in CASES}
+    assert fresh == replayed == golden
 
 
 def test_every_case_is_pinned() -> None:

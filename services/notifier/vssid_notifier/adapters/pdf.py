@@ -17,6 +17,7 @@ from vssid_notifier.adapters.pdf_fonts import (
     all_drawn,
     full_font_path,
 )
+from vssid_notifier.adapters.pdf_lines import install as install_line_breaks
 from vssid_notifier.domain.copy_model import (
     DeclarationCopy,
     country_label,
@@ -83,6 +84,9 @@ _T: dict[str, tuple[str, str]] = {
     "none": ("Không có", "none"),
     "consent": ("Đồng ý xử lý dữ liệu cá nhân", "Consent to personal data processing"),
 }
+
+
+install_line_breaks()  # multi_cell's line breaks, remembered for the small fonts
 
 
 def _t(key: str, locale: str, sep: str = " / ") -> str:
