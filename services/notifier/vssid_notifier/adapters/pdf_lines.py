@@ -19,7 +19,10 @@ from typing import Any
 
 import fpdf.fpdf
 from fpdf.enums import Align
+from fpdf.fonts import FontFace
 from fpdf.line_break import Fragment, MultiLineBreak, TextLine
+from fpdf.table import Cell, Table
+from fpdf.util import Padding
 
 from vssid_notifier.adapters.pdf_fonts import SmallFont
 
@@ -168,6 +171,94 @@ def line_break(
     for code in broken.unknown:
         font.cw[code]  # a defaultdict: the lookup records the default width
     return _Replay([line.text_line(fragment) for line in broken.lines])
+
+
+class MeasuredTable(Table):
+    """fpdf2's table, measuring a text cell's height from its line breaks alone.
+
+    fpdf2 finds a row's height by drawing every cell with writing switched off (a whole
+    `multi_cell` each: fonts, fragments, the text operators thrown away), then draws them.
+    Here the height query breaks the text (remembered by `line_break`, so drawing it later
+    costs no second break) and adds up the line heights as `multi_cell` does. The query's
+    page-break flag is not computed: fpdf2's row measuring ignores it. Glyphs are still
+    numbered in first-drawn order: the measuring pass drew the same texts in the same order
+    as the drawing pass, so skipping it numbers them the same.
+    """
+
+    def _render_table_cell(  # type: ignore[override]
+        self, i: int, j: int, cell: Cell, row_height: float, cell_height_info: Any = None, **kw: Any
+    ) -> tuple[bool, float, float]:
+        if cell_height_info is not None or cell.img or cell.colspan != 1 or cell.rowspan != 1:
+            return super()._render_table_cell(i, j, cell, row_height, cell_height_info, **kw)
+        if not cell.text:
+            return False, 0, 0
+        return False, 0, self._text_height(i, j, cell, row_height)
+
+    def _text_height(self, i: int, j: int, cell: Cell, row_height: float) -> float:
+        pdf = self._fpdf
+        text_align = cell.align or self._text_align
+        if not isinstance(text_align, (Align, str)):
+            text_align = text_align[j]
+        style = self._initial_style
+        if self._cell_fill_mode.should_fill_cell(i, j) and self._cell_fill_color:
+            style = style.replace(fill_color=self._cell_fill_color)  # type: ignore[union-attr]
+        if i < self._num_heading_rows:
+            style = FontFace.combine(style, self._headings_style)
+        style = FontFace.combine(style, self.rows[i].style)
+        style = FontFace.combine(style, cell.style)
+        padding = Padding.new(cell.padding) if cell.padding else self._padding
+        width = self._get_col_width(i, j, cell.colspan) - padding.right - padding.left
+        margins = [pdf.c_margin] * ((not padding.left) + (not padding.right))
+        align = Align.coerce(text_align)
+        key = None
+        if type(pdf.current_font) is SmallFont and style is not None:
+            # Whatever decides the lines: the face (colours do not), the text, the box.
+            key = (
+                pdf.current_font.fontkey,
+                pdf.font_size_pt,
+                pdf.char_spacing,
+                pdf.font_stretching,
+                style.family,
+                style.emphasis,
+                style.size_pt,
+                cell.text,
+                width,
+                tuple(margins),
+                align,
+                self._wrapmode,
+                self._markdown,
+                row_height,
+                self._line_height,
+                tuple(padding),
+            )
+            height = _heights.get(key)
+            if height is not None:
+                return height
+        with pdf.use_font_face(style):  # type: ignore[arg-type]
+            text = pdf.normalize_text(cell.text).replace("\r", "")
+            fragments = (  # as multi_cell picks them
+                pdf._preload_bidirectional_text(text, self._markdown)
+                if pdf.text_shaping
+                else pdf._preload_font_styles(text, self._markdown)
+            )
+            breaker = line_break(
+                fragments, width, margins, align=align, print_sh=False, wrapmode=self._wrapmode
+            )
+            count = len(list(iter(breaker.get_line, None))) or 1
+        # As multi_cell sums it (h=row_height, max_line_height=the table's line height).
+        line_height = row_height if count == 1 else min(row_height, self._line_height)
+        total: float = 0
+        for _ in range(count):
+            total += line_height
+        height = max(total, row_height) + padding.top + padding.bottom
+        if key is not None:
+            if len(_heights) >= LINES_CACHE_SIZE:
+                _heights.clear()
+            _heights[key] = height
+        return height
+
+
+_heights: dict[tuple[Any, ...], float] = {}  # a text cell's height, for the small fonts
 
 
 def install() -> None:
