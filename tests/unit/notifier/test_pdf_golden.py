@@ -2,8 +2,9 @@
 
 `pdf_golden.json` holds the sha256 of each case below as rendered by the renderer before
 issue 13's fourth round (fpdf2's own table and line breaking). The output is deterministic:
-the creation date is the submission time, and fpdf2 writes no random file id. Regenerate
-only for an intended change of the document's look:
+the creation date is the submission time, and fpdf2 writes no random file id. The bytes
+also depend on fpdf2's version (pinned in uv.lock): after an upgrade or an intended change of
+the document's look, compare the old and new rasters (`pdftoppm`) before regenerating:
 `.venv/bin/python -m tests.unit.notifier.test_pdf_golden > tests/unit/notifier/pdf_golden.json`.
 """
 
