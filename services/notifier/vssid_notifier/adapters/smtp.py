@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email import policy
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -13,11 +12,12 @@ from urllib.parse import unquote, urlparse
 import aiosmtplib
 
 from vssid_notifier.domain.errors import PermanentDeliveryError
+from vssid_notifier.domain.mail_headers import WirePolicy
 
 # CPython's header folder (3.11, policy.SMTP at 78 columns) drops the space between two
 # encoded words, so "giao dịch điện tử" arrives as "giao dịchđiện tử". Folding only at the
 # RFC 5322 hard limit of 998 keeps Vietnamese subjects intact; aiosmtplib would fold at 78.
-WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+WIRE_POLICY = WirePolicy(linesep="\r\n", max_line_length=998)  # policy.SMTP, 998 columns
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")  # email.generator.NLCRE, the endings it rewrites
