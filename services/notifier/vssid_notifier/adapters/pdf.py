@@ -17,6 +17,8 @@ from vssid_notifier.adapters.pdf_fonts import (
     all_drawn,
     full_font_path,
 )
+from vssid_notifier.adapters.pdf_lines import MeasuredTable
+from vssid_notifier.adapters.pdf_lines import install as install_line_breaks
 from vssid_notifier.domain.copy_model import (
     DeclarationCopy,
     country_label,
@@ -83,6 +85,9 @@ _T: dict[str, tuple[str, str]] = {
     "none": ("Không có", "none"),
     "consent": ("Đồng ý xử lý dữ liệu cá nhân", "Consent to personal data processing"),
 }
+
+
+install_line_breaks()  # multi_cell's line breaks, remembered for the small fonts
 
 
 def _t(key: str, locale: str, sep: str = " / ") -> str:
@@ -230,19 +235,22 @@ def _draw_table(pdf: FPDF, heading: str, rows: list[tuple[str, str]]) -> None:
     pdf.ln(2)
     _text(pdf, heading, size=10, style="B", height=5.5)
     pdf.set_font(FAMILY, "", 9.5)
-    with pdf.table(
+    # What `with pdf.table(...)` builds, with the row heights measured from line breaks.
+    table = MeasuredTable(
+        pdf,
         col_widths=_COLUMNS,
         width=_TEXT_WIDTH,
         first_row_as_headings=False,
-        text_align=("LEFT", "LEFT"),
+        text_align=("LEFT", "LEFT"),  # type: ignore[arg-type]  # per column, as table() takes it
         line_height=4.6,
         padding=(1, 2),
         v_align="MIDDLE",
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=_LABEL_STYLE)
-            row.cell(value, style=_VALUE_STYLE)
+    )
+    for label, value in rows:
+        row = table.row()
+        row.cell(label, style=_LABEL_STYLE)
+        row.cell(value, style=_VALUE_STYLE)
+    table.render()
 
 
 def _draw_closing(pdf: FPDF, copy: DeclarationCopy, locale: str) -> None:

@@ -13,6 +13,7 @@ from vssid_notifier.domain.copy_model import (
     format_date,
     to_vietnam_time,
 )
+from vssid_notifier.domain.mail_headers import MESSAGE_POLICY
 from vssid_notifier.domain.mails import ComposedMail, MailKind
 from vssid_notifier.domain.recipients import Recipient
 from vssid_shared.contracts import (
@@ -133,7 +134,7 @@ def mime_message(
     kind: MailKind,
     attachment: tuple[str, bytes] | None = None,
 ) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MESSAGE_POLICY)  # policy.default, repeated headers parsed once
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = composed.subject
