@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -1061,6 +1061,9 @@ class FakePhotos:
         if found is None or found[:2] != (declaration_id, kind):
             raise ImageNotFoundError(file_id)
         return found[2]
+
+    async def get_all(self, declaration_id: str, file_ids: Mapping[str, str]) -> dict[str, bytes]:
+        return {kind: await self.get(fid, declaration_id, kind) for kind, fid in file_ids.items()}
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,21 +72,28 @@ class ImageVault:
         return str(file_id)
 
     async def get(self, file_id: str, declaration_id: str, kind: str) -> bytes:
-        """One query, for the chunks alone (pymongo's reader first reads the file document:
-        two per photo). Completeness needs no `length`: the chunks must be numbered 0..n-1,
-        all full but the last, and AES-GCM authenticates the whole blob, so a missing last
-        chunk (or a byte changed anywhere) fails `open_bytes`; the caller still checks the
-        sha256 of the bytes against its event."""
-        chunks = [
-            (doc["n"], bytes(doc["data"]))
-            async for doc in self._chunks.find(
-                {"files_id": ObjectId(file_id)}, {"_id": 0, "n": 1, "data": 1}
-            )
-        ]
-        if not chunks:
-            raise ImageNotFoundError(file_id)
-        chunks.sort(key=lambda chunk: chunk[0])
-        return self._sealer.open_bytes(_joined(file_id, chunks), _aad(declaration_id, kind))
+        return (await self.get_all(declaration_id, {kind: file_id}))[kind]
+
+    async def get_all(self, declaration_id: str, file_ids: Mapping[str, str]) -> dict[str, bytes]:
+        """A declaration's photos (kind → file id) in one query, for their chunks alone
+        (pymongo's reader first reads each file document: two per photo). Completeness needs
+        no `length`: a file's chunks must be numbered 0..n-1, all full but the last, and
+        AES-GCM authenticates the whole blob, so a missing last chunk (or a byte changed
+        anywhere) fails `open_bytes`; the caller still checks each sha256 against its event.
+        Raises ImageNotFoundError for the first photo without chunks."""
+        oids = {kind: ObjectId(file_id) for kind, file_id in file_ids.items()}
+        chunks: dict[ObjectId, list[tuple[int, bytes]]] = {oid: [] for oid in oids.values()}
+        async for doc in self._chunks.find(
+            {"files_id": {"$in": list(chunks)}}, {"_id": 0, "files_id": 1, "n": 1, "data": 1}
+        ):
+            chunks[doc["files_id"]].append((doc["n"], bytes(doc["data"])))
+        photos: dict[str, bytes] = {}
+        for kind, oid in oids.items():
+            if not chunks[oid]:
+                raise ImageNotFoundError(file_ids[kind])
+            blob = _joined(file_ids[kind], sorted(chunks[oid], key=lambda chunk: chunk[0]))
+            photos[kind] = self._sealer.open_bytes(blob, _aad(declaration_id, kind))
+        return photos
 
     async def delete(self, file_id: str) -> None:
         """The chunks first, the file document last (the reverse of `put`): a reader, which

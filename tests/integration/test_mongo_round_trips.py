@@ -275,9 +275,17 @@ async def test_a_photo_is_read_with_one_query_and_deleted_with_two_writes(
     with commands.during() as sent:
         assert await vault.get(file_id, "d-1", "portrait") == photo
     assert sent == ["find"]  # the chunks alone, not the file document first
+    # A declaration's three photos, as ocr_qr reads them: one query for all.
+    kinds = {"portrait": photo, "id_front": photo[:300_000], "id_back": b"small"}
+    ids = {kind: await vault.put("d-1", kind, data, {}) for kind, data in kinds.items()}
+    with commands.during() as sent:
+        assert await vault.get_all("d-1", ids) == kinds
+    assert sent == ["find"]
     with commands.during() as sent:
         await vault.delete(file_id)
     assert sent == ["delete", "delete"]
+    with pytest.raises(ImageNotFoundError):
+        await vault.get_all("d-1", {**ids, "portrait": file_id})
     with commands.during() as sent, pytest.raises(ImageNotFoundError):
         await vault.get(file_id, "d-1", "portrait")
     assert sent == ["find"]
