@@ -19,6 +19,7 @@ import pytest
 from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from vssid.devstack import Stack
 from vssid_intake.adapters.declarations import DeclarationStore
@@ -331,3 +332,33 @@ async def test_an_expired_delivery_record_is_a_first_attempt_again(
     stored = await database["deliveries"].find_one({"_id": key})
     assert stored is not None
     assert (stored["status"], stored["attempts"]) == ("sending", 1)
+
+
+class RacedDeliveries(DeliveryStore):
+    """Another copy's first attempt lands between this upsert's miss and its insert: what
+    the server answers then (a duplicate key over a record that is `sending`, not done)."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        super().__init__(db)
+        self.db, self.raced = db, False
+
+    async def _attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> Doc | None:
+        if not self.raced:
+            self.raced = True
+            await DeliveryStore(self.db).begin(key, declaration_id, kind, now)
+            raise DuplicateKeyError("E11000 duplicate key error", 11000)
+        return await super()._attempt(key, declaration_id, kind, now)
+
+
+async def test_a_first_attempt_that_raced_another_is_counted_and_sent_again(
+    db: tuple[AsyncDatabase[Doc], Commands],
+) -> None:
+    database, _ = db
+    store = RacedDeliveries(database)
+    declaration_id = str(uuid.uuid4())
+    key = f"{declaration_id}:copy"
+    found = await store.begin(key, declaration_id, "copy", NOW)
+    # Not taken for done: the attempt is recorded (the second) and the send goes ahead, with
+    # the same key, as when both copies had read no record before.
+    assert found is not None
+    assert (found["status"], found["attempts"]) == ("sending", 2)
