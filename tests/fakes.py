@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -1062,6 +1062,9 @@ class FakePhotos:
             raise ImageNotFoundError(file_id)
         return found[2]
 
+    async def get_all(self, declaration_id: str, file_ids: Mapping[str, str]) -> dict[str, bytes]:
+        return {kind: await self.get(fid, declaration_id, kind) for kind, fid in file_ids.items()}
+
 
 @dataclass
 class FakeScans:
@@ -1158,18 +1161,21 @@ class FakeDeliveries:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     unwritable: int = 0
 
-    async def get(self, key: str) -> dict[str, Any] | None:
-        return self.records.get(key)
-
-    async def requeue(self, key: str, event: CloudEvent) -> None:
-        self.records[key]["pending"].append(event.wire())
-
-    async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None:
+    async def begin(
+        self, key: str, declaration_id: str, kind: str, now: datetime
+    ) -> dict[str, Any] | None:
+        found = self.records.get(key)
+        if found is not None and found["status"] in ("sent", "failed"):
+            return dict(found)
         record = self.records.setdefault(
             key, {"declaration_id": declaration_id, "kind": kind, "attempts": 0, "pending": []}
         )
         record.update(status="sending", updated_at=now)
         record["attempts"] += 1
+        return None if found is None else dict(record)
+
+    async def requeue(self, key: str, event: CloudEvent) -> None:
+        self.records[key]["pending"].append(event.wire())
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None

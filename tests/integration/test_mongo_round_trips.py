@@ -4,7 +4,8 @@ each hot path sends is counted with a command listener, and what it leaves is re
 A relay pass pulls the acked events of every document it found with one write; a photo is
 recorded with one conditional update (no findAndModify, which SecantusDB answers by reading
 the whole collection); the usual status change is one update; a declaration's photos are
-sighted with one write and looked up with one query per collection."""
+sighted with one write and looked up with one query per collection; a photo is read with
+one query (its chunks) and deleted with two writes; a first delivery attempt is one write."""
 
 from __future__ import annotations
 
@@ -18,14 +19,18 @@ import pytest
 from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from vssid.devstack import Stack
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.domain.statuses import Status
+from vssid_notifier.adapters.deliveries import DeliveryStore
 from vssid_ocr_qr.adapters.scans import ScanStore
 from vssid_shared.clock import utc_now
+from vssid_shared.contracts import CloudEvent
 from vssid_shared.crypto import Keys
 from vssid_shared.envelope import new_event
+from vssid_shared.images import ImageNotFoundError, ImageVault
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, OutboxRelay, pending
 from vssid_shared.subjects import Event
@@ -97,21 +102,20 @@ class RecordingRelay(OutboxRelay):
         self.published.append(stored["id"])
 
 
+def an_event(declaration_id: str) -> CloudEvent:
+    return new_event(
+        Event.SUBMITTED,
+        source="tests",
+        declaration_id=declaration_id,
+        agency_code="4802",
+        data={"reference": "4802-AAAAAA"},
+        clock=utc_now,
+    )
+
+
 def events(n: int) -> list[dict[str, Any]]:
     declaration_id = str(uuid.uuid4())
-    return [
-        pending(
-            new_event(
-                Event.SUBMITTED,
-                source="tests",
-                declaration_id=declaration_id,
-                agency_code="4802",
-                data={"reference": "4802-AAAAAA"},
-                clock=utc_now,
-            )
-        )
-        for _ in range(n)
-    ]
+    return [pending(an_event(declaration_id)) for _ in range(n)]
 
 
 async def waiting(db: AsyncDatabase[Doc], name: str, doc_id: str) -> list[str]:
@@ -257,3 +261,104 @@ async def test_a_declarations_photos_are_sighted_in_one_write_and_looked_up_once
     assert found == {front: ["4802-AAAAAA"], back: ["0101-BBBBBB"]}
     # The others see this declaration's photos from now on (written before they look).
     assert await store.references_with_images([front], "other-a") == ["4802-MINE01"]
+
+
+async def test_a_photo_is_read_with_one_query_and_deleted_with_two_writes(
+    db: tuple[AsyncDatabase[Doc], Commands],
+) -> None:
+    database, commands = db
+    vault = ImageVault(database, KEYS.images)
+    photo = uuid.uuid4().bytes * 40_000  # 640 KB: three chunks
+    with commands.during() as sent:
+        file_id = await vault.put("d-1", "portrait", photo, {})
+    assert sent.count("find") == 0
+    assert sent[-2:] == ["insert", "insert"]  # the chunks, then the file document
+    with commands.during() as sent:
+        assert await vault.get(file_id, "d-1", "portrait") == photo
+    assert sent == ["find"]  # the chunks alone, not the file document first
+    # A declaration's three photos, as ocr_qr reads them: one query for all.
+    kinds = {"portrait": photo, "id_front": photo[:300_000], "id_back": b"small"}
+    ids = {kind: await vault.put("d-1", kind, data, {}) for kind, data in kinds.items()}
+    with commands.during() as sent:
+        assert await vault.get_all("d-1", ids) == kinds
+    assert sent == ["find"]
+    with commands.during() as sent:
+        await vault.delete(file_id)
+    assert sent == ["delete", "delete"]
+    with pytest.raises(ImageNotFoundError):
+        await vault.get_all("d-1", {**ids, "portrait": file_id})
+    with commands.during() as sent, pytest.raises(ImageNotFoundError):
+        await vault.get(file_id, "d-1", "portrait")
+    assert sent == ["find"]
+
+
+async def test_a_first_delivery_attempt_is_one_write_and_a_done_one_writes_nothing(
+    db: tuple[AsyncDatabase[Doc], Commands],
+) -> None:
+    database, commands = db
+    store = DeliveryStore(database)
+    declaration_id = str(uuid.uuid4())
+    key = f"{declaration_id}:copy"
+    with commands.during() as sent:
+        assert await store.begin(key, declaration_id, "copy", NOW) is None
+    assert sent == ["update"]  # no read before the attempt's record
+    # A redelivery of an attempt whose outcome is unknown: counted, and named as such.
+    with commands.during() as sent:
+        again = await store.begin(key, declaration_id, "copy", NOW)
+    assert again is not None
+    assert (again["status"], again["attempts"]) == ("sending", 2)
+    assert sent == ["update", "find"]
+    await store.finish(key, "sent", NOW, an_event(declaration_id))
+    before = await database["deliveries"].find_one({"_id": key})
+    # Done: the conditional upsert misses and collides; the record is read, not changed.
+    with commands.during() as sent:
+        done = await store.begin(key, declaration_id, "copy", NOW)
+    assert done is not None
+    assert (done["status"], done["attempts"]) == ("sent", 2)
+    assert sent == ["update", "find"]
+    assert await database["deliveries"].find_one({"_id": key}) == before
+
+
+async def test_an_expired_delivery_record_is_a_first_attempt_again(
+    db: tuple[AsyncDatabase[Doc], Commands],
+) -> None:
+    database, _ = db
+    store = DeliveryStore(database)
+    declaration_id = str(uuid.uuid4())
+    key = f"{declaration_id}:sms_password"
+    assert await store.begin(key, declaration_id, "sms_password", NOW) is None
+    await database["deliveries"].delete_one({"_id": key})  # the TTL monitor's work
+    assert await store.begin(key, declaration_id, "sms_password", NOW) is None
+    stored = await database["deliveries"].find_one({"_id": key})
+    assert stored is not None
+    assert (stored["status"], stored["attempts"]) == ("sending", 1)
+
+
+class RacedDeliveries(DeliveryStore):
+    """Another copy's first attempt lands between this upsert's miss and its insert: what
+    the server answers then (a duplicate key over a record that is `sending`, not done)."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        super().__init__(db)
+        self.db, self.raced = db, False
+
+    async def _attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> Doc | None:
+        if not self.raced:
+            self.raced = True
+            await DeliveryStore(self.db).begin(key, declaration_id, kind, now)
+            raise DuplicateKeyError("E11000 duplicate key error", 11000)
+        return await super()._attempt(key, declaration_id, kind, now)
+
+
+async def test_a_first_attempt_that_raced_another_is_counted_and_sent_again(
+    db: tuple[AsyncDatabase[Doc], Commands],
+) -> None:
+    database, _ = db
+    store = RacedDeliveries(database)
+    declaration_id = str(uuid.uuid4())
+    key = f"{declaration_id}:copy"
+    found = await store.begin(key, declaration_id, "copy", NOW)
+    # Not taken for done: the attempt is recorded (the second) and the send goes ahead, with
+    # the same key, as when both copies had read no record before.
+    assert found is not None
+    assert (found["status"], found["attempts"]) == ("sending", 2)

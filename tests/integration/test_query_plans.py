@@ -273,9 +273,10 @@ async def exercise(db: AsyncDatabase[Doc], recorder: Recorder) -> None:
     await scans.references_by_image([sha, "1" * 64], draft)
     await scans.exists(draft)
     await scans.record(draft, {"image_sha256": [sha]}, submitted, OPENED)
-    await deliveries.get(f"{draft}:copy")
-    await deliveries.attempt(f"{draft}:copy", draft, "copy", OPENED)
+    assert await deliveries.begin(f"{draft}:copy", draft, "copy", OPENED) is None
+    assert await deliveries.begin(f"{draft}:copy", draft, "copy", OPENED) is not None
     await deliveries.finish(f"{draft}:copy", "sent", OPENED, submitted)
+    assert await deliveries.begin(f"{draft}:copy", draft, "copy", OPENED) is not None
 
     # The relays, with events waiting and with none.
     assert await relay.drain_all() > 0

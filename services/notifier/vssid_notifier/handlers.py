@@ -194,7 +194,8 @@ async def deliver(event: Envelope[Any], kind: str, send: Send, *, deps: NotifyDe
     outcome is recorded with retries, never nak'ed into a second send.
     """
     key = delivery_key(event.subject, kind)
-    previous = await deps.deliveries.get(key)
+    # The check and the record of the attempt are one conditional write (issue 13).
+    previous = await deps.deliveries.begin(key, event.subject, kind, deps.clock())
     if previous is not None and previous.get("status") in DONE:
         if _reconciled(event):
             # Review found no receipt: the first one went missing, send it again.
@@ -204,9 +205,8 @@ async def deliver(event: Envelope[Any], kind: str, send: Send, *, deps: NotifyDe
     if previous is not None:
         log.warning(
             "outcome of an earlier send unknown; sending again with the same key",
-            extra={"kind": kind, "attempts": previous.get("attempts")},
+            extra={"kind": kind, "attempts": int(previous.get("attempts") or 1) - 1},
         )
-    await deps.deliveries.attempt(key, event.subject, kind, deps.clock())
     status, error = "sent", None
     try:
         with metrics.sending(kind, PermanentDeliveryError):

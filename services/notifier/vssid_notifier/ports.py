@@ -19,11 +19,16 @@ class DeliveryRepository(Protocol):
     Writes raise RecordNotWrittenError when the store is unreachable.
     """
 
-    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def begin(
+        self, key: str, declaration_id: str, kind: str, now: datetime
+    ) -> dict[str, Any] | None:
+        """Record an attempt (status `sending`, `attempts` + 1) unless the delivery is done
+        (`sent` or `failed`), in one round trip when it is the first. None for a first
+        attempt; else the record as it stands: `sending` with this attempt counted (an
+        earlier one's outcome is unknown), or the done one, left unchanged."""
+        ...
 
     async def requeue(self, key: str, event: CloudEvent) -> None: ...
-
-    async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None: ...
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -44,6 +44,10 @@ class PhotoStore(Protocol):
     """The submitted photos (GridFS, encrypted at rest); raises ImageNotFoundError."""
 
     async def get(self, file_id: str, declaration_id: str, kind: str) -> bytes: ...
+
+    async def get_all(self, declaration_id: str, file_ids: Mapping[str, str]) -> dict[str, bytes]:
+        """A declaration's photos, kind → file id, in one round trip (issue 13)."""
+        ...
 
 
 class Outbox(Protocol):

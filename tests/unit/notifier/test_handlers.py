@@ -285,7 +285,7 @@ async def test_a_send_of_unknown_outcome_is_sent_again_with_the_same_key() -> No
     world = World()
     event = activated({"password": "Xq7-pL2m9wz", "phone": "+84905123456"})
     # A first attempt that died after `sending` was recorded.
-    await world.deliveries.attempt(f"{DECLARATION}:sms_password", DECLARATION, "sms", START)
+    await world.deliveries.begin(f"{DECLARATION}:sms_password", DECLARATION, "sms", START)
     await send_initial_password(event, deps=world.deps)
     [(_, _, key)] = world.sms.sent
     assert key == f"{DECLARATION}:sms_password"

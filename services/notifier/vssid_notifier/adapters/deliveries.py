@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from vssid_notifier.domain.deliveries import DONE
 from vssid_notifier.domain.errors import RecordNotWrittenError
 from vssid_shared.contracts import CloudEvent
 from vssid_shared.mongo import Doc
@@ -27,9 +28,27 @@ class DeliveryStore:
     async def requeue(self, key: str, event: CloudEvent) -> None:
         await self._collection.update_one({"_id": key}, {"$push": {PENDING: pending(event)}})
 
-    async def attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> None:
-        await self._collection.update_one(
-            {"_id": key},
+    async def begin(self, key: str, declaration_id: str, kind: str, now: datetime) -> Doc | None:
+        """An attempt recorded, unless the delivery is done, by one conditional upsert: None
+        when it is the first; else the record as it stands (`sending` with this attempt
+        counted, or a done one, unchanged), read only then (a redelivery, a reconciler's copy).
+
+        Over a done record the filter misses and the upsert's insert collides on `_id`: the
+        record is read, and written nothing. Not findAndModify, which SecantusDB answers by
+        reading the whole collection."""
+        try:
+            return await self._attempt(key, declaration_id, kind, now)
+        except DuplicateKeyError:
+            found = await self.get(key)
+            if found is not None and found.get("status") in DONE:
+                return found
+        # Not done after all: another copy's first attempt inserted it between the miss and
+        # the insert (or the record expired). Now the filter finds it, or the insert succeeds.
+        return await self._attempt(key, declaration_id, kind, now)
+
+    async def _attempt(self, key: str, declaration_id: str, kind: str, now: datetime) -> Doc | None:
+        result = await self._collection.update_one(
+            {"_id": key, "status": {"$nin": list(DONE)}},
             {
                 "$setOnInsert": {"declaration_id": declaration_id, "kind": kind, "created_at": now},
                 "$set": {"status": "sending", "updated_at": now},
@@ -37,6 +56,9 @@ class DeliveryStore:
             },
             upsert=True,
         )
+        if result.upserted_id is not None:
+            return None
+        return await self.get(key)
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
