@@ -249,9 +249,14 @@ def attach_data_keys(
     return keys.data
 
 
+def rings() -> list[DataKeys]:
+    """The data-key stores `preload` loads into: one per composition root in this process."""
+    return list(_RINGS)
+
+
 async def preload(declaration_id: str) -> None:
     """Before a subscriber's handler: the event's declaration key, in every ring here."""
-    for ring in list(_RINGS):
+    for ring in rings():
         await ring.load(declaration_id)
 
 
@@ -264,5 +269,6 @@ __all__ = [
     "destroy_key",
     "load_key",
     "preload",
+    "rings",
     "service_sealer",
 ]
