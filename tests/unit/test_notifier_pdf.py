@@ -52,6 +52,16 @@ HUONG = DeclarationCopy(
     deadline=date(2025, 3, 24),
 )
 
+# Every letter with every tone mark in the fields a copy prints, on a CMND.
+EVERY_TONE_MARK = dataclasses.replace(
+    HUONG,
+    full_name=f"Đỗ {ALL_TONES}",
+    address=f"Phường Hòa Khê, Quận Thanh Khê, Đà Nẵng, {ALL_TONES}",
+    id_issued_by=ALL_TONES.upper(),
+    agency_name=f"Bảo hiểm xã hội {ALL_TONES}",
+    id_type="cmnd",
+)
+
 
 def _collapse(text: str) -> str:
     # Long values wrap inside their table cell; line breaks become single spaces.
@@ -100,14 +110,7 @@ def _expected(copy: DeclarationCopy, bring: str) -> list[str]:
     [
         (HUONG, "Căn cước công dân bản gốc"),
         (
-            dataclasses.replace(
-                HUONG,
-                full_name=f"Đỗ {ALL_TONES}",
-                address=f"Phường Hòa Khê, Quận Thanh Khê, Đà Nẵng, {ALL_TONES}",
-                id_issued_by=ALL_TONES.upper(),
-                agency_name=f"Bảo hiểm xã hội {ALL_TONES}",
-                id_type="cmnd",
-            ),
+            EVERY_TONE_MARK,
             "Chứng minh nhân dân bản gốc",
         ),
         (dataclasses.replace(HUONG, id_type="passport"), "Hộ chiếu bản gốc"),

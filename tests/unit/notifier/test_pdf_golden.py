@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_notifier_pdf import ALL_TONES, HUONG
+from tests.unit.test_notifier_pdf import EVERY_TONE_MARK, HUONG
 from vssid_notifier.adapters import pdf_lines
 from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.domain.copy_model import DeclarationCopy
@@ -33,17 +33,7 @@ _LONG_ADDRESS = (
 CASES: dict[str, tuple[DeclarationCopy, str]] = {
     "realistic": (HUONG, "vi"),
     "english": (HUONG, "en"),
-    "every-tone-mark": (
-        dataclasses.replace(
-            HUONG,
-            full_name=f"Đỗ {ALL_TONES}",
-            address=f"Phường Hòa Khê, Quận Thanh Khê, Đà Nẵng, {ALL_TONES}",
-            id_issued_by=ALL_TONES.upper(),
-            agency_name=f"Bảo hiểm xã hội {ALL_TONES}",
-            id_type="cmnd",
-        ),
-        "vi",
-    ),
+    "every-tone-mark": (EVERY_TONE_MARK, "vi"),
     "passport-missing-optional": (
         dataclasses.replace(
             HUONG, id_type="passport", email=None, id_issued_on=None, id_issued_by=None
