@@ -7,10 +7,12 @@ submit, poll until `awaiting_verification`; half of them ask for the email copy 
 
 The CPU seconds of every process of the stack (pool processes included) are read from /proc
 before and after, once everything has gone quiet again (the copy is mailed after the status
-the bench waits for). Prints throughput, submit → awaiting_verification p50/p95, CPU seconds
-per declaration per part, the photo-work ceiling (cores ÷ ocr_qr CPU per declaration) and the
-ratio of throughput to it; then p50/p95 with declarations arriving at half the measured
-throughput; then the photo work alone, in this process: ms per photo for checks and decode.
+the bench waits for), less what the idle stack spends over the same time (measured once after
+the warm-up: consumers' long polls, relays' and sweepers' passes). Prints throughput, submit →
+awaiting_verification p50/p95, CPU seconds per declaration per part, the photo-work ceiling
+(cores ÷ ocr_qr CPU per declaration) and the ratio of throughput to it; then p50/p95 with
+declarations arriving at half the measured throughput; then the photo work alone, in this
+process: ms per photo for checks and decode.
 """
 
 from __future__ import annotations
@@ -124,6 +126,27 @@ class Stack:
         self.config = config
         self.processes = processes
         self._mongo: MongoClient[dict[str, Any]] = MongoClient(config.mongo_url)
+        # CPU seconds per second per part of the idle stack (consumers' long polls, relays'
+        # and sweepers' passes): subtracted from every phase, so a phase's figures are the
+        # declarations' work however long the stack took to go quiet around it.
+        self.idle: dict[str, float] = {}
+
+    def measure_idle(self, seconds: float = 15.0) -> None:
+        time.sleep(5)  # the warm-up's last mails and relay passes
+        before, start = self.cpu(), time.perf_counter()
+        time.sleep(seconds)
+        after, elapsed = self.cpu(), time.perf_counter() - start
+        spent = {name: after[name] - before.get(name, 0.0) for name in after}
+        self.idle = {name: max(cpu, 0.0) / elapsed for name, cpu in spent.items()}
+
+    def spent_since(self, before: dict[str, float], since: float) -> dict[str, float]:
+        """CPU seconds per part since `before` (read at perf_counter `since`), less the idle
+        background over that time."""
+        after, elapsed = self.cpu(), time.perf_counter() - since
+        return {
+            name: max(after[name] - before.get(name, 0.0) - self.idle.get(name, 0.0) * elapsed, 0.0)
+            for name in after
+        }
 
     def cpu(self) -> dict[str, float]:
         roots = {name: p.pid for name, p in self.processes.items() if p.pid is not None}
@@ -143,13 +166,15 @@ class Stack:
         return {k: int(v) for k, v in counters.items()} if isinstance(counters, dict) else None
 
     def settle(self, quiet: float = 0.05, every: float = 1.0, limit: float = 120) -> None:
-        """Wait until the stack spends under `quiet` CPU seconds per second (mails are out)."""
+        """Wait until the stack spends under `quiet` CPU seconds per second more than when
+        idle (mails are out)."""
         deadline = time.monotonic() + limit
+        background = sum(self.idle.values())
         before = sum(self.cpu().values())
         while time.monotonic() < deadline:
             time.sleep(every)
             now = sum(self.cpu().values())
-            if now - before < quiet * every:
+            if now - before < (background + quiet) * every:
                 return
             before = now
 
@@ -175,8 +200,7 @@ def measure(stack: Stack, count: int, body: Callable[[], list[float]]) -> Run:
     latencies = body()
     wall = time.perf_counter() - start
     stack.settle()
-    cpu1, ops1 = stack.cpu(), stack.ops()
-    cpu = {name: cpu1[name] - cpu0.get(name, 0.0) for name in cpu1}
+    cpu, ops1 = stack.spent_since(cpu0, start), stack.ops()
     ops = {k: ops1[k] - ops0.get(k, 0) for k in ops1} if ops0 and ops1 else None
     return Run(count, wall, latencies, cpu, ops, next(POLLS) - polls0 - 1)
 
@@ -268,12 +292,12 @@ def poll_cost(stack: Stack, polls: int = 200) -> dict[str, float]:
     with httpx.Client(base_url=stack.config.intake_url, timeout=60) as intake:
         declaration_id, token = a.create_draft(intake, a.unique_bao())
         stack.settle()
-        before = stack.cpu()
+        before, start = stack.cpu(), time.perf_counter()
         for _ in range(polls):
             a.status_of(intake, declaration_id, token)
         stack.settle()
-        after = stack.cpu()
-    return {name: max(after[name] - before[name], 0.0) / polls for name in after}
+        spent = stack.spent_since(before, start)
+    return {name: cpu / polls for name, cpu in spent.items()}
 
 
 def report_cpu(run: Run, cores: int, per_poll: dict[str, float]) -> None:
@@ -368,12 +392,18 @@ def main() -> None:
             if args.mongo_profile:
                 mongo_round_trips(stack, profiled, args.k)
                 return
+            stack.measure_idle()
             full = closed_loop(stack, full_people, args.k)
             print(
                 f"machine: {platform.machine()}, {cores} cores, Python "
                 f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
                 f"{args.ocr_workers} ocr_qr worker(s), "
                 "half with the email copy"
+            )
+            idle = ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(stack.idle.items()))
+            print(
+                f"idle stack: {sum(stack.idle.values()):.3f} CPU s per s ({idle}),"
+                " subtracted from every figure below"
             )
             rate = report_run("full load", full)
             report_cpu(full, cores, poll_cost(stack))
