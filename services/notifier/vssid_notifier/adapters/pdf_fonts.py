@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
@@ -97,13 +97,22 @@ class SmallFont(TTFFont):
             units = sum(self.cw[ord(c)] for c in text)
             if not all(ord(c) in known for c in text):
                 return units
-        if len(self._units) >= WIDTH_CACHE_SIZE:
-            self._units.clear()
-        self._units[(self.fontkey, text)] = units
+        remember(self._units, (self.fontkey, text), units, WIDTH_CACHE_SIZE)
         return units
 
 
 WIDTH_CACHE_SIZE = 50_000  # (font, text) widths: a few MB at most; cleared whole when full
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def remember(memo: dict[_K, _V], key: _K, value: _V, limit: int) -> None:
+    """`memo[key] = value`, the memo emptied first once it holds `limit` entries: the PDF's
+    memos hold typed values, so they stay bounded, and cleared whole they need no upkeep."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
 
 
 @dataclass(frozen=True)

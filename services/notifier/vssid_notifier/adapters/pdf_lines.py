@@ -24,7 +24,7 @@ from fpdf.line_break import Fragment, MultiLineBreak, TextLine
 from fpdf.table import Cell, Table
 from fpdf.util import Padding
 
-from vssid_notifier.adapters.pdf_fonts import SmallFont
+from vssid_notifier.adapters.pdf_fonts import SmallFont, remember
 
 LINES_CACHE_SIZE = 20_000  # broken texts: well under a few MB; cleared whole when full
 
@@ -161,9 +161,7 @@ def line_break(
         if recorded is not None:
             known = SmallFont._known[font.fontkey]
             unknown = tuple(sorted({ord(c) for c in key[1]} - known))
-            if len(_broken) >= LINES_CACHE_SIZE:
-                _broken.clear()
-            _broken[key] = _Broken(recorded, unknown)
+            remember(_broken, key, _Broken(recorded, unknown), LINES_CACHE_SIZE)
         return _Replay(lines)
     # Measuring has these side effects in fpdf2; keep them so the document is the same.
     if key[1] and fragment.font_size_pt > font.biggest_size_pt:
@@ -252,9 +250,7 @@ class MeasuredTable(Table):
             total += line_height
         height = max(total, row_height) + padding.top + padding.bottom
         if key is not None:
-            if len(_heights) >= LINES_CACHE_SIZE:
-                _heights.clear()
-            _heights[key] = height
+            remember(_heights, key, height, LINES_CACHE_SIZE)
         return height
 
 
