@@ -64,6 +64,14 @@ def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
     messages per pull request (each still settled, acked or retried on its own)."""
     # An idle pull's timeout must reach FastStream as the exception it suppresses (see nats_fetch).
     nats_fetch.install()
+
+    async def disconnected() -> None:
+        # FastStream logs a lost connection once, at WARNING, and nats-py's failed reconnects
+        # not at all: without this line a NATS outage would be quieter than the idle-pull noise
+        # was. nats-py also calls this on a deliberate close (`stop()`): that is no failure.
+        if broker.connection.is_reconnecting:
+            log.error("lost the NATS connection; reconnecting (events wait in JetStream meanwhile)")
+
     # Never use FastStream's default policy: it terminates on error, so nothing is retried.
     broker: NatsBroker = NatsBroker(
         login.servers,
@@ -72,18 +80,10 @@ def make_broker(login: NatsLogin, *, pull_batch_size: int = 1) -> NatsBroker:
         ack_policy=AckPolicy.MANUAL,
         graceful_timeout=10.0,
         logger=logging.getLogger("vssid.broker"),  # through our JSON handler, not FastStream's
-        disconnected_cb=functools.partial(_disconnected, lambda: broker),
+        disconnected_cb=disconnected,
     )
     _PULL_BATCH[broker] = max(1, pull_batch_size)
     return broker
-
-
-async def _disconnected(broker_of: Callable[[], NatsBroker]) -> None:
-    # FastStream logs a lost connection once, at WARNING, and nats-py's failed reconnects not
-    # at all: without this line a NATS outage would be quieter than the idle-pull noise was.
-    # nats-py also calls this on a deliberate close (`stop()`): that is no failure.
-    if broker_of().connection.is_reconnecting:
-        log.error("lost the NATS connection; reconnecting (events wait in JetStream meanwhile)")
 
 
 def retry_delay(delivered: int) -> float:
