@@ -40,8 +40,12 @@ async def on_submitted(msg: Message, deps: Annotated[ScanDeps, LoopContext(SCAN_
 def delivered_once(msg: Message) -> bool:
     """JetStream delivers this message for the first time (its metadata says so; without
     metadata, as in a plain-core test message, assume a redelivery: the safe side)."""
-    metadata = getattr(msg.raw_message, "metadata", None)
-    return getattr(metadata, "num_delivered", None) == 1
+    try:
+        # nats-py parses it from the reply subject, and raises on one that is not JetStream's.
+        delivered = msg.raw_message.metadata.num_delivered
+    except Exception:
+        return False
+    return bool(delivered == 1)
 
 
 async def on_decode_request(
