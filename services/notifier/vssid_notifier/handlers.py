@@ -103,6 +103,10 @@ def note_of(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> str | None:
 
 async def mail_declaration_copy(event: Envelope[StatusChanged], *, deps: NotifyDeps) -> None:
     """Mail the declaration copy (PDF) when the applicant asked for one."""
+    if event.data.send_email_copy is False:
+        # Review says none was asked for: the kept recipient is not read (issue 13). An
+        # event without the flag (older review) reads it, and the kept record decides.
+        return
     recipient = await recipient_of(event, deps=deps)
     if not recipient.send_email_copy or recipient.email is None:
         return

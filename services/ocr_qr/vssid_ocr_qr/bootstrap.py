@@ -56,6 +56,7 @@ class Pools:
 
     async def start(self) -> None:
         await self.store.ensure_indexes()
+        await self.store.adopt_older_scans()
         await asyncio.gather(*(pool.warm() for pool in self.pools))
 
     def close(self) -> None:

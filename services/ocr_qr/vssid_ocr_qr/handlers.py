@@ -41,9 +41,18 @@ from vssid_shared.subjects import QR_UPLOAD_KIND, Event
 SOURCE = "vssid/ocr_qr"
 
 
-async def scan_declaration(event: Envelope[Submitted], *, deps: ScanDeps) -> None:
-    """Check the photos, decode the ID card's QR, cross-check, queue `scanned` once."""
-    if await deps.scans.exists(event.subject):
+async def scan_declaration(
+    event: Envelope[Submitted], *, deps: ScanDeps, first_delivery: bool = False
+) -> None:
+    """Check the photos, decode the ID card's QR, cross-check, queue `scanned` once.
+
+    A message JetStream delivers for the first time is scanned without asking whether it was
+    scanned already (one query per declaration, issue 13): the record's insert is what makes
+    `scanned` once (a copy's insert collides on `_id` and queues nothing). A redelivery (a
+    crash, a nak, an ack wait run out) and a reconciler's copy ask first, so that the photo
+    work is not done again for them; a duplicate publish past JetStream's window (rare) is
+    scanned again and stored nothing."""
+    if (not first_delivery or event.data.reconciled) and await deps.scans.exists(event.subject):
         # A redelivery: the relay publishes what the first run stored. A reconciler's copy
         # means the `scanned` went missing downstream: queue it again, under a fresh id.
         if event.data.reconciled:
@@ -119,11 +128,17 @@ async def _reused_photos(
 ) -> None:
     """Sightings written first, then looked up: of two declarations scanned at the same
     moment with the same bytes, the later reader sees the other. All photos of the
-    declaration in one write and one lookup, not one each."""
+    declaration in one write and one lookup, not one each.
+
+    Every photo it was submitted with is sighted (as its scan record lists them all, which
+    the lookup asked too before the sightings held the older scans), the checked ones looked
+    up: the sightings alone answer what the two collections did (issue 13)."""
+    claimed = sorted({ref.sha256 for ref in event.data.images.values()})
+    if claimed:
+        await deps.scans.sight_all(claimed, event.subject, event.data.reference)
     if not sighted:
         return
     hashes = list(sighted.values())
-    await deps.scans.sight_all(hashes, event.subject, event.data.reference)
     others = await deps.scans.references_by_image(hashes, event.subject)
     for kind, sha256 in sighted.items():
         if references := others.get(sha256):

@@ -212,6 +212,7 @@ def status_event(
             "reference": case["reference"],
             "deadline": case["deadline"],
             "sealed": deps.keys.events.seal_json(note, case["_id"]) if note else None,
+            **_copy_wish(event, case),
             **extra,
         }
     )
@@ -223,6 +224,16 @@ def status_event(
         data=data,
         clock=deps.clock,
     )
+
+
+def _copy_wish(event: Event, case: Doc) -> dict[str, bool]:
+    """`awaiting_verification` says whether a copy was asked for (a flag, nothing personal):
+    the notifier reads the kept recipient only for the declarations that asked (issue 13).
+    A case from before the flag was kept says nothing, and the notifier reads as before."""
+    wish = case.get("send_email_copy")
+    if event != Event.AWAITING_VERIFICATION or not isinstance(wish, bool):
+        return {}
+    return {"send_email_copy": wish}
 
 
 def open_sealed(case: Doc, *, deps: Deps) -> dict[str, Any]:

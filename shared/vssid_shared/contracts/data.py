@@ -121,8 +121,10 @@ class Scanned(EventData):
 class StatusChanged(EventData):
     """review → intake and notifier: awaiting_verification, verified, rejected, expiring,
     expired. Only what changed: the notifier kept the recipient from `submitted`; `sealed`
-    holds the clerk's `note` on a decision. (`agency`, `send_email_copy`, `submitted_at` and a
-    sealed declaration are what events before the slimming carried; still read if present.)"""
+    holds the clerk's `note` on a decision; `awaiting_verification` says `send_email_copy` (a
+    flag: the notifier reads the kept recipient only when a copy was asked for; absent from
+    older events, which are read as before). (`agency`, `submitted_at` and a sealed
+    declaration are what events before the slimming carried; still read if present.)"""
 
     reference: str
     deadline: date

@@ -30,7 +30,8 @@ async def on_submitted(msg: Message, deps: Deps) -> None:
 
 
 async def on_awaiting_verification(msg: Message, deps: Deps) -> None:
-    """Mail the declaration copy (PDF) when the applicant asked for one."""
+    """Mail the declaration copy (PDF) when the applicant asked for one (`data.send_email_copy`
+    false: nothing is read or sent; absent, as from an older review: the kept recipient says)."""
     await settle_as(msg, StatusChanged, lambda event: mail_declaration_copy(event, deps=deps))
 
 

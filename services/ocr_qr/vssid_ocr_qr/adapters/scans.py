@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from vssid_ocr_qr.adapters import sighting_migration
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
@@ -25,10 +26,19 @@ class ScanStore:
         # the later reader always sees the other (looking only at finished scans, both could
         # miss).
         self._sightings = db["image_sightings"]
+        # Once the older scans' photos are in the sightings (`adopt_older_scans`), a lookup
+        # asks the sightings alone.
+        self._older_in_sightings = False
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("image_sha256", ASCENDING)])
         await self._sightings.create_index([("sha256", ASCENDING)])
+
+    async def adopt_older_scans(self) -> None:
+        """At start-up: the photos of scans from before sightings copied into them, once per
+        database; from then on this process's lookups skip the scan records."""
+        await sighting_migration.migrate(self._collection, self._sightings)
+        self._older_in_sightings = True
 
     async def sight(self, sha256: str, declaration_id: str, reference: str | None) -> None:
         """Note that this declaration carries these photo bytes (idempotent)."""
@@ -79,6 +89,8 @@ class ScanStore:
                 held = doc["sha256"] if isinstance(doc["sha256"], list) else [doc["sha256"]]
                 for sha256 in wanted.intersection(held):
                     found.setdefault(sha256, set()).add(doc["reference"])
+        if self._older_in_sightings:
+            return {sha256: sorted(references) for sha256, references in found.items()}
         # Scans finished before sightings existed are only in the scan records.
         older = self._collection.find(
             {"image_sha256": {"$in": hashes}}, {"reference": 1, "image_sha256": 1}

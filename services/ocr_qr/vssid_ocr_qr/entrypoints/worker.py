@@ -31,7 +31,21 @@ DECODE_DEPS = "ocr_qr_decode_deps"
 
 async def on_submitted(msg: Message, deps: Annotated[ScanDeps, LoopContext(SCAN_DEPS)]) -> None:
     """Check the photos, decode the ID card's QR, cross-check, publish `scanned` once."""
-    await settle_as(msg, Submitted, lambda event: scan_declaration(event, deps=deps))
+    first = delivered_once(msg)
+    await settle_as(
+        msg, Submitted, lambda event: scan_declaration(event, deps=deps, first_delivery=first)
+    )
+
+
+def delivered_once(msg: Message) -> bool:
+    """JetStream delivers this message for the first time (its metadata says so; without
+    metadata, as in a plain-core test message, assume a redelivery: the safe side)."""
+    try:
+        # nats-py parses it from the reply subject, and raises on one that is not JetStream's.
+        delivered = msg.raw_message.metadata.num_delivered
+    except Exception:
+        return False
+    return bool(delivered == 1)
 
 
 async def on_decode_request(
