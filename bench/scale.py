@@ -24,8 +24,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -108,6 +109,9 @@ def timed_ms(call: Callable[[int], httpx.Response], n: int) -> tuple[float, floa
 
 class _NoRelay:
     def kick(self) -> None:
+        return None
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         return None
 
 

@@ -11,6 +11,7 @@ everything after is closed history, so the work the office has in hand stays the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -83,6 +84,9 @@ class _Collected(CaseStore):
 
 class _NoRelay:
     def kick(self) -> None:
+        return None
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         return None
 
 

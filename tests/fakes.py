@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -94,6 +94,9 @@ class FakeOutbox:
     kicks: int = 0
 
     def kick(self, collection: str | None = None) -> None:
+        self.kicks += 1
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         self.kicks += 1
 
 

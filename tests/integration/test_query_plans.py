@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -125,6 +125,9 @@ class QuietRelay(OutboxRelay):
 @dataclass
 class FakeKick:
     def kick(self) -> None:
+        return None
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         return None
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -50,6 +51,9 @@ class FakeRelay:
     kicks: int = 0
 
     def kick(self) -> None:
+        self.kicks += 1
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         self.kicks += 1
 
 

@@ -31,7 +31,7 @@ from vssid_ocr_qr.domain.scan import (
     qr_summary,
     sealed_scan,
 )
-from vssid_ocr_qr.ports import DecodeDeps, ScanDeps
+from vssid_ocr_qr.ports import SCANS, DecodeDeps, ScanDeps
 from vssid_shared import metrics
 from vssid_shared.contracts import CloudEvent, Envelope, Scanned, Submitted, new_event
 from vssid_shared.contracts.envelope import echo
@@ -70,7 +70,7 @@ async def scan_declaration(
         "image_sha256": sorted(ref.sha256 for ref in submitted.images.values()),
     }
     if await deps.scans.record(event.subject, summary, scanned, deps.clock()):
-        deps.outbox.kick()
+        deps.outbox.kick_created(SCANS, event.subject, [scanned])
 
 
 async def resend_scanned(event: Envelope[Submitted], *, deps: ScanDeps) -> None:

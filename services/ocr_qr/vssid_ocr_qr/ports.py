@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -50,9 +50,17 @@ class PhotoStore(Protocol):
         ...
 
 
+SCANS = "scans"  # the outbox collection of scans (see `Outbox.kick_created`)
+
+
 class Outbox(Protocol):
     def kick(self) -> None:
         """Events were queued: publish them now rather than at the next poll."""
+        ...
+
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+        """After an insert that created the document with these events as its whole outbox:
+        they are sent without the relay reading them back."""
         ...
 
 

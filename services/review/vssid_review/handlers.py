@@ -32,7 +32,7 @@ from vssid_review.domain.errors import (
     ReasonRequiredError,
 )
 from vssid_review.domain.paging import search_hashes
-from vssid_review.ports import Deps, StuckKind, SweepPolicy
+from vssid_review.ports import CASES, Deps, StuckKind, SweepPolicy
 from vssid_shared import metrics, reconcile
 from vssid_shared.clock import vn_date
 from vssid_shared.contracts import (
@@ -155,7 +155,7 @@ async def open_case(event: Envelope[Scanned], *, deps: Deps) -> None:
     }
     opened = status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"], deps=deps)
     if await deps.cases.open(case, opened):
-        deps.outbox.kick()
+        deps.outbox.kick_created(CASES, case["_id"], [opened])
     elif data.reconciled:
         await _reopen(event, deps)
 

@@ -3,6 +3,7 @@ against MongoDB and GridFS, `tests/fakes.py` in memory."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
@@ -165,10 +166,16 @@ class ImageStore(Protocol):
     async def delete(self, file_id: str) -> None: ...
 
 
+CASES = "cases"  # the outbox collection of cases (see `Outbox.kick_created`)
+
+
 class Outbox(Protocol):
     """Events are written with the state change; `kick` tells the relay to send them now."""
 
     def kick(self) -> None: ...
+    def kick_created(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+        """After an insert that created the document with these events as its whole outbox:
+        they are sent without the relay reading them back."""
 
 
 @dataclass(frozen=True)

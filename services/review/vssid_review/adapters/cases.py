@@ -23,13 +23,13 @@ from vssid_review.domain.cases import (
     due_key_bound,
     in_queue_filter,
 )
-from vssid_review.ports import StuckKind
+from vssid_review.ports import CASES, StuckKind
 from vssid_shared import reconcile
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
 from vssid_shared.outbox import PENDING, pending
 
-COLLECTION = "cases"  # also an outbox the relay drains
+COLLECTION = CASES  # also an outbox the relay drains
 
 LIST_FIELDS = {"sealed": 0, PENDING: 0}
 QUEUE_BY_STATUS = [("agency_code", ASCENDING), ("status", ASCENDING)]
