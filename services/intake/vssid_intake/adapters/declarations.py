@@ -87,12 +87,26 @@ class DeclarationStore:
     async def get(self, declaration_id: str) -> Doc | None:
         return await self._collection.find_one({"_id": declaration_id}, {PENDING: 0})
 
-    async def save_fields(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> bool:
-        result = await self._collection.update_one(
-            {"_id": declaration_id, "status": Status.DRAFT},
-            {"$set": self.field_set(declaration_id, fields, now)},
-        )
-        return result.matched_count == 1
+    async def save_fields(
+        self, declaration_id: str, fields: dict[str, Any], now: datetime, *, seen: Doc | None = None
+    ) -> Doc | None:
+        """The draft as stored after the write; None when it is no longer a draft. `seen`: the
+        document as the caller read it. The write is guarded on its `updated_at` (every write
+        of a draft sets it): when that still holds, nothing changed it in between, and the
+        stored document is `seen` with these fields, no read back (issue 13). Otherwise the
+        plain write and a read, as before."""
+        changes = self.field_set(declaration_id, fields, now)
+        draft: Doc = {"_id": declaration_id, "status": Status.DRAFT}
+        if seen is not None and seen.get("updated_at") is not None:
+            guarded = {**draft, "updated_at": seen["updated_at"]}
+            result = await self._collection.update_one(guarded, {"$set": changes})
+            if result.matched_count == 1:
+                stored: Doc = {**seen, **changes}
+                return stored
+        result = await self._collection.update_one(draft, {"$set": changes})
+        if result.matched_count != 1:
+            return None
+        return await self.get(declaration_id)
 
     def field_set(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> Doc:
         """Declared fields as stored: one sealed blob, plus the clear keys routing needs."""
@@ -101,7 +115,9 @@ class DeclarationStore:
             "fields_sealed": self.seal_fields(declaration_id, fields),
             "agency_code": fields.get("agency_code"),
             "id_number_hash": self._keys.lookup(id_number) if id_number else None,
-            "updated_at": now,
+            # As BSON keeps it (milliseconds): a document answered from this write, not read
+            # back, says what is stored (`save_fields`).
+            "updated_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
         }
 
     async def set_image(
@@ -207,6 +223,15 @@ class DeclarationStore:
         read by `_id`, not one findAndModify: SecantusDB answers that by reading the whole
         collection (issue 13, third round)."""
         sealed = self._keys.records.seal_json(enrichment, declaration_id)
+        # Usually no status is held: a write guarded on that answers it with no read (a hold
+        # after it cannot happen, as above). A miss (a hold, or no such declaration) takes the
+        # write and the read below.
+        result = await self._collection.update_one(
+            {"_id": declaration_id, HELD: {"$exists": False}},
+            {"$set": {"enrichment_sealed": sealed}},
+        )
+        if result.matched_count == 1:
+            return None
         await self._collection.update_one(
             {"_id": declaration_id}, {"$set": {"enrichment_sealed": sealed}}
         )
