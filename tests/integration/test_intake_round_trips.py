@@ -342,10 +342,19 @@ async def test_a_scan_after_its_status_applies_the_held_status(intake: Intake) -
     assert stored is not None
     assert stored["status"] == Status.SUBMITTED
     assert "held_status" in stored
-    await record_scan(scanned(intake, declaration_id), deps=deps)
+    with intake.during() as commands:
+        await record_scan(scanned(intake, declaration_id), deps=deps)
+    # The guarded write misses, the held status is read and applied with the enrichment in
+    # one write: three, as before (the write, a read, the held status's write).
+    assert commands.sent == [
+        ("update", "declarations"),
+        ("find", "declarations"),
+        ("update", "declarations"),
+    ]
     stored = await deps.declarations.get(declaration_id)
     assert stored is not None
     assert stored["status"] == Status.AWAITING_VERIFICATION
+    assert stored["visit_deadline"] == "2026-12-31"
     assert "held_status" not in stored
     assert deps.declarations.open_enrichment(stored) is not None
     statuses = [e["status"] for e in stored["timeline"]]

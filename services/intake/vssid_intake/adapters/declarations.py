@@ -217,29 +217,38 @@ class DeclarationStore:
         await self._collection.update_one(query, update)
 
     async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> Doc | None:
-        """Stores the scan's enrichment; returns the status held for it (`hold_status`), if
-        any, read after the write, so a hold made before this write is always seen (a hold
-        after it cannot happen: `hold_status` needs the enrichment absent). An update then a
-        read by `_id`, not one findAndModify: SecantusDB answers that by reading the whole
-        collection (issue 13, third round)."""
-        sealed = self._keys.records.seal_json(enrichment, declaration_id)
-        # Usually no status is held: a write guarded on that answers it with no read (a hold
-        # after it cannot happen, as above). A miss (a hold, or no such declaration) takes the
-        # write and the read below.
+        """Stores the scan's enrichment and applies a status held for it (`hold_status`) in
+        the same write when it can; returns a held status still to apply (`apply_held`).
+
+        A hold made before the enrichment is written is always seen, and a hold after it
+        cannot happen (`hold_status` needs the enrichment absent). Usually none is held: the
+        enrichment's write, guarded on that, answers it alone. Else the held status is read
+        and applied with the enrichment in one write (the status never shows without it).
+        Any other outcome takes the plain write and a read, as before. Updates and reads by
+        `_id`, never a findAndModify: SecantusDB answers that by reading the whole collection
+        (issue 13, third and fifth rounds)."""
+        stored = {"enrichment_sealed": self._keys.records.seal_json(enrichment, declaration_id)}
         result = await self._collection.update_one(
-            {"_id": declaration_id, HELD: {"$exists": False}},
-            {"$set": {"enrichment_sealed": sealed}},
+            {"_id": declaration_id, HELD: {"$exists": False}}, {"$set": stored}
         )
         if result.matched_count == 1:
             return None
-        await self._collection.update_one(
-            {"_id": declaration_id}, {"$set": {"enrichment_sealed": sealed}}
-        )
+        doc = await self._collection.find_one({"_id": declaration_id}, {"status": 1, HELD: 1})
+        if doc is None:
+            return None  # gone (discarded): nothing to store it on
+        held: Doc | None = doc.get(HELD)
+        if held is not None and doc.get("status") == Status.SUBMITTED:
+            entry = {"status": held["status"], "at": held["at"]}
+            extra = {**(held.get("extra") or {}), **stored}
+            before = (Status.SUBMITTED,)
+            if await self.move_on(declaration_id, held["event_id"], entry, before, extra=extra):
+                return None
+        await self._collection.update_one({"_id": declaration_id}, {"$set": stored})
         doc = await self._collection.find_one({"_id": declaration_id}, {"status": 1, HELD: 1})
         if doc is None or doc.get("status") != Status.SUBMITTED:
             return None
-        held: Doc | None = doc.get(HELD)
-        return held
+        still: Doc | None = doc.get(HELD)
+        return still
 
     async def hold_status(
         self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None
