@@ -376,3 +376,21 @@ def review_event(
         data=data or {"reference": REF},
         clock=utc_now,
     )
+
+
+async def test_a_scan_after_a_decision_on_a_held_status_does_not_move_it_back(
+    intake: Intake,
+) -> None:
+    deps = intake.app.deps
+    declaration_id = await submitted(intake)
+    await record_status(awaiting(declaration_id), deps=deps)  # held
+    data = {"reference": REF, "deadline": "2026-12-31"}
+    rejected = typed(review_event(Event.REJECTED, declaration_id, data), StatusChanged)
+    await record_status(rejected, deps=deps)
+    await record_scan(scanned(intake, declaration_id), deps=deps)
+    stored = await deps.declarations.get(declaration_id)
+    assert stored is not None
+    assert stored["status"] == Status.REJECTED
+    assert deps.declarations.open_enrichment(stored) is not None
+    statuses = [e["status"] for e in stored["timeline"]]
+    assert Status.AWAITING_VERIFICATION not in statuses
