@@ -253,7 +253,9 @@ def mongo_round_trips(stack: Stack, people: list[Applicant], in_flight: int) -> 
     """Every operation the services send, per declaration, by collection and kind."""
     count = len(people)
     stack.profile(2)
+    polls0 = next(POLLS)
     closed_loop(stack, people, in_flight)
+    polls = next(POLLS) - polls0 - 1  # the bench's own reads: they move with the run's speed
     stack.profile(0)
     table: dict[tuple[str, str], list[float]] = {}
     for entry in stack.profiled():
@@ -273,6 +275,7 @@ def mongo_round_trips(stack: Stack, people: list[Applicant], in_flight: int) -> 
         print(f"  {namespace:<34} {kind:<16.60} {per:6.1f} {ms:7.1f}")
     total = sum(len(millis) for millis in table.values())
     print(f"  {'total':<51} {total / count:6.1f}")
+    print(f"  of which the bench's status polls (declarations query ['_id']) {polls / count:.1f}")
 
 
 def percentile(values: list[float], q: int) -> float:

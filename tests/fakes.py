@@ -165,13 +165,15 @@ class FakeDeclarations:
             return None
         return copy.deepcopy({k: v for k, v in doc.items() if k != "pending"})
 
-    async def save_fields(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> bool:
+    async def save_fields(
+        self, declaration_id: str, fields: dict[str, Any], now: datetime, *, seen: Doc | None = None
+    ) -> Doc | None:
         doc = self.docs.get(declaration_id)
         if doc is None or doc["status"] != Status.DRAFT:
-            return False
+            return None
         doc.update(fields=copy.deepcopy(fields), agency_code=fields.get("agency_code"))
         doc["updated_at"] = now
-        return True
+        return await self.get(declaration_id)
 
     async def set_image(
         self,

@@ -204,13 +204,18 @@ class DataKeys:
 
     async def create(self, declaration_id: str, now: datetime) -> None:
         """A fresh key for a new declaration (idempotent: the first writer's key wins)."""
-        wrapped = self._wrap.seal_bytes(os.urandom(32), declaration_id)
-        await self.collection.update_one(
+        key = os.urandom(32)
+        wrapped = self._wrap.seal_bytes(key, declaration_id)
+        result = await self.collection.update_one(
             {"_id": declaration_id},
             {"$setOnInsert": {"wrapped": Binary(wrapped), "created_at": now}},
             upsert=True,
         )
-        self.cache.forget(declaration_id)
+        if result.upserted_id is not None:
+            # This write stored the key: it is known here, no read back (issue 13).
+            self.cache.put(declaration_id, key)
+            return
+        self.cache.forget(declaration_id)  # an earlier writer's key (or tombstone) wins
         await self.load(declaration_id)
 
     async def load(self, declaration_id: str) -> None:

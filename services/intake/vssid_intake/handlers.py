@@ -95,6 +95,9 @@ class PutImage:
     token: str
     kind: str
     data: bytes
+    # The declaration as this request already read it (the route refuses strangers before
+    # reading the body): not read a second time. Its token is still checked here.
+    seen: Doc | None = None
 
 
 @dataclass(frozen=True)
@@ -187,15 +190,23 @@ async def update_declaration(command: UpdateDeclaration, *, deps: Deps) -> Doc:
         raise ConflictError
     changes = _normalize(command.fields, deps, command.client)
     fields = to_jsonable(merge_draft(deps.declarations.open_fields(doc), changes))
-    if not await deps.declarations.save_fields(command.declaration_id, fields, deps.clock()):
+    saved = await deps.declarations.save_fields(
+        command.declaration_id, fields, deps.clock(), seen=doc
+    )
+    if saved is None:
         raise ConflictError
-    return await read_declaration(read, deps=deps)
+    return saved
 
 
 async def put_image(command: PutImage, *, deps: Deps) -> dict[str, Any]:
     """Checks, re-encodes and stores one photo; the one it replaces is deleted."""
-    doc = await read_declaration(ReadDeclaration(command.declaration_id, command.token), deps=deps)
-    if doc["status"] != Status.DRAFT:
+    doc = command.seen
+    if doc is None or doc.get("token_hash") != token_hash(command.token):
+        read = ReadDeclaration(command.declaration_id, command.token)
+        doc = await read_declaration(read, deps=deps)
+    # A stale `seen` is harmless: the photo's write is conditional on a draft and on the
+    # photo it replaces (`set_image`).
+    if doc["_id"] != command.declaration_id or doc["status"] != Status.DRAFT:
         raise ConflictError
     limits = deps.limits
     image = await asyncio.to_thread(
@@ -250,9 +261,18 @@ async def submit_declaration(command: SubmitDeclaration, *, deps: Deps) -> Doc:
         except ReferenceTakenError:
             continue  # draw again
         deps.outbox.kick(DECLARATIONS)
+        if won:  # what the write set, not read back (issue 13)
+            return {
+                **doc,
+                "status": Status.SUBMITTED,
+                "reference": reference,
+                "submit_key_hash": key_hash,
+                "submitted_at": event.time,
+                "timeline": [*doc["timeline"], {"status": Status.SUBMITTED, "at": event.time}],
+            }
         fresh = await deps.declarations.get(doc["_id"])
         assert fresh is not None
-        return fresh if won else _replay(fresh, key_hash)
+        return _replay(fresh, key_hash)
     raise ConflictError("Không tạo được mã hồ sơ, vui lòng thử lại.")
 
 

@@ -87,12 +87,26 @@ class DeclarationStore:
     async def get(self, declaration_id: str) -> Doc | None:
         return await self._collection.find_one({"_id": declaration_id}, {PENDING: 0})
 
-    async def save_fields(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> bool:
-        result = await self._collection.update_one(
-            {"_id": declaration_id, "status": Status.DRAFT},
-            {"$set": self.field_set(declaration_id, fields, now)},
-        )
-        return result.matched_count == 1
+    async def save_fields(
+        self, declaration_id: str, fields: dict[str, Any], now: datetime, *, seen: Doc | None = None
+    ) -> Doc | None:
+        """The draft as stored after the write; None when it is no longer a draft. `seen`: the
+        document as the caller read it. The write is guarded on its `updated_at` (every write
+        of a draft sets it): when that still holds, nothing changed it in between, and the
+        stored document is `seen` with these fields, no read back (issue 13). Otherwise the
+        plain write and a read, as before."""
+        changes = self.field_set(declaration_id, fields, now)
+        draft: Doc = {"_id": declaration_id, "status": Status.DRAFT}
+        if seen is not None and seen.get("updated_at") is not None:
+            guarded = {**draft, "updated_at": seen["updated_at"]}
+            result = await self._collection.update_one(guarded, {"$set": changes})
+            if result.matched_count == 1:
+                stored: Doc = {**seen, **changes}
+                return stored
+        result = await self._collection.update_one(draft, {"$set": changes})
+        if result.matched_count != 1:
+            return None
+        return await self.get(declaration_id)
 
     def field_set(self, declaration_id: str, fields: dict[str, Any], now: datetime) -> Doc:
         """Declared fields as stored: one sealed blob, plus the clear keys routing needs."""
@@ -101,7 +115,9 @@ class DeclarationStore:
             "fields_sealed": self.seal_fields(declaration_id, fields),
             "agency_code": fields.get("agency_code"),
             "id_number_hash": self._keys.lookup(id_number) if id_number else None,
-            "updated_at": now,
+            # As BSON keeps it (milliseconds): a document answered from this write, not read
+            # back, says what is stored (`save_fields`).
+            "updated_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
         }
 
     async def set_image(
@@ -201,20 +217,38 @@ class DeclarationStore:
         await self._collection.update_one(query, update)
 
     async def set_enrichment(self, declaration_id: str, enrichment: dict[str, Any]) -> Doc | None:
-        """Stores the scan's enrichment; returns the status held for it (`hold_status`), if
-        any, read after the write, so a hold made before this write is always seen (a hold
-        after it cannot happen: `hold_status` needs the enrichment absent). An update then a
-        read by `_id`, not one findAndModify: SecantusDB answers that by reading the whole
-        collection (issue 13, third round)."""
-        sealed = self._keys.records.seal_json(enrichment, declaration_id)
-        await self._collection.update_one(
-            {"_id": declaration_id}, {"$set": {"enrichment_sealed": sealed}}
+        """Stores the scan's enrichment and applies a status held for it (`hold_status`) in
+        the same write when it can; returns a held status still to apply (`apply_held`).
+
+        A hold made before the enrichment is written is always seen, and a hold after it
+        cannot happen (`hold_status` needs the enrichment absent). Usually none is held: the
+        enrichment's write, guarded on that, answers it alone. Else the held status is read
+        and applied with the enrichment in one write (the status never shows without it).
+        Any other outcome takes the plain write and a read, as before. Updates and reads by
+        `_id`, never a findAndModify: SecantusDB answers that by reading the whole collection
+        (issue 13, third and fifth rounds)."""
+        stored = {"enrichment_sealed": self._keys.records.seal_json(enrichment, declaration_id)}
+        result = await self._collection.update_one(
+            {"_id": declaration_id, HELD: {"$exists": False}}, {"$set": stored}
         )
+        if result.matched_count == 1:
+            return None
+        doc = await self._collection.find_one({"_id": declaration_id}, {"status": 1, HELD: 1})
+        if doc is None:
+            return None  # gone (discarded): nothing to store it on
+        held: Doc | None = doc.get(HELD)
+        if held is not None and doc.get("status") == Status.SUBMITTED:
+            entry = {"status": held["status"], "at": held["at"]}
+            extra = {**(held.get("extra") or {}), **stored}
+            before = (Status.SUBMITTED,)
+            if await self.move_on(declaration_id, held["event_id"], entry, before, extra=extra):
+                return None
+        await self._collection.update_one({"_id": declaration_id}, {"$set": stored})
         doc = await self._collection.find_one({"_id": declaration_id}, {"status": 1, HELD: 1})
         if doc is None or doc.get("status") != Status.SUBMITTED:
             return None
-        held: Doc | None = doc.get(HELD)
-        return held
+        still: Doc | None = doc.get(HELD)
+        return still
 
     async def hold_status(
         self, declaration_id: str, event_id: str, entry: Doc, extra: Doc | None = None

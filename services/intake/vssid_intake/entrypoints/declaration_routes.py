@@ -82,7 +82,7 @@ async def upload(
     declaration_id: str, kind: ImageKind, request: Request, token: Token, deps: DepsDep
 ) -> Any:
     # Refuse strangers before reading the body.
-    await read_declaration(ReadDeclaration(declaration_id, token), deps=deps)
+    doc = await read_declaration(ReadDeclaration(declaration_id, token), deps=deps)
     data = await read_file_field(
         request.headers.get("content-type", ""),
         request.headers.get("content-length"),
@@ -91,7 +91,7 @@ async def upload(
     )
     if data is None:
         raise IntakeError("Thiếu trường 'file' chứa ảnh.")
-    return await put_image(PutImage(declaration_id, token, kind, data), deps=deps)
+    return await put_image(PutImage(declaration_id, token, kind, data, seen=doc), deps=deps)
 
 
 @router.post(
