@@ -15,5 +15,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_stored(moment: datetime) -> datetime:
+    """The time as BSON keeps it (milliseconds): what an answer built from a write, not read
+    back, must say so that it equals what a later read returns."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def vn_date(moment: datetime) -> date:
     return moment.astimezone(VN_TZ).date()

@@ -43,6 +43,7 @@ from vssid_intake.domain.sin_findings import (
 from vssid_intake.domain.statuses import PREDECESSORS, STATUS_BY_EVENT, Status
 from vssid_intake.ports import DECLARATIONS, AgencySource, Deps, ReconcilePolicy
 from vssid_shared import metrics, reconcile
+from vssid_shared.clock import as_stored
 from vssid_shared.contracts import (
     AgencyCard,
     Envelope,
@@ -261,14 +262,15 @@ async def submit_declaration(command: SubmitDeclaration, *, deps: Deps) -> Doc:
         except ReferenceTakenError:
             continue  # draw again
         deps.outbox.kick(DECLARATIONS)
-        if won:  # what the write set, not read back (issue 13)
+        if won:  # what the write set, as stored, not read back (issue 13)
+            at = as_stored(event.time)
             return {
                 **doc,
                 "status": Status.SUBMITTED,
                 "reference": reference,
                 "submit_key_hash": key_hash,
-                "submitted_at": event.time,
-                "timeline": [*doc["timeline"], {"status": Status.SUBMITTED, "at": event.time}],
+                "submitted_at": at,
+                "timeline": [*doc["timeline"], {"status": Status.SUBMITTED, "at": at}],
             }
         fresh = await deps.declarations.get(doc["_id"])
         assert fresh is not None

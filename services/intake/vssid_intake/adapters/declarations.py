@@ -14,6 +14,7 @@ from vssid_intake.domain.errors import ReferenceTakenError
 from vssid_intake.domain.rights import WITHDRAWABLE, WITHDRAWN
 from vssid_intake.domain.statuses import Status
 from vssid_shared import reconcile
+from vssid_shared.clock import as_stored
 from vssid_shared.crypto import Keys
 from vssid_shared.data_keys import DataKeyDestroyedError
 from vssid_shared.envelope import CloudEvent
@@ -115,9 +116,8 @@ class DeclarationStore:
             "fields_sealed": self.seal_fields(declaration_id, fields),
             "agency_code": fields.get("agency_code"),
             "id_number_hash": self._keys.lookup(id_number) if id_number else None,
-            # As BSON keeps it (milliseconds): a document answered from this write, not read
-            # back, says what is stored (`save_fields`).
-            "updated_at": now.replace(microsecond=now.microsecond // 1000 * 1000),
+            # As stored: a document answered from this write, not read back (`save_fields`).
+            "updated_at": as_stored(now),
         }
 
     async def set_image(
