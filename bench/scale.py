@@ -111,7 +111,7 @@ class _NoRelay:
     def kick(self) -> None:
         return None
 
-    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
+    def kick_first(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         return None
 
 

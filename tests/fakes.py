@@ -51,6 +51,7 @@ from vssid_shared import reconcile
 from vssid_shared.crypto import Keys, token_hash
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent
+from vssid_shared.outbox_record import Queued
 from vssid_shared.storage_errors import ImageNotFoundError
 
 __all__ = ["START", "FrozenClock"]
@@ -96,8 +97,14 @@ class FakeOutbox:
     def kick(self, collection: str | None = None) -> None:
         self.kicks += 1
 
-    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
+    def kick_first(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         self.kicks += 1
+
+    def kick_queued(
+        self, collection: str, doc_id: Any, events: Sequence[Any], queued: Queued
+    ) -> None:
+        if queued:
+            self.kicks += 1
 
 
 @dataclass
@@ -193,12 +200,12 @@ class FakeDeclarations:
 
     async def submit(
         self, declaration_id: str, *, reference: str, key_hash: str | None, event: CloudEvent
-    ) -> bool:
+    ) -> Queued:
         if reference in self.taken_references:
             raise ReferenceTakenError(reference)
         doc = self.docs.get(declaration_id)
         if doc is None or doc["status"] != Status.DRAFT:
-            return False
+            return Queued.NOT_WRITTEN
         self.taken_references.add(reference)
         doc.update(
             status=Status.SUBMITTED,
@@ -207,8 +214,9 @@ class FakeDeclarations:
             submitted_at=event.time,
         )
         doc["timeline"].append({"status": Status.SUBMITTED, "at": event.time})
+        first = not doc.get("pending")
         doc.setdefault("pending", []).append(event)
-        return True
+        return Queued.FIRST if first else Queued.BEHIND
 
     async def record_event(
         self,
@@ -1184,14 +1192,17 @@ class FakeDeliveries:
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
-    ) -> None:
+    ) -> Queued:
         if self.unwritable:
             self.unwritable -= 1
             raise RecordNotWrittenError("AutoReconnect")
         record = self.records[key]
-        if record["status"] == "sending":
-            record.update(status=status, updated_at=now, error=error)
-            record["pending"].append(event.wire())
+        if record["status"] != "sending":
+            return Queued.NOT_WRITTEN
+        record.update(status=status, updated_at=now, error=error)
+        first = not record["pending"]
+        record["pending"].append(event.wire())
+        return Queued.FIRST if first else Queued.BEHIND
 
     def receipts(self) -> list[dict[str, Any]]:
         return [event for record in self.records.values() for event in record["pending"]]

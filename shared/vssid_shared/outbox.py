@@ -10,13 +10,15 @@ Round trips are what a pass costs the database: a kick that names its collection
 that one (a service's other collections had nothing new from this write), the timed safety-net
 pass drains them all.
 
-A write that *created* its document with its first events (an insert) hands them to
-`kick_created`: no other event can stand before them in that document, whoever wrote it, so
-they are published without a `find` reading them back. Every doubt falls back to the find:
-the first pass, a timed pass, a kick without events, a pass that failed (the next looks
-everywhere). A `$push` onto an existing document is not such a write: a replica or a crashed
-predecessor may have left an earlier event there unpublished, and the write does not say so
-(findAndModify could, but SecantusDB answers it by reading the whole collection).
+A write that queued the *first* events of its document's outbox hands them to `kick_first`:
+an insert that created the document with them, or an update guarded on nothing waiting there
+(`update_queuing`, which falls back to the plain update when something does). No other event
+can stand before them in that document, whoever wrote it, so they are published without a
+`find` reading them back. Every doubt falls back to the find: the first pass, a timed pass, a
+kick without events, a pass that failed (the next looks everywhere). A plain `$push` onto an
+existing document is not such a write: a replica or a crashed predecessor may have left an
+earlier event there unpublished, and the write does not say so (findAndModify could, but
+SecantusDB answers it by reading the whole collection).
 
 Acked events leave in batches: their ids are kept in memory and pulled together once
 `pull_window` has passed since the first of them (or `PULL_BATCH` documents wait), with one
@@ -43,12 +45,20 @@ from pymongo.asynchronous.collection import AsyncCollection
 from vssid_shared import metrics, tracing
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox_record import PENDING, pending
+from vssid_shared.outbox_record import NOTHING_PENDING, PENDING, Queued, pending, update_queuing
 from vssid_shared.subjects import STREAM
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PENDING", "PENDING_FILTER", "OutboxRelay", "pending"]
+__all__ = [
+    "NOTHING_PENDING",
+    "PENDING",
+    "PENDING_FILTER",
+    "OutboxRelay",
+    "Queued",
+    "pending",
+    "update_queuing",
+]
 
 # The filter the sparse index serves (SecantusDB and mongod both answer `$exists` from it).
 PENDING_FILTER = {f"{PENDING}.id": {"$exists": True}}
@@ -82,8 +92,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         # Collections named by kicks since the last pass; None: drain every one.
         self._kicked: set[int] | None = None
-        # Created documents and their events, handed by kicks since the last pass, in order.
-        self._created: list[tuple[AsyncCollection[Doc], Any, list[dict[str, Any]]]] = []
+        # Documents' first events (`kick_first`), handed since the last pass, in order.
+        self._first: list[tuple[AsyncCollection[Doc], Any, list[dict[str, Any]]]] = []
         # Acked, not yet pulled: collection → document id → event ids; and all those ids.
         self._acked: dict[int, dict[Any, list[str]]] = {}
         self._acked_ids: set[str] = set()
@@ -112,21 +122,35 @@ class OutboxRelay:
             self._kicked.add(id(found))
         self._wake.set()
 
-    def kick_created(
+    def kick_first(
         self,
         collection: AsyncCollection[Doc] | str,
         doc_id: Any,
         events: Sequence[CloudEvent | dict[str, Any]],
     ) -> None:
-        """Called after an insert that created `doc_id` with `events` as its whole outbox, in
-        that order: they are published as handed, without a find (see the module docstring)."""
+        """Called after a write that made `events` the first of `doc_id`'s outbox (an insert, or
+        `update_queuing`'s `Queued.FIRST`), in that order: they are published as handed,
+        without a find (see the module docstring)."""
         found = self._named(collection)
         if found is None:
             self.kick()  # not one of this relay's: look everywhere
             return
         stored = [e if isinstance(e, dict) else pending(e) for e in events]
-        self._created.append((found, doc_id, stored))
+        self._first.append((found, doc_id, stored))
         self._wake.set()
+
+    def kick_queued(
+        self,
+        collection: AsyncCollection[Doc] | str,
+        doc_id: Any,
+        events: Sequence[CloudEvent | dict[str, Any]],
+        queued: Queued,
+    ) -> None:
+        """The kick for what `update_queuing` did: unread when first, else the find."""
+        if queued is Queued.FIRST:
+            self.kick_first(collection, doc_id, events)
+        elif queued:
+            self.kick(collection)
 
     async def publish(self, stored: dict[str, Any]) -> None:
         event = CloudEvent.model_validate(stored)
@@ -201,16 +225,16 @@ class OutboxRelay:
 
     async def _drain_due(self) -> int:
         """Finds in the collections kicked without events since the last pass (or in all of
-        them); the created documents' events of the others are sent as they were handed."""
+        them); the first events handed for the others (`kick_first`) are sent as handed."""
         kicked, self._kicked = self._kicked, set()
-        created, self._created = self._created, []
+        first, self._first = self._first, []
         if kicked is None:
             found = list(self._collections)
         else:
             found = [c for c in self._collections if id(c) in kicked]
         sent = sum([await self._find_and_send(c) for c in found])
         read = {id(c) for c in found}
-        for collection, doc_id, events in created:
+        for collection, doc_id, events in first:
             if id(collection) in read:
                 continue  # that find read them (written before this pass began)
             for stored in events:

@@ -25,7 +25,7 @@ from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
 from vssid_shared.messaging import make_broker
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, PENDING_FILTER, OutboxRelay
+from vssid_shared.outbox import PENDING, PENDING_FILTER, OutboxRelay, Queued, update_queuing
 from vssid_shared.subjects import STREAM
 
 NEVER = 3600.0  # no timed pass (nor a timed pull) unless a test asks for one
@@ -158,7 +158,7 @@ async def test_created_documents_leave_without_a_find_and_share_one_pull(
     with commands.during() as sent:
         for events in queued:  # each document on its own kick and pass, as requests come
             doc_id = await insert(collection, events)
-            relay.kick_created(collection.name, doc_id, events)
+            relay.kick_first(collection.name, doc_id, events)
             await until(lambda e=events: _published(relay, e))  # type: ignore[misc]
         await relay.stop()  # the window is still open: the stop pulls what was acked
     assert sent == ["insert"] * 5 + ["update"]  # no find; 5 documents, one `$pull`
@@ -197,7 +197,7 @@ async def test_a_failed_publish_falls_back_to_the_find_and_keeps_the_documents_o
     events = submitted(3)
     relay.fail_once = {events[1]["id"]}
     doc_id = await insert(collection, events)
-    relay.kick_created(collection.name, doc_id, events)
+    relay.kick_first(collection.name, doc_id, events)
     await until(lambda: _none_waiting(collection, doc_id))
     await relay.stop()
     # The first once (acked and held), then the second and third, read back by the find of
@@ -216,7 +216,7 @@ async def test_a_failed_pull_keeps_the_acked_ids_and_publishes_nothing_twice(
     relay.pull_fails = 2
     first, second = submitted(2), submitted(1)
     a = await insert(collection, first)
-    relay.kick_created(collection.name, a, first)
+    relay.kick_first(collection.name, a, first)
     await until(lambda: _published(relay, first))
     b = await insert(collection, second)
     relay.kick()  # a find over everything while `a`'s acked events still wait in it
@@ -237,7 +237,7 @@ async def test_a_relay_that_dies_mid_window_is_followed_by_one_whose_copies_are_
     await started(dying, collection)
     events = submitted(2)
     doc_id = await insert(collection, events)
-    dying.kick_created(collection.name, doc_id, events)
+    dying.kick_first(collection.name, doc_id, events)
     await until(lambda: _published(dying, events))
     assert dying._task is not None
     dying._task.cancel()  # a crash: no stop, nothing pulled
@@ -261,7 +261,7 @@ async def test_events_another_process_wrote_are_found_by_the_timed_pass(
     ours, theirs = submitted(1), submitted(2)
     other = await insert(collection, theirs)  # no kick here: another process wrote it
     mine = await insert(collection, ours)
-    relay.kick_created(collection.name, mine, ours)
+    relay.kick_first(collection.name, mine, ours)
     await until(lambda: _none_waiting(collection, mine))
     await until(lambda: _none_waiting(collection, other))
     await relay.stop()
@@ -280,10 +280,10 @@ async def test_a_document_deleted_before_its_publish_still_announces_what_was_wr
     gone = submitted(1)
     doc_id = await insert(collection, gone)
     await collection.delete_one({"_id": doc_id})
-    relay.kick_created(collection.name, doc_id, gone)  # the insert did happen: it is announced
+    relay.kick_first(collection.name, doc_id, gone)  # the insert did happen: it is announced
     later = submitted(1)
     after = await insert(collection, later)
-    relay.kick_created(collection.name, after, later)
+    relay.kick_first(collection.name, after, later)
     await until(lambda: _none_waiting(collection, after))  # its pull matched nothing, no harm
     await relay.stop()
     everything = ids(gone) + ids(later)
@@ -299,7 +299,7 @@ async def test_a_push_after_the_created_events_follows_them_in_the_stream(
     await started(relay, collection)
     first, then = submitted(1), submitted(1)
     doc_id = await insert(collection, first)
-    relay.kick_created(collection.name, doc_id, first)
+    relay.kick_first(collection.name, doc_id, first)
     await until(lambda: _published(relay, first))
     await collection.update_one({"_id": doc_id}, {"$push": {PENDING: then[0]}})
     relay.kick(collection.name)  # a `$push`: read back, its held first event skipped
@@ -308,6 +308,45 @@ async def test_a_push_after_the_created_events_follows_them_in_the_stream(
     assert await waiting(collection, doc_id) == []
     assert [i for i in await stream.ids() if i in ids(first + then)] == ids(first + then)
     assert relay.published[1:] == ids(first + then)
+
+
+async def test_an_update_into_an_empty_outbox_leaves_unread_one_behind_others_is_found(
+    broker: NatsBroker, counted: tuple[AsyncCollection[Doc], Commands], stream: Stream
+) -> None:
+    """`update_queuing`: guarded on nothing waiting, its events are the document's first and
+    leave unread (a submit, a delivery's receipt); behind an event still waiting (unpublished,
+    or acked and not yet pulled) it is the plain `$push`, and the relay finds both in order."""
+    collection, commands = counted
+    relay = Recorded(broker, collection, pull_window=NEVER)
+    await started(relay, collection)
+    doc_id = str(uuid.uuid4())
+    await collection.insert_one({"_id": doc_id, "status": "draft"})
+    first, then = submitted(1), submitted(1)
+
+    def push(events: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"$set": {"status": "submitted"}, "$push": {PENDING: {"$each": events}}}
+
+    with commands.during() as sent:
+        queued = await update_queuing(collection, {"_id": doc_id}, push(first))
+        relay.kick_queued(collection.name, doc_id, first, queued)
+        await until(lambda: _published(relay, first))
+    assert queued is Queued.FIRST
+    assert sent == ["update"]  # the write alone: no find
+    # `first` is acked but not pulled (the window is open): the guard misses, the plain write
+    # queues behind it, and the relay's find sends `then` alone, after it.
+    with commands.during() as sent:
+        queued = await update_queuing(collection, {"_id": doc_id}, push(then))
+        relay.kick_queued(collection.name, doc_id, then, queued)
+        await until(lambda: _published(relay, then))
+    assert queued is Queued.BEHIND
+    assert sent == ["update", "update", "find"]
+    # A guard that misses for its own reason writes nothing, and nothing is kicked.
+    queued = await update_queuing(collection, {"_id": doc_id, "status": "draft"}, push([]))
+    assert queued is Queued.NOT_WRITTEN
+    await relay.stop()
+    assert await waiting(collection, doc_id) == []
+    assert relay.published[1:] == ids(first + then)
+    assert [i for i in await stream.ids() if i in ids(first + then)] == ids(first + then)
 
 
 async def _published(relay: Recorded, events: list[dict[str, Any]]) -> bool:

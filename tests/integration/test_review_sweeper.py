@@ -53,7 +53,7 @@ class FakeRelay:
     def kick(self) -> None:
         self.kicks += 1
 
-    def kick_created(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
+    def kick_first(self, collection: str, doc_id: Any, events: Sequence[Any]) -> None:
         self.kicks += 1
 
 

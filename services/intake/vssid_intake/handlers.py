@@ -261,7 +261,7 @@ async def submit_declaration(command: SubmitDeclaration, *, deps: Deps) -> Doc:
             )
         except ReferenceTakenError:
             continue  # draw again
-        deps.outbox.kick(DECLARATIONS)
+        deps.outbox.kick_queued(DECLARATIONS, doc["_id"], [event], won)
         if won:  # what the write set, as stored, not read back (issue 13)
             at = as_stored(event.time)
             return {

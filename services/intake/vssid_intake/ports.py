@@ -3,7 +3,7 @@ against MongoDB, GridFS, NATS and argon2 threads, `tests/fakes.py` in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
@@ -17,6 +17,7 @@ from vssid_shared.clock import Clock, vn_date
 from vssid_shared.crypto import KeyedHasher, Keys
 from vssid_shared.doc import Doc
 from vssid_shared.envelope import CloudEvent
+from vssid_shared.outbox_record import Queued
 from vssid_shared.retention import Retention
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ class Declarations(Protocol):
     ) -> Doc | None: ...
     async def submit(
         self, declaration_id: str, *, reference: str, key_hash: str | None, event: CloudEvent
-    ) -> bool: ...
+    ) -> Queued: ...
     async def record_event(
         self,
         declaration_id: str,
@@ -148,6 +149,9 @@ class Outbox(Protocol):
     (naming the collection written, `DECLARATIONS` say, spares it a look at the others)."""
 
     def kick(self, collection: str | None = None) -> None: ...
+    def kick_queued(
+        self, collection: str, doc_id: Any, events: Sequence[CloudEvent], queued: Queued
+    ) -> None: ...
 
 
 class LoginLimits(Protocol):

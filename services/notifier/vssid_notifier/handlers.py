@@ -28,7 +28,7 @@ from vssid_notifier.domain.errors import (
 )
 from vssid_notifier.domain.mails import MailKind, compose_mail, sms_text_initial_password
 from vssid_notifier.domain.recipients import Recipient, kept_fields
-from vssid_notifier.ports import NotifyDeps
+from vssid_notifier.ports import DELIVERIES, NotifyDeps
 from vssid_shared import metrics
 from vssid_shared.contracts import (
     AccountActivated,
@@ -39,6 +39,7 @@ from vssid_shared.contracts import (
     Submitted,
     Withdrawn,
 )
+from vssid_shared.outbox_record import Queued
 from vssid_shared.subjects import Event
 
 log = logging.getLogger(__name__)
@@ -219,20 +220,21 @@ async def deliver(event: Envelope[Any], kind: str, send: Send, *, deps: NotifyDe
         status, error = "failed", str(exc)
         log.warning("delivery failed for good", extra={"kind": kind, "error": error})
     receipt = receipt_event(event, kind, {"status": status, "error": error}, deps.clock)
-    await record_outcome(key, kind, status, receipt, error, deps=deps)
-    deps.outbox.kick()
+    queued = await record_outcome(key, kind, status, receipt, error, deps=deps)
+    deps.outbox.kick_queued(DELIVERIES, key, [receipt], queued)
 
 
 async def record_outcome(
     key: str, kind: str, status: str, receipt: Any, error: str | None, *, deps: NotifyDeps
-) -> None:
-    """Retry the record until it is written (bounded but long): the effect already left."""
+) -> Queued:
+    """Retry the record until it is written (bounded but long): the effect already left.
+    A retry after a try that did land writes nothing (`NOT_WRITTEN`): that try's receipt
+    waits in the record, for the relay's find."""
     deadline = time.monotonic() + deps.record_retry_seconds
     delay = 0.5
     while True:
         try:
-            await deps.deliveries.finish(key, status, deps.clock(), receipt, error)
-            return
+            return await deps.deliveries.finish(key, status, deps.clock(), receipt, error)
         except RecordNotWrittenError as exc:
             if time.monotonic() + delay > deadline:
                 # Left as `sending`: the redelivery sends again, with the same key.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -11,6 +12,7 @@ from vssid_notifier.domain.copy_model import DeclarationCopy
 from vssid_shared.clock import Clock
 from vssid_shared.contracts import CloudEvent
 from vssid_shared.crypto import Sealer
+from vssid_shared.outbox_record import Queued
 
 
 class DeliveryRepository(Protocol):
@@ -32,7 +34,7 @@ class DeliveryRepository(Protocol):
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
-    ) -> None: ...
+    ) -> Queued: ...
 
 
 class RecipientRepository(Protocol):
@@ -57,9 +59,18 @@ class SmsGateway(Protocol):
         ...
 
 
+DELIVERIES = "deliveries"  # the outbox collection of delivery records (receipts)
+
+
 class Outbox(Protocol):
     def kick(self) -> None:
         """Events were queued: publish them now rather than at the next poll."""
+        ...
+
+    def kick_queued(
+        self, collection: str, doc_id: Any, events: Sequence[CloudEvent], queued: Queued
+    ) -> None:
+        """What `update_queuing` queued: sent unread when it was the first, else found."""
         ...
 
 

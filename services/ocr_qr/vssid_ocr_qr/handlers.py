@@ -70,7 +70,7 @@ async def scan_declaration(
         "image_sha256": sorted(ref.sha256 for ref in submitted.images.values()),
     }
     if await deps.scans.record(event.subject, summary, scanned, deps.clock()):
-        deps.outbox.kick_created(SCANS, event.subject, [scanned])
+        deps.outbox.kick_first(SCANS, event.subject, [scanned])
 
 
 async def resend_scanned(event: Envelope[Submitted], *, deps: ScanDeps) -> None:

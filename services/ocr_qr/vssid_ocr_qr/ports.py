@@ -50,7 +50,7 @@ class PhotoStore(Protocol):
         ...
 
 
-SCANS = "scans"  # the outbox collection of scans (see `Outbox.kick_created`)
+SCANS = "scans"  # the outbox collection of scans (see `Outbox.kick_first`)
 
 
 class Outbox(Protocol):
@@ -58,7 +58,7 @@ class Outbox(Protocol):
         """Events were queued: publish them now rather than at the next poll."""
         ...
 
-    def kick_created(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+    def kick_first(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
         """After an insert that created the document with these events as its whole outbox:
         they are sent without the relay reading them back."""
         ...

@@ -155,7 +155,7 @@ async def open_case(event: Envelope[Scanned], *, deps: Deps) -> None:
     }
     opened = status_event(Event.AWAITING_VERIFICATION, case, sealed["declaration"], deps=deps)
     if await deps.cases.open(case, opened):
-        deps.outbox.kick_created(CASES, case["_id"], [opened])
+        deps.outbox.kick_first(CASES, case["_id"], [opened])
     elif data.reconciled:
         await _reopen(event, deps)
 

@@ -166,14 +166,14 @@ class ImageStore(Protocol):
     async def delete(self, file_id: str) -> None: ...
 
 
-CASES = "cases"  # the outbox collection of cases (see `Outbox.kick_created`)
+CASES = "cases"  # the outbox collection of cases (see `Outbox.kick_first`)
 
 
 class Outbox(Protocol):
     """Events are written with the state change; `kick` tells the relay to send them now."""
 
     def kick(self) -> None: ...
-    def kick_created(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
+    def kick_first(self, collection: str, doc_id: Any, events: Sequence[CloudEvent]) -> None:
         """After an insert that created the document with these events as its whole outbox:
         they are sent without the relay reading them back."""
 

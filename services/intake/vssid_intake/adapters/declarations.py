@@ -19,7 +19,7 @@ from vssid_shared.crypto import Keys
 from vssid_shared.data_keys import DataKeyDestroyedError
 from vssid_shared.envelope import CloudEvent
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, pending
+from vssid_shared.outbox import PENDING, Queued, pending, update_queuing
 
 COLLECTION = "declarations"  # also an outbox the relay drains
 # A status that came before the scan it announces, kept until the scan is recorded.
@@ -169,9 +169,9 @@ class DeclarationStore:
 
     async def submit(
         self, declaration_id: str, *, reference: str, key_hash: str | None, event: CloudEvent
-    ) -> bool:
-        """False when the declaration is no longer a draft (a concurrent submit won);
-        ReferenceTakenError when `reference` is another declaration's."""
+    ) -> Queued:
+        """Falsy (`NOT_WRITTEN`) when the declaration is no longer a draft (a concurrent submit
+        won); ReferenceTakenError when `reference` is another declaration's."""
         try:
             return await self._submit(declaration_id, reference, key_hash, event)
         except DuplicateKeyError as exc:
@@ -179,8 +179,10 @@ class DeclarationStore:
 
     async def _submit(
         self, declaration_id: str, reference: str, key_hash: str | None, event: CloudEvent
-    ) -> bool:
-        result = await self._collection.update_one(
+    ) -> Queued:
+        # A draft queues no events: `submitted` is its first, unread by the relay (issue 13).
+        return await update_queuing(
+            self._collection,
             {"_id": declaration_id, "status": Status.DRAFT},
             {
                 "$set": {
@@ -195,7 +197,6 @@ class DeclarationStore:
                 },
             },
         )
-        return result.modified_count == 1
 
     async def record_event(
         self,

@@ -11,7 +11,7 @@ from vssid_notifier.domain.deliveries import DONE
 from vssid_notifier.domain.errors import RecordNotWrittenError
 from vssid_shared.contracts import CloudEvent
 from vssid_shared.mongo import Doc
-from vssid_shared.outbox import PENDING, pending
+from vssid_shared.outbox import PENDING, Queued, pending, update_queuing
 
 COLLECTION = "deliveries"  # also the outbox the relay drains
 
@@ -62,10 +62,12 @@ class DeliveryStore:
 
     async def finish(
         self, key: str, status: str, now: datetime, event: CloudEvent, error: str | None = None
-    ) -> None:
-        # Only over `sending`: a retried write whose first try did land changes nothing.
+    ) -> Queued:
+        # Only over `sending`: a retried write whose first try did land changes nothing. The
+        # receipt is usually the record's first event: then the relay sends it unread.
         try:
-            await self._collection.update_one(
+            return await update_queuing(
+                self._collection,
                 {"_id": key, "status": "sending"},
                 {
                     "$set": {"status": status, "updated_at": now, "error": error},
