@@ -19,7 +19,6 @@ from vssid_notifier.adapters.pdf_fonts import (
 )
 from vssid_notifier.adapters.pdf_lines import MeasuredTable
 from vssid_notifier.adapters.pdf_lines import install as install_line_breaks
-from vssid_notifier.adapters.pdf_state import install as install_state_snapshots
 from vssid_notifier.domain.copy_model import (
     DeclarationCopy,
     country_label,
@@ -89,7 +88,6 @@ _T: dict[str, tuple[str, str]] = {
 
 
 install_line_breaks()  # multi_cell's line breaks, remembered for the small fonts
-install_state_snapshots()  # fpdf2's per-fragment state copies without copy.copy
 
 
 def _t(key: str, locale: str, sep: str = " / ") -> str:
