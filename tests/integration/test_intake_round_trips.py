@@ -14,14 +14,15 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 
 from tests.support.applicant import BAO, portrait_jpeg
+from tests.support.commands import Commands, Counting
 from vssid.devstack import Stack
 from vssid_intake.bootstrap import App, bootstrap
 from vssid_intake.domain.errors import ConflictError, NotFoundError
@@ -54,42 +55,7 @@ from vssid_shared.shredding import DataKeys, attach_data_keys
 from vssid_shared.subjects import Event
 
 REF, REF2 = "4802-ZZZZZ1", "4802-ZZZZZ2"
-OPS = ("find", "insert", "update", "delete", "findAndModify")
 KINDS = ("portrait", "id_front", "id_back")
-
-
-@dataclass
-class Commands(monitoring.CommandListener):
-    """(command, collection) of every command sent while `on`."""
-
-    sent: list[tuple[str, str]] = field(default_factory=list)
-    on: bool = False
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.on and event.command_name in OPS:
-            self.sent.append((event.command_name, str(event.command[event.command_name])))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def count(self) -> Counter[tuple[str, str]]:
-        return Counter(self.sent)
-
-
-class Counting:
-    def __init__(self, commands: Commands) -> None:
-        self.commands = commands
-
-    def __enter__(self) -> Commands:
-        self.commands.sent.clear()
-        self.commands.on = True
-        return self.commands
-
-    def __exit__(self, *exc: object) -> None:
-        self.commands.on = False
 
 
 @dataclass
@@ -98,7 +64,7 @@ class Intake:
     commands: Commands
 
     def during(self) -> Counting:
-        return Counting(self.commands)
+        return self.commands.during()
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +123,9 @@ async def test_a_new_draft_is_one_data_key_write_and_one_insert(intake: Intake) 
     with intake.during() as commands:
         doc, token = await create_declaration(CreateDeclaration(fields()), deps=deps)
     # Before: the key's upsert was followed by a read of the key just written.
-    assert commands.count() == Counter({("update", "data_keys"): 1, ("insert", "declarations"): 1})
+    assert commands.by_collection() == Counter(
+        {("update", "data_keys"): 1, ("insert", "declarations"): 1}
+    )
     # The key this process keeps is the one stored: the draft opens after the cache is gone.
     assert isinstance(deps.keys.data, DataKeys)
     deps.keys.data.cache.forget(doc["_id"])
@@ -172,7 +140,9 @@ async def test_a_second_key_for_the_same_declaration_keeps_the_first(intake: Int
     assert deps.keys.data is not None
     with intake.during() as commands:
         await deps.keys.data.create(doc["_id"], utc_now())
-    assert commands.count() == Counter({("update", "data_keys"): 1, ("find", "data_keys"): 1})
+    assert commands.by_collection() == Counter(
+        {("update", "data_keys"): 1, ("find", "data_keys"): 1}
+    )
     read = await read_declaration(ReadDeclaration(doc["_id"], token), deps=deps)
     assert deps.declarations.open_fields(read)["full_name"] == BAO["full_name"]
 
@@ -183,7 +153,7 @@ async def test_a_photo_upload_reads_the_declaration_once(intake: Intake) -> None
     with intake.during() as commands:
         await upload(intake, doc["_id"], token, "portrait", 1)
     # Before: `put_image` read the declaration the route had just read (2 finds).
-    assert commands.count() == Counter(
+    assert commands.by_collection() == Counter(
         {
             ("find", "declarations"): 1,
             ("insert", "images.chunks"): 1,
@@ -193,8 +163,8 @@ async def test_a_photo_upload_reads_the_declaration_once(intake: Intake) -> None
     )
     with intake.during() as commands:  # a replacement also deletes the photo it replaced
         await upload(intake, doc["_id"], token, "portrait", 2)
-    assert commands.count()[("find", "declarations")] == 1
-    assert commands.count()[("delete", "images.chunks")] == 1
+    assert commands.by_collection()[("find", "declarations")] == 1
+    assert commands.by_collection()[("delete", "images.chunks")] == 1
     stored = await deps.declarations.get(doc["_id"])
     assert stored is not None
     assert list(stored["images"]) == ["portrait"]
@@ -239,7 +209,7 @@ async def test_a_won_submit_answers_from_what_it_wrote(intake: Intake) -> None:
     with intake.during() as commands:
         answer = await submit_declaration(command, deps=deps)
     # Before: a read of the declaration after the submit's write (2 finds).
-    assert commands.count() == Counter(
+    assert commands.by_collection() == Counter(
         {
             ("find", "declarations"): 1,
             ("find", "registry"): 1,
@@ -260,7 +230,7 @@ async def test_a_won_submit_answers_from_what_it_wrote(intake: Intake) -> None:
     with intake.during() as commands:
         again = await submit_declaration(command, deps=deps)
     assert again["reference"] == answer["reference"]
-    assert commands.count() == Counter({("find", "declarations"): 1})
+    assert commands.by_collection() == Counter({("find", "declarations"): 1})
     with pytest.raises(ConflictError):
         await submit_declaration(SubmitDeclaration(declaration_id, token, "k-2"), deps=deps)
 
@@ -272,7 +242,9 @@ async def test_an_edit_answers_from_what_it_wrote_unless_the_draft_moved(intake:
     with intake.during() as commands:
         answer = await update_declaration(edit, deps=deps)
     # Before: a second read after the write (2 finds).
-    assert commands.count() == Counter({("find", "declarations"): 1, ("update", "declarations"): 1})
+    assert commands.by_collection() == Counter(
+        {("find", "declarations"): 1, ("update", "declarations"): 1}
+    )
     stored = await deps.declarations.get(doc["_id"])
     assert stored is not None
     assert deps.declarations.open_fields(answer) == deps.declarations.open_fields(stored)
@@ -331,10 +303,10 @@ async def test_a_scan_with_no_status_held_is_one_write(intake: Intake) -> None:
     with intake.during() as commands:
         await record_scan(scanned(intake, declaration_id), deps=deps)
     # Before: the write, then a read for a held status.
-    assert commands.count() == Counter({("update", "declarations"): 1})
+    assert commands.by_collection() == Counter({("update", "declarations"): 1})
     with intake.during() as commands:  # then the status: one write, as before
         await record_status(awaiting(declaration_id), deps=deps)
-    assert commands.count() == Counter({("update", "declarations"): 1})
+    assert commands.by_collection() == Counter({("update", "declarations"): 1})
     stored = await deps.declarations.get(declaration_id)
     assert stored is not None
     assert stored["status"] == Status.AWAITING_VERIFICATION
@@ -353,7 +325,7 @@ async def test_a_scan_after_its_status_applies_the_held_status(intake: Intake) -
         await record_scan(scanned(intake, declaration_id), deps=deps)
     # The guarded write misses, the held status is read and applied with the enrichment in
     # one write: three, as before (the write, a read, the held status's write).
-    assert commands.sent == [
+    assert commands.pairs == [
         ("update", "declarations"),
         ("find", "declarations"),
         ("update", "declarations"),

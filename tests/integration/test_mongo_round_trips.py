@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
 from faststream.nats import NatsBroker
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from tests.support.commands import Commands
 from vssid.devstack import Stack
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.domain.statuses import Status
@@ -37,41 +37,6 @@ from vssid_shared.subjects import Event
 
 KEYS = Keys("r" * 40)
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-WRITES = ("insert", "update", "delete", "findAndModify")
-
-
-@dataclass
-class Commands(monitoring.CommandListener):
-    """The names of the commands sent (reads and writes), in order, while `on`."""
-
-    sent: list[str] = field(default_factory=list)
-    on: bool = False
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.on and event.command_name in ("find", *WRITES):
-            self.sent.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def during(self) -> Counting:
-        return Counting(self)
-
-
-class Counting:
-    def __init__(self, commands: Commands) -> None:
-        self.commands = commands
-
-    def __enter__(self) -> list[str]:
-        self.commands.sent.clear()
-        self.commands.on = True
-        return self.commands.sent
-
-    def __exit__(self, *exc: object) -> None:
-        self.commands.on = False
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tests.integration.test_mongo_round_trips import Commands
 from tests.integration.test_outbox_relay_rounds import submitted, until
+from tests.support.commands import Commands
 from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
 from vssid_shared.messaging import make_broker

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.fakes import FakeDeliveries, FakeInspector, FakeMailer, FakeOutbox, FakeSms
 from tests.support.clock import START, FrozenClock
+from tests.support.commands import Commands
 from vssid.devstack import Stack
 from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.adapters.recipients import RecipientStore
@@ -39,7 +40,6 @@ from vssid_shared.storage_errors import ImageNotFoundError
 from vssid_shared.subjects import Event
 
 KEYS = Keys("w" * 40)
-COUNTED = ("find", "insert", "update", "delete", "findAndModify", "aggregate", "count")
 TYPED: dict[str, Any] = {
     "full_name": "Nguyễn Văn Bảo",
     "social_insurance_number": "4890012345",
@@ -51,40 +51,6 @@ TYPED: dict[str, Any] = {
     "phone": "+84905123456",
     "email": "bao@example.com",
 }
-
-
-@dataclass
-class Commands(monitoring.CommandListener):
-    """(command, collection) of what is sent while `on`."""
-
-    sent: list[tuple[str, str]] = field(default_factory=list)
-    on: bool = False
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.on and event.command_name in COUNTED:
-            self.sent.append((event.command_name, str(event.command[event.command_name])))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def counting(self) -> Counting:
-        return Counting(self)
-
-
-class Counting:
-    def __init__(self, commands: Commands) -> None:
-        self.commands = commands
-
-    def __enter__(self) -> list[tuple[str, str]]:
-        self.commands.sent.clear()
-        self.commands.on = True
-        return self.commands.sent
-
-    def __exit__(self, *exc: object) -> None:
-        self.commands.on = False
 
 
 @pytest.fixture
@@ -169,30 +135,30 @@ async def test_a_first_delivery_is_scanned_with_three_round_trips_and_a_copy_sto
     declaration_id = str(uuid.uuid4())
     event = submitted(declaration_id, photos, images)
 
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await scan_declaration(event, deps=deps, first_delivery=True)
-    assert sent == [
+    assert sent.pairs == [
         ("update", "image_sightings"),  # the three photos in one upsert
         ("find", "image_sightings"),  # looked up once, the scan records not asked
         ("insert", "scans"),  # the record and its `scanned`
     ]
     # A redelivery asks first, and does nothing more.
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await scan_declaration(event, deps=deps, first_delivery=False)
-    assert sent == [("find", "scans")]
+    assert sent.pairs == [("find", "scans")]
     # A copy delivered as new (a publish past JetStream's duplicate window): scanned again,
     # and its insert collides: one `scanned`, as before.
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await scan_declaration(event, deps=deps, first_delivery=True)
-    assert sent[-1] == ("insert", "scans")
+    assert sent.pairs[-1] == ("insert", "scans")
     stored = await database["scans"].find_one({"_id": declaration_id})
     assert stored is not None
     assert len(stored[PENDING]) == 1
     # A reconciler's copy asks first, even as a first delivery, and queues `scanned` again.
     again = submitted(declaration_id, photos, images, reconciled=1)
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await scan_declaration(again, deps=deps, first_delivery=True)
-    assert [name for name, _ in sent] == ["find", "find", "update"]
+    assert list(sent) == ["find", "find", "update"]
     stored = await database["scans"].find_one({"_id": declaration_id})
     assert stored is not None
     assert len(stored[PENDING]) == 2
@@ -219,9 +185,9 @@ async def test_older_scans_are_found_through_the_sightings_once_adopted(
 
     declaration_id = str(uuid.uuid4())
     event = submitted(declaration_id, photos, {"id_front": reused})
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await scan_declaration(event, deps=scan_deps(store, photos), first_delivery=True)
-    assert ("find", "scans") not in sent
+    assert ("find", "scans") not in sent.pairs
     stored = await database["scans"].find_one({"_id": declaration_id})
     assert stored is not None
     [finding] = [f for f in stored["findings"] if f["code"] == "image_reused"]
@@ -293,16 +259,16 @@ async def test_no_copy_asked_for_reads_nothing_and_one_asked_for_reads_the_recip
         event = submitted(declaration_id, photos, {}, send_email_copy=copy)
         await keep_recipient(event, deps=world.deps)
 
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await mail_declaration_copy(awaiting(not_asked, send_email_copy=False), deps=world.deps)
-    assert sent == []
-    with commands.counting() as sent:
+    assert sent.pairs == []
+    with commands.during() as sent:
         await mail_declaration_copy(awaiting(asked, send_email_copy=True), deps=world.deps)
-    assert sent == [("find", "recipients")]
+    assert sent.pairs == [("find", "recipients")]
     [mail] = world.mailer.sent
     assert mail["To"] == "bao@example.com"
     # An event from an older review says nothing: the kept record decides, as before.
-    with commands.counting() as sent:
+    with commands.during() as sent:
         await mail_declaration_copy(awaiting(not_asked), deps=world.deps)
-    assert sent == [("find", "recipients")]
+    assert sent.pairs == [("find", "recipients")]
     assert len(world.mailer.sent) == 1
