@@ -8,6 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tests.support.commands import Commands
 from vssid.devstack import Stack
 from vssid_shared.mongo import Doc
 
@@ -18,5 +19,20 @@ async def aware_db(stack: Stack, mongo_db_name: str) -> AsyncIterator[AsyncDatab
     client: AsyncMongoClient[Doc] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
     try:
         yield client[mongo_db_name]
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def counted_db(
+    stack: Stack, mongo_db_name: str
+) -> AsyncIterator[tuple[AsyncDatabase[Doc], Commands]]:
+    """`aware_db` on a client whose commands are recorded (`commands.during()`)."""
+    commands = Commands()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(
+        stack.mongo_url, tz_aware=True, event_listeners=[commands]
+    )
+    try:
+        yield client[mongo_db_name], commands
     finally:
         await client.close()

@@ -10,18 +10,15 @@ one query (its chunks) and deleted with two writes; a first delivery attempt is 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
 from faststream.nats import NatsBroker
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from tests.support.commands import Commands
-from vssid.devstack import Stack
 from vssid_intake.adapters.declarations import DeclarationStore
 from vssid_intake.domain.statuses import Status
 from vssid_notifier.adapters.deliveries import DeliveryStore
@@ -37,20 +34,6 @@ from vssid_shared.subjects import Event
 
 KEYS = Keys("r" * 40)
 NOW = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(
-    stack: Stack, mongo_db_name: str
-) -> AsyncIterator[tuple[AsyncDatabase[Doc], Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        stack.mongo_url, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        yield client[mongo_db_name], commands
-    finally:
-        await client.close()
 
 
 class RecordingRelay(OutboxRelay):
@@ -90,9 +73,9 @@ async def waiting(db: AsyncDatabase[Doc], name: str, doc_id: str) -> list[str]:
 
 
 async def test_one_relay_pass_pulls_the_events_of_all_its_documents_in_one_write(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     outbox = database["outbox_rounds"]
     await outbox.delete_many({})
     queued = {str(uuid.uuid4()): events(n) for n in (1, 2, 3)}
@@ -108,9 +91,9 @@ async def test_one_relay_pass_pulls_the_events_of_all_its_documents_in_one_write
 
 
 async def test_a_failed_publish_still_pulls_what_every_document_had_acked(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, _ = db
+    database, _ = counted_db
     outbox = database["outbox_rounds"]
     await outbox.delete_many({})
     first, second = events(2), events(2)
@@ -135,9 +118,9 @@ def photo(file_id: str) -> dict[str, Any]:
 
 
 async def test_a_photo_is_recorded_with_one_update_naming_the_photo_it_replaced(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     store = DeclarationStore(database, KEYS)
     doc = await draft(store)
     with commands.during() as sent:
@@ -164,9 +147,9 @@ async def test_a_photo_is_recorded_with_one_update_naming_the_photo_it_replaced(
 
 
 async def test_a_photo_for_a_declaration_no_longer_a_draft_is_refused(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, _ = db
+    database, _ = counted_db
     store = DeclarationStore(database, KEYS)
     doc = await draft(store)
     await database["declarations"].update_one(
@@ -179,9 +162,9 @@ async def test_a_photo_for_a_declaration_no_longer_a_draft_is_refused(
 
 
 async def test_the_usual_status_change_is_one_write_and_a_copy_changes_nothing(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     store = DeclarationStore(database, KEYS)
     doc = await draft(store)
     declarations = database["declarations"]
@@ -210,9 +193,9 @@ async def test_the_usual_status_change_is_one_write_and_a_copy_changes_nothing(
 
 
 async def test_a_declarations_photos_are_sighted_in_one_write_and_looked_up_once(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     store = ScanStore(database)
     await store.ensure_indexes()
     mark = uuid.uuid4().hex[:8]
@@ -229,9 +212,9 @@ async def test_a_declarations_photos_are_sighted_in_one_write_and_looked_up_once
 
 
 async def test_a_photo_is_read_with_one_query_and_deleted_with_two_writes(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     vault = ImageVault(database, KEYS.images)
     photo = uuid.uuid4().bytes * 40_000  # 640 KB: three chunks
     with commands.during() as sent:
@@ -258,9 +241,9 @@ async def test_a_photo_is_read_with_one_query_and_deleted_with_two_writes(
 
 
 async def test_a_first_delivery_attempt_is_one_write_and_a_done_one_writes_nothing(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     store = DeliveryStore(database)
     declaration_id = str(uuid.uuid4())
     key = f"{declaration_id}:copy"
@@ -285,9 +268,9 @@ async def test_a_first_delivery_attempt_is_one_write_and_a_done_one_writes_nothi
 
 
 async def test_an_expired_delivery_record_is_a_first_attempt_again(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, _ = db
+    database, _ = counted_db
     store = DeliveryStore(database)
     declaration_id = str(uuid.uuid4())
     key = f"{declaration_id}:sms_password"
@@ -316,9 +299,9 @@ class RacedDeliveries(DeliveryStore):
 
 
 async def test_a_first_attempt_that_raced_another_is_counted_and_sent_again(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, _ = db
+    database, _ = counted_db
     store = RacedDeliveries(database)
     declaration_id = str(uuid.uuid4())
     key = f"{declaration_id}:copy"

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from faststream.nats import NatsBroker
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.integration.test_outbox_relay_rounds import submitted, until
 from tests.support.commands import Commands
@@ -43,17 +43,11 @@ async def broker(stack: Stack) -> AsyncIterator[NatsBroker]:
 
 
 @pytest.fixture
-async def counted(
-    stack: Stack, mongo_db_name: str
-) -> AsyncIterator[tuple[AsyncCollection[Doc], Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        stack.mongo_url, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        yield client[mongo_db_name]["outbox_fast"], commands
-    finally:
-        await client.close()
+def counted(
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
+) -> tuple[AsyncCollection[Doc], Commands]:
+    database, commands = counted_db
+    return database["outbox_fast"], commands
 
 
 class Stream:

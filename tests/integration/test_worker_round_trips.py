@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.fakes import FakeDeliveries, FakeInspector, FakeMailer, FakeOutbox, FakeSms
 from tests.support.clock import START, FrozenClock
 from tests.support.commands import Commands
-from vssid.devstack import Stack
 from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_notifier.adapters.recipients import RecipientStore
 from vssid_notifier.handlers import keep_recipient, mail_declaration_copy
@@ -51,20 +48,6 @@ TYPED: dict[str, Any] = {
     "phone": "+84905123456",
     "email": "bao@example.com",
 }
-
-
-@pytest.fixture
-async def db(
-    stack: Stack, mongo_db_name: str
-) -> AsyncIterator[tuple[AsyncDatabase[Doc], Commands]]:
-    commands = Commands()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(
-        stack.mongo_url, tz_aware=True, event_listeners=[commands]
-    )
-    try:
-        yield client[mongo_db_name], commands
-    finally:
-        await client.close()
 
 
 @dataclass
@@ -122,9 +105,9 @@ def scan_deps(store: ScanStore, photos: Photos) -> ScanDeps:
 
 
 async def test_a_first_delivery_is_scanned_with_three_round_trips_and_a_copy_stores_nothing(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     store = ScanStore(database)
     await store.ensure_indexes()
     await store.adopt_older_scans()
@@ -165,9 +148,9 @@ async def test_a_first_delivery_is_scanned_with_three_round_trips_and_a_copy_sto
 
 
 async def test_older_scans_are_found_through_the_sightings_once_adopted(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     photos = Photos()
     mark = uuid.uuid4().hex.encode()
     reused = b"front" + mark
@@ -195,9 +178,9 @@ async def test_older_scans_are_found_through_the_sightings_once_adopted(
 
 
 async def test_a_photo_that_failed_its_checks_is_still_sighted_for_the_others(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, _ = db
+    database, _ = counted_db
     store = ScanStore(database)
     await store.adopt_older_scans()
     photos = Photos()
@@ -249,9 +232,9 @@ def awaiting(declaration_id: str, **data: Any) -> Envelope[StatusChanged]:
 
 
 async def test_no_copy_asked_for_reads_nothing_and_one_asked_for_reads_the_recipient_once(
-    db: tuple[AsyncDatabase[Doc], Commands],
+    counted_db: tuple[AsyncDatabase[Doc], Commands],
 ) -> None:
-    database, commands = db
+    database, commands = counted_db
     world = notifier(database)
     photos = Photos()
     asked, not_asked = str(uuid.uuid4()), str(uuid.uuid4())
