@@ -19,6 +19,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.fakes import FakeDeliveries, FakeInspector, FakeMailer, FakeOutbox, FakeSms
+from tests.support.applicant import BAO
 from tests.support.clock import START, FrozenClock
 from tests.support.commands import Commands
 from vssid_notifier.adapters.pdf import render_declaration_pdf
@@ -37,17 +38,7 @@ from vssid_shared.storage_errors import ImageNotFoundError
 from vssid_shared.subjects import Event
 
 KEYS = Keys("w" * 40)
-TYPED: dict[str, Any] = {
-    "full_name": "Nguyễn Văn Bảo",
-    "social_insurance_number": "4890012345",
-    "date_of_birth": "1990-03-15",
-    "gender": "male",
-    "nationality": "VN",
-    "id_document": {"type": "cccd", "number": "048090900101", "issued_on": "2021-05-12"},
-    "address": "Tổ 5, Phường Chính Gián, Quận Thanh Khê, Đà Nẵng",
-    "phone": "+84905123456",
-    "email": "bao@example.com",
-}
+TYPED: dict[str, Any] = {**BAO, "phone": "+84905123456"}  # as intake seals it (E.164)
 
 
 @dataclass
@@ -249,7 +240,7 @@ async def test_no_copy_asked_for_reads_nothing_and_one_asked_for_reads_the_recip
         await mail_declaration_copy(awaiting(asked, send_email_copy=True), deps=world.deps)
     assert sent.pairs == [("find", "recipients")]
     [mail] = world.mailer.sent
-    assert mail["To"] == "bao@example.com"
+    assert mail["To"] == BAO["email"]
     # An event from an older review says nothing: the kept record decides, as before.
     with commands.during() as sent:
         await mail_declaration_copy(awaiting(not_asked), deps=world.deps)
