@@ -131,6 +131,8 @@ async def test_a_new_draft_is_one_data_key_write_and_one_insert(intake: Intake) 
     deps.keys.data.cache.forget(doc["_id"])
     read = await read_declaration(ReadDeclaration(doc["_id"], token), deps=deps)
     assert deps.declarations.open_fields(read)["full_name"] == BAO["full_name"]
+    # The answer is the document written, as a later read shows it (times in milliseconds).
+    assert declaration_view(doc, deps.declarations) == declaration_view(read, deps.declarations)
 
 
 async def test_a_second_key_for_the_same_declaration_keeps_the_first(intake: Intake) -> None:

@@ -72,6 +72,7 @@ class DeclarationStore:
         self, declaration_id: str, token_hash: str, fields: dict[str, Any], now: datetime
     ) -> Doc:
         """A new draft with these (normalised) fields; returns it as stored."""
+        now = as_stored(now)  # the answer is this document, not a read: BSON's milliseconds
         doc: Doc = {
             "_id": declaration_id,
             "token_hash": token_hash,
