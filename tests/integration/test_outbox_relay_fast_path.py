@@ -19,7 +19,7 @@ from faststream.nats import NatsBroker
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from tests.integration.test_outbox_relay_rounds import submitted, until
+from tests.integration.test_outbox_relay_rounds import add, submitted, until
 from tests.support.commands import Commands
 from vssid.devstack import Stack
 from vssid_shared.bootstrap import declare_all
@@ -115,12 +115,6 @@ class Recorded(OutboxRelay):
         await super()._pull(collection)
 
 
-async def insert(collection: AsyncCollection[Doc], events: list[dict[str, Any]]) -> str:
-    doc_id = str(uuid.uuid4())
-    await collection.insert_one({"_id": doc_id, PENDING: events})
-    return doc_id
-
-
 async def waiting(collection: AsyncCollection[Doc], doc_id: str) -> list[str]:
     doc = await collection.find_one({"_id": doc_id})
     return [e["id"] for e in (doc or {}).get(PENDING, [])]
@@ -133,7 +127,7 @@ def ids(events: list[dict[str, Any]]) -> list[str]:
 async def started(relay: Recorded, collection: AsyncCollection[Doc]) -> None:
     """Running, its first (find-based) pass over: a document left by a previous run is sent."""
     left = submitted(1)
-    await insert(collection, left)
+    await add(collection, left)
     relay.start()
     await until(lambda: _published(relay, left))
 
@@ -151,7 +145,7 @@ async def test_created_documents_leave_without_a_find_and_share_one_pull(
     queued = [submitted(2) for _ in range(5)]
     with commands.during() as sent:
         for events in queued:  # each document on its own kick and pass, as requests come
-            doc_id = await insert(collection, events)
+            doc_id = await add(collection, events)
             relay.kick_first(collection.name, doc_id, events)
             await until(lambda e=events: _published(relay, e))  # type: ignore[misc]
         await relay.stop()  # the window is still open: the stop pulls what was acked
@@ -170,7 +164,7 @@ async def test_a_kick_without_events_still_finds_and_its_pulls_are_batched_too(
     queued = [submitted(1) for _ in range(3)]
     with commands.during() as sent:
         for events in queued:
-            await insert(collection, events)
+            await add(collection, events)
             relay.kick(collection)
             await until(lambda e=events: _published(relay, e))  # type: ignore[misc]
         await relay.stop()
@@ -190,7 +184,7 @@ async def test_a_failed_publish_falls_back_to_the_find_and_keeps_the_documents_o
     await started(relay, collection)
     events = submitted(3)
     relay.fail_once = {events[1]["id"]}
-    doc_id = await insert(collection, events)
+    doc_id = await add(collection, events)
     relay.kick_first(collection.name, doc_id, events)
     await until(lambda: _none_waiting(collection, doc_id))
     await relay.stop()
@@ -209,10 +203,10 @@ async def test_a_failed_pull_keeps_the_acked_ids_and_publishes_nothing_twice(
     await started(relay, collection)
     relay.pull_fails = 2
     first, second = submitted(2), submitted(1)
-    a = await insert(collection, first)
+    a = await add(collection, first)
     relay.kick_first(collection.name, a, first)
     await until(lambda: _published(relay, first))
-    b = await insert(collection, second)
+    b = await add(collection, second)
     relay.kick()  # a find over everything while `a`'s acked events still wait in it
     await until(lambda: _none_waiting(collection, a))
     await until(lambda: _none_waiting(collection, b))
@@ -230,7 +224,7 @@ async def test_a_relay_that_dies_mid_window_is_followed_by_one_whose_copies_are_
     dying = Recorded(broker, collection, pull_window=NEVER)
     await started(dying, collection)
     events = submitted(2)
-    doc_id = await insert(collection, events)
+    doc_id = await add(collection, events)
     dying.kick_first(collection.name, doc_id, events)
     await until(lambda: _published(dying, events))
     assert dying._task is not None
@@ -253,8 +247,8 @@ async def test_events_another_process_wrote_are_found_by_the_timed_pass(
     relay = Recorded(broker, collection, poll_seconds=0.1, idle_seconds=0.2)
     await started(relay, collection)
     ours, theirs = submitted(1), submitted(2)
-    other = await insert(collection, theirs)  # no kick here: another process wrote it
-    mine = await insert(collection, ours)
+    other = await add(collection, theirs)  # no kick here: another process wrote it
+    mine = await add(collection, ours)
     relay.kick_first(collection.name, mine, ours)
     await until(lambda: _none_waiting(collection, mine))
     await until(lambda: _none_waiting(collection, other))
@@ -272,11 +266,11 @@ async def test_a_document_deleted_before_its_publish_still_announces_what_was_wr
     relay = Recorded(broker, collection, pull_window=0.1)
     await started(relay, collection)
     gone = submitted(1)
-    doc_id = await insert(collection, gone)
+    doc_id = await add(collection, gone)
     await collection.delete_one({"_id": doc_id})
     relay.kick_first(collection.name, doc_id, gone)  # the insert did happen: it is announced
     later = submitted(1)
-    after = await insert(collection, later)
+    after = await add(collection, later)
     relay.kick_first(collection.name, after, later)
     await until(lambda: _none_waiting(collection, after))  # its pull matched nothing, no harm
     await relay.stop()
@@ -292,7 +286,7 @@ async def test_a_push_after_the_created_events_follows_them_in_the_stream(
     relay = Recorded(broker, collection, pull_window=NEVER)
     await started(relay, collection)
     first, then = submitted(1), submitted(1)
-    doc_id = await insert(collection, first)
+    doc_id = await add(collection, first)
     relay.kick_first(collection.name, doc_id, first)
     await until(lambda: _published(relay, first))
     await collection.update_one({"_id": doc_id}, {"$push": {PENDING: then[0]}})
