@@ -369,6 +369,13 @@ def main() -> None:
         default=1,
         help="ocr_qr processes on the one durable consumer (compare 1 with 2 for scaling)",
     )
+    parser.add_argument(
+        "--scan-workers",
+        type=int,
+        default=0,
+        help="pool processes per ocr_qr worker (VSSID_SCAN_WORKERS; default one per core): "
+        "with 1, two workers on 2 cores are sized as two machines' workers would be",
+    )
     parser.add_argument("--half-n", type=int, default=None, help="at half load (default n/2)")
     parser.add_argument(
         "--mongo-profile",
@@ -386,6 +393,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = config_on_free_ports(Path(tmp))
         env = {**os.environ, **config.service_env(), "VSSID_ENV": "test"}
+        env["VSSID_SCAN_WORKERS"] = str(args.scan_workers)  # read by ocr_qr only
         servers = start_servers(config, echo=False)
         services: list[ManagedProcess] = []
         try:
@@ -409,7 +417,8 @@ def main() -> None:
             print(
                 f"machine: {platform.machine()}, {cores} cores, Python "
                 f"{platform.python_version()}; {args.n} declarations, {args.k} in flight, "
-                f"{args.ocr_workers} ocr_qr worker(s), "
+                f"{args.ocr_workers} ocr_qr worker(s) with "
+                f"{args.scan_workers or cores} pool process(es) each, "
                 "half with the email copy"
             )
             idle = ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(stack.idle.items()))
