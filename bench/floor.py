@@ -46,7 +46,7 @@ from pymongo import MongoClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench is not installed
 
 from bench.pipeline import Photos, applicants, photo_work_ms
-from bench.proccpu import tree_cpu
+from bench.proccpu import QUIET, spent_during, tree_cpu
 from bench.scans import start_services
 from tests.unit.test_notifier_pdf import HUONG
 from vssid.devstack.config import StackConfig
@@ -62,22 +62,8 @@ from vssid.devstack.supervisor import ManagedProcess
 from vssid_notifier.adapters.pdf import render_declaration_pdf
 from vssid_shared.subjects import STREAM
 
-QUIET = 1.5  # seconds either side of a batch: the last answer's work is done
 HERE = Path(__file__).resolve().parent
 DURABLE = "ocr_qr-submitted"  # the consumer bench/floor_worker.py pulls from
-
-
-def cpu_of(pid: int) -> float:
-    return tree_cpu({"p": pid})["p"]
-
-
-def spent(pid: int, work: Callable[[], None]) -> float:
-    """CPU seconds process `pid` spends while `work` runs (a quiet pause either side)."""
-    time.sleep(QUIET)
-    before = cpu_of(pid)
-    work()
-    time.sleep(QUIET)
-    return cpu_of(pid) - before
 
 
 def in_parallel(count: int, in_flight: int, one: Callable[[int], None]) -> None:
@@ -115,7 +101,7 @@ def http_floor(photos: list[Photos], n: int, k: int) -> float:
                 client.post(f"/v1/declarations/{declaration_id}/submit")
 
             in_parallel(4, 2, one)  # warm-up
-            return spent(server.pid, lambda: in_parallel(n, k, one)) / n
+            return spent_during(server.pid, lambda: in_parallel(n, k, one)) / n
     finally:
         server.terminate()
         server.wait(10)
@@ -152,7 +138,7 @@ def mongo_floor(config: StackConfig, pid: int, photos: list[Photos], n: int, k: 
 
     try:
         in_parallel(4, 2, one)
-        return spent(pid, lambda: in_parallel(n, k, one)) / n
+        return spent_during(pid, lambda: in_parallel(n, k, one)) / n
     finally:
         client.drop_database("floor")
         client.close()
@@ -233,7 +219,7 @@ def mail_floor(config: StackConfig, catcher_pid: int, n: int) -> dict[str, float
                 smtp.send_message(message)
 
     mine = time.process_time()
-    catcher = spent(catcher_pid, send)
+    catcher = spent_during(catcher_pid, send)
     return {"pdf": pdf, "smtp client": (time.process_time() - mine) / n, "catcher": catcher / n}
 
 

@@ -13,7 +13,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,23 +21,21 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support is not installed
 
-from bench.proccpu import tree_cpu
+from bench.proccpu import spent_during
 from bench.scans import start_services
 from tests.support import applicant as a
 from tests.support.cards import render_portrait
 from vssid.devstack.servers import config_on_free_ports, start_servers, stop_servers
 
-QUIET = 1.5  # seconds before and after a batch: the last answer's work is done
-
 
 def per_request(pid: int, count: int, request: Callable[[], Any]) -> float:
     """ms of intake CPU per call of `request`, over `count` calls."""
-    time.sleep(QUIET)
-    before = tree_cpu({"intake": pid})["intake"]
-    for _ in range(count):
-        request()
-    time.sleep(QUIET)
-    return 1000 * (tree_cpu({"intake": pid})["intake"] - before) / count
+
+    def calls() -> None:
+        for _ in range(count):
+            request()
+
+    return 1000 * spent_during(pid, calls) / count
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -52,3 +54,16 @@ def tree_cpu(roots: dict[str, int]) -> dict[str, float]:
                 ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
         totals[name] = ticks / _TICK
     return totals
+
+
+QUIET = 1.5  # seconds either side of a batch: the last answer's work is done
+
+
+def spent_during(pid: int, work: Callable[[], object]) -> float:
+    """CPU seconds process `pid` (and its descendants) spends while `work` runs, read after a
+    quiet pause either side so that no earlier or trailing work is counted."""
+    time.sleep(QUIET)
+    before = tree_cpu({"p": pid})["p"]
+    work()
+    time.sleep(QUIET)
+    return tree_cpu({"p": pid})["p"] - before
